@@ -1,0 +1,15 @@
+//! holdings: the engine behind the desktop app and the `holdings` CLI.
+//!
+//! Layers, each ignorant of the ones above it:
+//! - [`model`]: chains, addresses, amounts and freshness — pure values, no I/O;
+//! - [`store`]: the SQLite database and its migrations;
+//! - [`config`]: the chains and endpoints a new database starts with;
+//! - [`cli`]: the `holdings` command line, a thin layer over the store.
+//!
+//! Nothing here knows Tauri exists.
+
+pub mod cli;
+pub mod clock;
+pub mod config;
+pub mod model;
+pub mod store;

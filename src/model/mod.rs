@@ -1,0 +1,16 @@
+//! Pure values of the domain: what a chain, an address, an amount and a balance's freshness are.
+//! No I/O happens here, so every rule is tested directly.
+
+pub mod address;
+pub mod amount;
+pub mod chain;
+pub mod endpoint;
+pub mod family;
+pub mod freshness;
+
+pub use address::{Address, AddressError};
+pub use amount::{Amount, AmountError};
+pub use chain::{BitcoinNetwork, ChainName, ChainNameError};
+pub use endpoint::{EndpointUrlError, parse_endpoint_url};
+pub use family::Family;
+pub use freshness::{Freshness, Ttls};

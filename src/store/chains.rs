@@ -1,0 +1,202 @@
+//! `chains` and `endpoints`: what holdings reads and through which URLs.
+
+use rusqlite::{OptionalExtension, Row, params};
+use url::Url;
+
+use super::{ChainId, Result, Store, StoreError, parse_column};
+use crate::model::{BitcoinNetwork, ChainName, Family};
+
+/// A chain to add, with its endpoints in order of preference.
+#[derive(Debug, Clone)]
+pub struct NewChain {
+    pub name: ChainName,
+    pub family: Family,
+    pub evm_chain_id: Option<u64>,
+    pub bitcoin_network: Option<BitcoinNetwork>,
+    pub native_symbol: String,
+    pub native_name: String,
+    pub native_decimals: u8,
+    pub multicall: Option<alloy_primitives::Address>,
+    pub endpoints: Vec<Url>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ChainRecord {
+    pub id: ChainId,
+    pub name: String,
+    pub family: Family,
+    pub evm_chain_id: Option<u64>,
+    pub bitcoin_network: Option<String>,
+    pub native_symbol: String,
+    pub native_decimals: u8,
+    pub multicall: Option<String>,
+    pub active: bool,
+    pub endpoints: Vec<EndpointRecord>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct EndpointRecord {
+    pub url: String,
+    pub priority: u32,
+    pub batch_size: Option<u32>,
+    pub chunk_size: Option<u32>,
+}
+
+const SELECT_CHAIN: &str = "SELECT id, name, family, evm_chain_id, bitcoin_network, native_symbol, native_decimals, \
+     multicall, active FROM chains";
+
+impl Store {
+    /// Adds a chain with its endpoints and its native asset, in one transaction.
+    pub fn insert_chain(&mut self, chain: &NewChain) -> Result<ChainId> {
+        let tx = self.write()?;
+        let taken: bool = tx
+            .prepare_cached("SELECT EXISTS (SELECT 1 FROM chains WHERE name = ?1)")?
+            .query_row([chain.name.as_str()], |row| row.get(0))?;
+        if taken {
+            return Err(StoreError::Conflict(format!(
+                "a chain named {} exists already",
+                chain.name
+            )));
+        }
+        let evm_chain_id = chain
+            .evm_chain_id
+            .map(|id| i64::try_from(id).unwrap_or(i64::MAX));
+        tx.prepare_cached(
+            "INSERT INTO chains (name, family, evm_chain_id, bitcoin_network, native_symbol, native_decimals, multicall) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        )?
+        .execute(params![
+            chain.name.as_str(),
+            chain.family.as_str(),
+            evm_chain_id,
+            chain.bitcoin_network.map(BitcoinNetwork::as_str),
+            chain.native_symbol,
+            chain.native_decimals,
+            chain.multicall.map(|address| address.to_checksum(None)),
+        ])?;
+        let id = ChainId(tx.last_insert_rowid());
+        let mut insert_endpoint = tx.prepare_cached(
+            "INSERT INTO endpoints (chain_id, url, priority) VALUES (?1, ?2, ?3)",
+        )?;
+        for (priority, url) in chain.endpoints.iter().enumerate() {
+            insert_endpoint.execute(params![id, url.as_str(), priority])?;
+        }
+        drop(insert_endpoint);
+        tx.prepare_cached("INSERT INTO assets (chain_id, contract, symbol, name, decimals) VALUES (?1, NULL, ?2, ?3, ?4)")?
+            .execute(params![id, chain.native_symbol, chain.native_name, chain.native_decimals])?;
+        tx.commit()?;
+        Ok(id)
+    }
+
+    pub fn chains(&self) -> Result<Vec<ChainRecord>> {
+        let mut statement = self
+            .conn
+            .prepare_cached(&format!("{SELECT_CHAIN} ORDER BY id"))?;
+        let chains = statement
+            .query_map([], chain_from_row)?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        chains
+            .into_iter()
+            .map(|chain| self.with_endpoints(chain))
+            .collect()
+    }
+
+    pub fn chain_by_name(&self, name: &str) -> Result<Option<ChainRecord>> {
+        let chain = self
+            .conn
+            .prepare_cached(&format!("{SELECT_CHAIN} WHERE name = ?1"))?
+            .query_row([name], chain_from_row)
+            .optional()?;
+        chain.map(|chain| self.with_endpoints(chain)).transpose()
+    }
+
+    fn with_endpoints(&self, mut chain: ChainRecord) -> Result<ChainRecord> {
+        chain.endpoints = self
+            .conn
+            .prepare_cached(
+                "SELECT url, priority, batch_size, chunk_size FROM endpoints WHERE chain_id = ?1 ORDER BY priority",
+            )?
+            .query_map([chain.id], |row| {
+                Ok(EndpointRecord {
+                    url: row.get(0)?,
+                    priority: row.get(1)?,
+                    batch_size: row.get(2)?,
+                    chunk_size: row.get(3)?,
+                })
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(chain)
+    }
+}
+
+fn chain_from_row(row: &Row<'_>) -> rusqlite::Result<ChainRecord> {
+    Ok(ChainRecord {
+        id: row.get(0)?,
+        name: row.get(1)?,
+        family: parse_column(row, 2)?,
+        evm_chain_id: row.get(3)?,
+        bitcoin_network: row.get(4)?,
+        native_symbol: row.get(5)?,
+        native_decimals: row.get(6)?,
+        multicall: row.get(7)?,
+        active: row.get(8)?,
+        endpoints: Vec::new(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::testing::{each_store, evm_chain};
+
+    #[test]
+    fn a_chain_comes_back_with_its_endpoints_in_order() {
+        each_store(|store| {
+            let mut chain = evm_chain("devnet", 31337);
+            chain.endpoints.push("http://127.0.0.1:2/".parse().unwrap());
+            let id = store.insert_chain(&chain).unwrap();
+            let stored = store.chain_by_name("devnet").unwrap().unwrap();
+            assert_eq!(stored.id, id);
+            assert_eq!(stored.family, Family::Evm);
+            assert_eq!(stored.evm_chain_id, Some(31337));
+            assert_eq!(
+                stored.multicall.as_deref(),
+                Some("0xcA11bde05977b3631167028862bE2a173976CA11")
+            );
+            let urls: Vec<_> = stored.endpoints.iter().map(|e| e.url.as_str()).collect();
+            assert_eq!(urls, ["http://127.0.0.1:1/", "http://127.0.0.1:2/"]);
+            assert!(stored.active);
+        });
+    }
+
+    #[test]
+    fn a_chain_gets_its_native_asset() {
+        each_store(|store| {
+            let id = store.insert_chain(&evm_chain("devnet", 31337)).unwrap();
+            let assets = store.assets_of_chain(id).unwrap();
+            assert_eq!(assets.len(), 1);
+            assert_eq!(assets[0].contract, None);
+            assert_eq!(assets[0].symbol, "ETH");
+            assert_eq!(assets[0].decimals, 18);
+        });
+    }
+
+    #[test]
+    fn a_taken_name_is_a_conflict_and_changes_nothing() {
+        each_store(|store| {
+            store.insert_chain(&evm_chain("devnet", 31337)).unwrap();
+            let err = store.insert_chain(&evm_chain("devnet", 1)).unwrap_err();
+            assert!(matches!(err, StoreError::Conflict(_)), "{err}");
+            assert_eq!(store.chains().unwrap().len(), 1);
+            assert_eq!(
+                store.chain_by_name("devnet").unwrap().unwrap().evm_chain_id,
+                Some(31337)
+            );
+        });
+    }
+
+    #[test]
+    fn an_unknown_name_is_none() {
+        each_store(|store| assert_eq!(store.chain_by_name("nope").unwrap(), None));
+    }
+}

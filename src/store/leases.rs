@@ -1,0 +1,215 @@
+//! Leases on balance rows (seed 002): before a sweep, an instance claims the rows it will read, so two
+//! processes sharing the database never fetch the same row at once. A lease ends when the sweep is
+//! written, when released, or when it expires.
+
+use rusqlite::{Transaction, params};
+
+use super::{BalanceKey, ChainId, Result, Store};
+use crate::clock::UnixMillis;
+
+/// A claimed row with what a source needs to read it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LeasedBalance {
+    pub key: BalanceKey,
+    pub address: String,
+    /// `None` for the native coin.
+    pub contract: Option<String>,
+    pub decimals: u8,
+}
+
+impl Store {
+    /// Claims up to `limit` rows of `chain` that no live lease holds, until `until`; with `due_only`,
+    /// only rows whose `next_due_at` has come. The most overdue rows come first.
+    pub fn claim(
+        &mut self,
+        chain: ChainId,
+        holder: &str,
+        now: UnixMillis,
+        until: UnixMillis,
+        due_only: bool,
+        limit: usize,
+    ) -> Result<Vec<LeasedBalance>> {
+        let tx = self.write()?;
+        let due_before = if due_only { now } else { UnixMillis::MAX };
+        let claimed = tx
+            .prepare_cached(
+                "SELECT b.address_id, b.asset_id, ad.address, a.contract, a.decimals \
+                 FROM assets a JOIN balances b ON b.asset_id = a.id JOIN addresses ad ON ad.id = b.address_id \
+                 WHERE a.chain_id = ?1 AND b.next_due_at <= ?2 AND (b.locked_until IS NULL OR b.locked_until <= ?3) \
+                 ORDER BY b.next_due_at, b.address_id, b.asset_id LIMIT ?4",
+            )?
+            .query_map(params![chain, due_before, now, i64::try_from(limit).unwrap_or(i64::MAX)], |row| {
+                Ok(LeasedBalance {
+                    key: BalanceKey { address: row.get(0)?, asset: row.get(1)? },
+                    address: row.get(2)?,
+                    contract: row.get(3)?,
+                    decimals: row.get(4)?,
+                })
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        let mut lease = tx.prepare_cached(
+            "UPDATE balances SET locked_by = ?3, locked_until = ?4 WHERE address_id = ?1 AND asset_id = ?2",
+        )?;
+        for row in &claimed {
+            lease.execute(params![row.key.address, row.key.asset, holder, until])?;
+        }
+        drop(lease);
+        tx.commit()?;
+        Ok(claimed)
+    }
+
+    /// Releases every lease `holder` has; returns how many there were.
+    pub fn release_all(&mut self, holder: &str) -> Result<usize> {
+        let tx = self.write()?;
+        let released = tx
+            .prepare_cached(
+                "UPDATE balances SET locked_by = NULL, locked_until = NULL WHERE locked_by = ?1",
+            )?
+            .execute([holder])?;
+        tx.commit()?;
+        Ok(released)
+    }
+}
+
+/// Releases the leases `holder` has on `keys`, inside a write already under way.
+pub(super) fn release_in(
+    tx: &Transaction<'_>,
+    holder: &str,
+    keys: impl Iterator<Item = BalanceKey>,
+) -> Result<()> {
+    let mut release = tx.prepare_cached(
+        "UPDATE balances SET locked_by = NULL, locked_until = NULL \
+         WHERE address_id = ?1 AND asset_id = ?2 AND locked_by = ?3",
+    )?;
+    for key in keys {
+        release.execute(params![key.address, key.asset, holder])?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use alloy_primitives::U256;
+
+    use super::*;
+    use crate::store::BalanceRead;
+    use crate::store::testing::{each_store, registered_pair};
+
+    fn chain_of(store: &Store) -> ChainId {
+        store.chains().unwrap()[0].id
+    }
+
+    #[test]
+    fn a_leased_row_is_not_claimed_twice() {
+        each_store(|store| {
+            let (native, token) = registered_pair(store);
+            let chain = chain_of(store);
+            let first = store.claim(chain, "app", 1_000, 61_000, true, 100).unwrap();
+            assert_eq!(
+                first.iter().map(|row| row.key).collect::<Vec<_>>(),
+                [native, token]
+            );
+            assert!(
+                store
+                    .claim(chain, "watch", 2_000, 62_000, true, 100)
+                    .unwrap()
+                    .is_empty()
+            );
+            let row = store.balance(native).unwrap().unwrap();
+            assert_eq!(
+                (row.locked_by.as_deref(), row.locked_until),
+                (Some("app"), Some(61_000))
+            );
+        });
+    }
+
+    #[test]
+    fn an_expired_lease_can_be_claimed() {
+        each_store(|store| {
+            registered_pair(store);
+            let chain = chain_of(store);
+            store
+                .claim(chain, "crashed", 1_000, 61_000, true, 100)
+                .unwrap();
+            assert_eq!(
+                store
+                    .claim(chain, "next", 61_000, 121_000, true, 100)
+                    .unwrap()
+                    .len(),
+                2
+            );
+        });
+    }
+
+    #[test]
+    fn the_limit_and_due_time_are_honoured() {
+        each_store(|store| {
+            let (native, token) = registered_pair(store);
+            let chain = chain_of(store);
+            let read = BalanceRead {
+                key: native,
+                raw: U256::from(1),
+                block: 1,
+                fetched_at: 0,
+                next_due_at: 50_000,
+            };
+            store.record_sweep("app", &[read], &[]).unwrap();
+            let due = store.claim(chain, "app", 1_000, 2_000, true, 100).unwrap();
+            assert_eq!(
+                due.iter().map(|row| row.key).collect::<Vec<_>>(),
+                [token],
+                "native is not due yet"
+            );
+            store.release_all("app").unwrap();
+            let everything = store.claim(chain, "app", 1_000, 2_000, false, 1).unwrap();
+            assert_eq!(everything.len(), 1, "limit");
+        });
+    }
+
+    #[test]
+    fn writing_a_sweep_releases_its_rows_and_release_all_the_rest() {
+        each_store(|store| {
+            let (native, token) = registered_pair(store);
+            let chain = chain_of(store);
+            store.claim(chain, "app", 1_000, 61_000, true, 100).unwrap();
+            let read = BalanceRead {
+                key: native,
+                raw: U256::from(1),
+                block: 1,
+                fetched_at: 1_000,
+                next_due_at: 0,
+            };
+            store.record_sweep("app", &[read], &[]).unwrap();
+            assert_eq!(store.balance(native).unwrap().unwrap().locked_by, None);
+            assert_eq!(
+                store.balance(token).unwrap().unwrap().locked_by.as_deref(),
+                Some("app")
+            );
+            assert_eq!(store.release_all("app").unwrap(), 1);
+            assert_eq!(store.balance(token).unwrap().unwrap().locked_by, None);
+        });
+    }
+
+    #[test]
+    fn a_sweep_does_not_release_another_holders_lease() {
+        each_store(|store| {
+            let (native, _) = registered_pair(store);
+            let chain = chain_of(store);
+            store
+                .claim(chain, "watch", 1_000, 61_000, true, 100)
+                .unwrap();
+            let read = BalanceRead {
+                key: native,
+                raw: U256::from(1),
+                block: 1,
+                fetched_at: 1_000,
+                next_due_at: 0,
+            };
+            store.record_sweep("app", &[read], &[]).unwrap();
+            assert_eq!(
+                store.balance(native).unwrap().unwrap().locked_by.as_deref(),
+                Some("watch")
+            );
+        });
+    }
+}

@@ -1,0 +1,138 @@
+//! The SQLite database of a data dir: schema migrations on open, and one module per table with the
+//! queries the engine makes of it. Every query is backed by an index; `query_plans` proves it.
+
+mod assets;
+mod balances;
+mod chains;
+mod health;
+mod history;
+mod ids;
+mod leases;
+mod sync_runs;
+mod wallets;
+
+#[cfg(test)]
+mod query_plans;
+#[cfg(test)]
+pub(crate) mod testing;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use rusqlite::{Connection, Transaction, TransactionBehavior};
+use rusqlite_migration::{M, Migrations, SchemaVersion};
+
+pub use assets::{AssetRecord, NewToken};
+pub use balances::{
+    BalanceFailure, BalanceKey, BalanceRead, BalanceRow, BalanceView, SweepOutcome,
+};
+pub use chains::{ChainRecord, EndpointRecord, NewChain};
+pub use health::Health;
+pub use history::HistoryRow;
+pub use ids::{AddressId, AssetId, ChainId, WalletId};
+pub use leases::LeasedBalance;
+pub use sync_runs::SyncRun;
+pub use wallets::{AddressRecord, Registration, WalletRecord};
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error(
+        "the database was written by a newer holdings (schema version {found}; this one knows up to \
+         {supported}): update holdings to open it"
+    )]
+    TooNew { found: usize, supported: usize },
+    #[error("cannot open the database {}: {source}", path.display())]
+    Open {
+        path: PathBuf,
+        source: rusqlite::Error,
+    },
+    #[error("cannot update the database schema: {0}")]
+    Migration(#[from] rusqlite_migration::Error),
+    /// The change would duplicate or contradict what is stored; nothing was written.
+    #[error("{0}")]
+    Conflict(String),
+    /// Entry `index` of a batch would duplicate what is stored; nothing of the batch was written.
+    #[error("{message}")]
+    EntryConflict { index: usize, message: String },
+    #[error("database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+}
+
+/// The schema, one numbered file a step, applied in order on open.
+const MIGRATION_STEPS: &[M<'static>] = &[M::up(include_str!("../../migrations/0001_initial.sql"))];
+const MIGRATIONS: Migrations<'static> = Migrations::from_slice(MIGRATION_STEPS);
+
+/// How long a statement waits for another process's write lock before it gives up.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// One connection to the database. Writes go through [`Store::write`], so each runs in one
+/// transaction that takes the write lock up front.
+pub struct Store {
+    conn: Connection,
+    created: bool,
+}
+
+impl Store {
+    pub fn open(path: &Path) -> Result<Self> {
+        let conn = Connection::open(path).map_err(|source| StoreError::Open {
+            path: path.to_owned(),
+            source,
+        })?;
+        Self::init(conn)
+    }
+
+    pub fn open_in_memory() -> Result<Self> {
+        Self::init(Connection::open_in_memory()?)
+    }
+
+    fn init(mut conn: Connection) -> Result<Self> {
+        conn.busy_timeout(BUSY_TIMEOUT)?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        let version = MIGRATIONS.current_version(&conn)?;
+        if let SchemaVersion::Outside(found) = version {
+            return Err(StoreError::TooNew {
+                found: found.get(),
+                supported: Self::schema_version(),
+            });
+        }
+        MIGRATIONS.to_latest(&mut conn)?;
+        Ok(Self {
+            conn,
+            created: version == SchemaVersion::NoneSet,
+        })
+    }
+
+    /// The newest schema version this build knows.
+    pub fn schema_version() -> usize {
+        MIGRATION_STEPS.len()
+    }
+
+    /// Whether this open created the schema, i.e. the database was new.
+    pub fn was_created(&self) -> bool {
+        self.created
+    }
+
+    /// Starts a write that takes the database's write lock at once, so two processes never deadlock
+    /// upgrading read locks; the transaction rolls back unless committed.
+    fn write(&mut self) -> Result<Transaction<'_>> {
+        Ok(self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?)
+    }
+}
+
+/// Reads a TEXT column into a type that parses from its stored spelling.
+fn parse_column<T>(row: &rusqlite::Row<'_>, index: usize) -> rusqlite::Result<T>
+where
+    T: std::str::FromStr,
+    T::Err: std::error::Error + Send + Sync + 'static,
+{
+    let text: String = row.get(index)?;
+    text.parse().map_err(|err| {
+        rusqlite::Error::FromSqlConversionFailure(index, rusqlite::types::Type::Text, Box::new(err))
+    })
+}

@@ -1,0 +1,315 @@
+//! `wallets`, `addresses` and `address_chains`: the account registry. An address stays registered,
+//! with its balance rows, whether its balances are zero or not.
+
+use rusqlite::{OptionalExtension, Row, Transaction, params};
+
+use super::{AddressId, ChainId, Result, Store, StoreError, WalletId, parse_column};
+use crate::clock::UnixMillis;
+use crate::model::{Address, Family};
+
+/// One address to watch on the given chains (already checked to be of the address's family).
+#[derive(Debug, Clone)]
+pub struct Registration {
+    pub address: Address,
+    pub label: Option<String>,
+    pub chains: Vec<ChainId>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct WalletRecord {
+    pub id: WalletId,
+    /// What the user added: the address itself, or later an extended key.
+    pub source: String,
+    pub family: Family,
+    pub label: Option<String>,
+    pub created_at: UnixMillis,
+    pub addresses: Vec<AddressRecord>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct AddressRecord {
+    pub id: AddressId,
+    pub wallet_id: WalletId,
+    pub family: Family,
+    pub address: String,
+    pub added_at: UnixMillis,
+    /// Names of the chains the address is watched on.
+    pub chains: Vec<String>,
+}
+
+impl Store {
+    /// Registers every entry in one transaction: all of them, or (on the first entry that would add
+    /// nothing new) none, with [`StoreError::EntryConflict`] naming that entry.
+    pub fn register(&mut self, entries: &[Registration], now: UnixMillis) -> Result<Vec<WalletId>> {
+        let tx = self.write()?;
+        let mut wallets = Vec::with_capacity(entries.len());
+        for (index, entry) in entries.iter().enumerate() {
+            let (wallet, added) = register_one(&tx, entry, now)?;
+            if added == 0 {
+                return Err(StoreError::EntryConflict {
+                    index,
+                    message: format!(
+                        "{} is already registered on every chain asked for",
+                        entry.address
+                    ),
+                });
+            }
+            wallets.push(wallet);
+        }
+        tx.commit()?;
+        Ok(wallets)
+    }
+
+    pub fn wallets(&self) -> Result<Vec<WalletRecord>> {
+        let mut statement = self.conn.prepare_cached(
+            "SELECT id, source, family, label, created_at FROM wallets ORDER BY id",
+        )?;
+        let wallets = statement
+            .query_map([], |row| {
+                Ok(WalletRecord {
+                    id: row.get(0)?,
+                    source: row.get(1)?,
+                    family: parse_column(row, 2)?,
+                    label: row.get(3)?,
+                    created_at: row.get(4)?,
+                    addresses: Vec::new(),
+                })
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        wallets
+            .into_iter()
+            .map(|mut wallet| {
+                wallet.addresses = self.addresses_of_wallet(wallet.id)?;
+                Ok(wallet)
+            })
+            .collect()
+    }
+
+    /// Every registered address, in the order they were added.
+    pub fn addresses(&self) -> Result<Vec<AddressRecord>> {
+        let mut statement = self.conn.prepare_cached(
+            "SELECT id, wallet_id, family, address, added_at FROM addresses ORDER BY id",
+        )?;
+        let addresses = statement
+            .query_map([], address_from_row)?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        addresses
+            .into_iter()
+            .map(|address| self.with_chains(address))
+            .collect()
+    }
+
+    pub fn find_address(&self, address: &Address) -> Result<Option<AddressRecord>> {
+        let found = self
+            .conn
+            .prepare_cached(
+                "SELECT id, wallet_id, family, address, added_at FROM addresses WHERE family = ?1 AND address = ?2",
+            )?
+            .query_row(params![address.family().as_str(), address.to_string()], address_from_row)
+            .optional()?;
+        found.map(|address| self.with_chains(address)).transpose()
+    }
+
+    fn addresses_of_wallet(&self, wallet: WalletId) -> Result<Vec<AddressRecord>> {
+        let mut statement = self.conn.prepare_cached(
+            "SELECT id, wallet_id, family, address, added_at FROM addresses WHERE wallet_id = ?1 ORDER BY id",
+        )?;
+        let addresses = statement
+            .query_map([wallet], address_from_row)?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        addresses
+            .into_iter()
+            .map(|address| self.with_chains(address))
+            .collect()
+    }
+
+    fn with_chains(&self, mut address: AddressRecord) -> Result<AddressRecord> {
+        address.chains = self
+            .conn
+            .prepare_cached(
+                "SELECT chains.name FROM address_chains JOIN chains ON chains.id = address_chains.chain_id \
+                 WHERE address_chains.address_id = ?1 ORDER BY chains.id",
+            )?
+            .query_map([address.id], |row| row.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(address)
+    }
+}
+
+/// Registers one entry; returns its wallet and how many chains were new for it.
+fn register_one(
+    tx: &Transaction<'_>,
+    entry: &Registration,
+    now: UnixMillis,
+) -> Result<(WalletId, usize)> {
+    let family = entry.address.family().as_str();
+    let text = entry.address.to_string();
+    let wallet = match tx
+        .prepare_cached("SELECT id FROM wallets WHERE source = ?1")?
+        .query_row([&text], |row| row.get(0))
+        .optional()?
+    {
+        Some(wallet) => wallet,
+        None => {
+            tx.prepare_cached(
+                "INSERT INTO wallets (source, family, label, created_at) VALUES (?1, ?2, ?3, ?4)",
+            )?
+            .execute(params![text, family, entry.label, now])?;
+            WalletId(tx.last_insert_rowid())
+        }
+    };
+    let address: AddressId = match tx
+        .prepare_cached("SELECT id FROM addresses WHERE family = ?1 AND address = ?2")?
+        .query_row([family, &text], |row| row.get(0))
+        .optional()?
+    {
+        Some(address) => address,
+        None => {
+            tx.prepare_cached("INSERT INTO addresses (wallet_id, family, address, added_at) VALUES (?1, ?2, ?3, ?4)")?
+                .execute(params![wallet, family, text, now])?;
+            AddressId(tx.last_insert_rowid())
+        }
+    };
+    let mut added = 0;
+    for chain in &entry.chains {
+        let new = tx
+            .prepare_cached(
+                "INSERT OR IGNORE INTO address_chains (address_id, chain_id) VALUES (?1, ?2)",
+            )?
+            .execute(params![address, chain])?;
+        if new == 1 {
+            tx.prepare_cached(
+                "INSERT INTO balances (address_id, asset_id) SELECT ?1, id FROM assets WHERE chain_id = ?2",
+            )?
+            .execute(params![address, chain])?;
+            added += 1;
+        }
+    }
+    Ok((wallet, added))
+}
+
+fn address_from_row(row: &Row<'_>) -> rusqlite::Result<AddressRecord> {
+    Ok(AddressRecord {
+        id: row.get(0)?,
+        wallet_id: row.get(1)?,
+        family: parse_column(row, 2)?,
+        address: row.get(3)?,
+        added_at: row.get(4)?,
+        chains: Vec::new(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::testing::{each_store, evm_chain, usdc};
+
+    const ALICE: &str = "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266";
+    const BOB: &str = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8";
+
+    fn entry(address: &str, label: Option<&str>, chains: &[ChainId]) -> Registration {
+        Registration {
+            address: Address::parse(address).unwrap(),
+            label: label.map(str::to_owned),
+            chains: chains.to_vec(),
+        }
+    }
+
+    #[test]
+    fn an_address_gets_a_balance_row_per_asset_of_each_chain() {
+        each_store(|store| {
+            let one = store.insert_chain(&evm_chain("one", 1)).unwrap();
+            let two = store.insert_chain(&evm_chain("two", 2)).unwrap();
+            store.insert_token(&usdc(one)).unwrap();
+            let wallets = store
+                .register(&[entry(ALICE, Some("main"), &[one, two])], 1_000)
+                .unwrap();
+            let listed = store.wallets().unwrap();
+            assert_eq!(listed.len(), 1);
+            assert_eq!(listed[0].id, wallets[0]);
+            assert_eq!(listed[0].label.as_deref(), Some("main"));
+            assert_eq!(listed[0].addresses[0].chains, ["one", "two"]);
+            let address = listed[0].addresses[0].id;
+            assert_eq!(
+                store.balances_of_address(address).unwrap().len(),
+                3,
+                "native on both, USDC on one"
+            );
+        });
+    }
+
+    #[test]
+    fn a_later_token_reaches_addresses_already_registered() {
+        each_store(|store| {
+            let chain = store.insert_chain(&evm_chain("one", 1)).unwrap();
+            store
+                .register(&[entry(ALICE, None, &[chain])], 1_000)
+                .unwrap();
+            store.insert_token(&usdc(chain)).unwrap();
+            let address = store.addresses().unwrap()[0].id;
+            assert_eq!(store.balances_of_address(address).unwrap().len(), 2);
+        });
+    }
+
+    #[test]
+    fn a_duplicate_entry_rolls_back_the_whole_batch() {
+        each_store(|store| {
+            let chain = store.insert_chain(&evm_chain("one", 1)).unwrap();
+            let err = store
+                .register(
+                    &[
+                        entry(ALICE, None, &[chain]),
+                        entry(BOB, None, &[chain]),
+                        entry(ALICE, None, &[chain]),
+                    ],
+                    1,
+                )
+                .unwrap_err();
+            assert!(
+                matches!(err, StoreError::EntryConflict { index: 2, .. }),
+                "{err}"
+            );
+            assert!(store.wallets().unwrap().is_empty());
+            assert!(store.addresses().unwrap().is_empty());
+        });
+    }
+
+    #[test]
+    fn a_known_address_may_join_another_chain() {
+        each_store(|store| {
+            let one = store.insert_chain(&evm_chain("one", 1)).unwrap();
+            let two = store.insert_chain(&evm_chain("two", 2)).unwrap();
+            let first = store.register(&[entry(ALICE, None, &[one])], 1).unwrap();
+            let second = store.register(&[entry(ALICE, None, &[two])], 2).unwrap();
+            assert_eq!(first, second, "the same wallet");
+            assert_eq!(store.addresses().unwrap()[0].chains, ["one", "two"]);
+        });
+    }
+
+    #[test]
+    fn hostile_labels_are_stored_as_given() {
+        each_store(|store| {
+            let chain = store.insert_chain(&evm_chain("one", 1)).unwrap();
+            let label = "Robert'); DROP TABLE wallets;-- <script>alert(1)</script> \u{202e}\u{0}";
+            store
+                .register(&[entry(ALICE, Some(label), &[chain])], 1)
+                .unwrap();
+            assert_eq!(store.wallets().unwrap()[0].label.as_deref(), Some(label));
+        });
+    }
+
+    #[test]
+    fn an_address_is_found_by_its_normalised_form() {
+        each_store(|store| {
+            let chain = store.insert_chain(&evm_chain("one", 1)).unwrap();
+            store.register(&[entry(ALICE, None, &[chain])], 1).unwrap();
+            let lower = Address::parse(&ALICE.to_lowercase()).unwrap();
+            let found = store.find_address(&lower).unwrap().unwrap();
+            assert_eq!(found.address, ALICE);
+            assert_eq!(
+                store.find_address(&Address::parse(BOB).unwrap()).unwrap(),
+                None
+            );
+        });
+    }
+}
