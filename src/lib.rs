@@ -4,6 +4,8 @@
 //! - [`model`]: chains, addresses, amounts and freshness — pure values, no I/O;
 //! - [`store`]: the SQLite database and its migrations;
 //! - [`config`]: the chains and endpoints a new database starts with;
+//! - [`registry`]: which chains an address is watched on;
+//! - [`data_dir`]: where the database lives, shared by the app and the CLI;
 //! - [`cli`]: the `holdings` command line, a thin layer over the store.
 //!
 //! Nothing here knows Tauri exists.
@@ -11,5 +13,7 @@
 pub mod cli;
 pub mod clock;
 pub mod config;
+pub mod data_dir;
 pub mod model;
+pub mod registry;
 pub mod store;

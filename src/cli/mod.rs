@@ -1,3 +1,135 @@
-pub fn main() -> std::process::ExitCode {
-    std::process::ExitCode::SUCCESS
+//! The `holdings` command line: argument parsing and one module per command group, each a thin
+//! layer over the store. Spellings are a public interface (DESIGN.md, "The CLI").
+
+mod balances;
+mod chain;
+mod output;
+mod status;
+mod wallet;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use crate::data_dir::{DATA_DIR_ENV, default_data_dir};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "holdings",
+    version,
+    about = "Watch-only balances of every wallet on every chain"
+)]
+struct Cli {
+    /// Where the database lives (shared with the desktop app).
+    #[arg(long, global = true, env = DATA_DIR_ENV, value_name = "DIR")]
+    data_dir: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Add and list chains.
+    #[command(subcommand)]
+    Chain(chain::ChainCommand),
+    /// Add tokens to watch.
+    #[command(subcommand)]
+    Token(TokenCommand),
+    /// Add, import and list watch-only wallets.
+    #[command(subcommand)]
+    Wallet(wallet::WalletCommand),
+    /// Read what is due once, then exit.
+    Sync {
+        #[arg(long, value_name = "NAME")]
+        chain: Option<String>,
+    },
+    /// Read everything once, TTLs ignored, then exit.
+    Preload {
+        #[arg(long, value_name = "NAME")]
+        chain: Option<String>,
+    },
+    /// Keep syncing on schedule until Ctrl-C.
+    Watch,
+    /// Show balances from the database.
+    Balances(balances::BalancesArgs),
+    /// Health: stale rows, errors, leases, last sweeps.
+    Status {
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum TokenCommand {
+    /// Watch a token; its symbol, name and decimals are read from the chain.
+    Add { chain: String, address: String },
+    /// Watch every token of a token list file (Token Lists JSON schema).
+    Import { file: PathBuf },
+}
+
+/// A command whose issue has not landed; it exits with status 2.
+#[derive(Debug, thiserror::Error)]
+#[error("`holdings {0}` is not available yet")]
+struct NotAvailableYet(&'static str);
+
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(err) if !err.use_stderr() => {
+            // --help and --version
+            let _ = err.print();
+            return ExitCode::SUCCESS;
+        }
+        Err(err) => {
+            let rendered = err.render().to_string();
+            eprintln!(
+                "{}",
+                rendered
+                    .lines()
+                    .next()
+                    .unwrap_or("error: invalid arguments")
+            );
+            return ExitCode::from(2);
+        }
+    };
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        // A reader that stopped reading (`holdings balances | head`) is not a failure.
+        Err(err) if is_broken_pipe(&err) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("error: {}", output::one_line(&format!("{err:#}")));
+            if err.is::<NotAvailableYet>() {
+                ExitCode::from(2)
+            } else {
+                ExitCode::FAILURE
+            }
+        }
+    }
+}
+
+fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain().any(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}
+
+fn run(cli: Cli) -> anyhow::Result<()> {
+    let dir = match cli.data_dir {
+        Some(dir) => dir,
+        None => default_data_dir()?,
+    };
+    match cli.command {
+        Command::Chain(command) => chain::run(&dir, command),
+        Command::Wallet(command) => wallet::run(&dir, command),
+        Command::Balances(args) => balances::run(&dir, &args),
+        Command::Status { json } => status::run(&dir, json),
+        Command::Token(TokenCommand::Add { .. }) => Err(NotAvailableYet("token add").into()),
+        Command::Token(TokenCommand::Import { .. }) => Err(NotAvailableYet("token import").into()),
+        Command::Sync { .. } => Err(NotAvailableYet("sync").into()),
+        Command::Preload { .. } => Err(NotAvailableYet("preload").into()),
+        Command::Watch => Err(NotAvailableYet("watch").into()),
+    }
 }

@@ -1,1 +1,223 @@
+//! The chains a new database starts with: the popular EVM chains, Solana, TRON and Bitcoin, each with
+//! free public endpoints (at least two, so one can fail over to the next).
 
+use crate::model::{BitcoinNetwork, ChainName, Family};
+use crate::store::NewChain;
+
+/// Multicall3's address: the same on every chain it is deployed to by its presigned transaction.
+pub const MULTICALL3: &str = "0xcA11bde05977b3631167028862bE2a173976CA11";
+
+struct Default {
+    name: &'static str,
+    family: Family,
+    evm_chain_id: Option<u64>,
+    native_symbol: &'static str,
+    native_name: &'static str,
+    native_decimals: u8,
+    endpoints: &'static [&'static str],
+}
+
+const fn evm(
+    name: &'static str,
+    chain_id: u64,
+    native_symbol: &'static str,
+    native_name: &'static str,
+    endpoints: &'static [&'static str],
+) -> Default {
+    Default {
+        name,
+        family: Family::Evm,
+        evm_chain_id: Some(chain_id),
+        native_symbol,
+        native_name,
+        native_decimals: 18,
+        endpoints,
+    }
+}
+
+const DEFAULTS: [Default; 10] = [
+    evm(
+        "ethereum",
+        1,
+        "ETH",
+        "Ether",
+        &[
+            "https://ethereum-rpc.publicnode.com",
+            "https://eth.drpc.org",
+            "https://eth.llamarpc.com",
+        ],
+    ),
+    evm(
+        "bsc",
+        56,
+        "BNB",
+        "BNB",
+        &[
+            "https://bsc-dataseed.bnbchain.org",
+            "https://bsc-rpc.publicnode.com",
+            "https://bsc.drpc.org",
+        ],
+    ),
+    evm(
+        "polygon",
+        137,
+        "POL",
+        "Polygon Ecosystem Token",
+        &[
+            "https://polygon-rpc.com",
+            "https://polygon-bor-rpc.publicnode.com",
+            "https://polygon.drpc.org",
+        ],
+    ),
+    evm(
+        "arbitrum",
+        42161,
+        "ETH",
+        "Ether",
+        &[
+            "https://arb1.arbitrum.io/rpc",
+            "https://arbitrum-one-rpc.publicnode.com",
+            "https://arbitrum.drpc.org",
+        ],
+    ),
+    evm(
+        "optimism",
+        10,
+        "ETH",
+        "Ether",
+        &[
+            "https://mainnet.optimism.io",
+            "https://optimism-rpc.publicnode.com",
+            "https://optimism.drpc.org",
+        ],
+    ),
+    evm(
+        "base",
+        8453,
+        "ETH",
+        "Ether",
+        &[
+            "https://mainnet.base.org",
+            "https://base-rpc.publicnode.com",
+            "https://base.drpc.org",
+        ],
+    ),
+    evm(
+        "avalanche",
+        43114,
+        "AVAX",
+        "Avalanche",
+        &[
+            "https://api.avax.network/ext/bc/C/rpc",
+            "https://avalanche-c-chain-rpc.publicnode.com",
+            "https://avalanche.drpc.org",
+        ],
+    ),
+    Default {
+        name: "solana",
+        family: Family::Solana,
+        evm_chain_id: None,
+        native_symbol: "SOL",
+        native_name: "Solana",
+        native_decimals: 9,
+        endpoints: &[
+            "https://api.mainnet-beta.solana.com",
+            "https://solana-rpc.publicnode.com",
+        ],
+    },
+    Default {
+        name: "tron",
+        family: Family::Tron,
+        evm_chain_id: None,
+        native_symbol: "TRX",
+        native_name: "TRON",
+        native_decimals: 6,
+        endpoints: &["https://api.trongrid.io", "https://tron-rpc.publicnode.com"],
+    },
+    Default {
+        name: "bitcoin",
+        family: Family::Bitcoin,
+        evm_chain_id: None,
+        native_symbol: "BTC",
+        native_name: "Bitcoin",
+        native_decimals: 8,
+        endpoints: &["https://blockstream.info/api", "https://mempool.space/api"],
+    },
+];
+
+/// The default chains, ready to insert.
+pub fn default_chains() -> Vec<NewChain> {
+    DEFAULTS
+        .iter()
+        .map(|chain| NewChain {
+            name: chain
+                .name
+                .parse::<ChainName>()
+                .expect("default chain names are valid"),
+            family: chain.family,
+            evm_chain_id: chain.evm_chain_id,
+            bitcoin_network: (chain.family == Family::Bitcoin).then_some(BitcoinNetwork::Mainnet),
+            native_symbol: chain.native_symbol.to_owned(),
+            native_name: chain.native_name.to_owned(),
+            native_decimals: chain.native_decimals,
+            multicall: (chain.family == Family::Evm)
+                .then(|| MULTICALL3.parse().expect("a valid address")),
+            endpoints: chain
+                .endpoints
+                .iter()
+                .map(|url| url.parse().expect("default URLs are valid"))
+                .collect(),
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::parse_endpoint_url;
+
+    #[test]
+    fn every_default_has_two_https_endpoints_or_more() {
+        for chain in default_chains() {
+            assert!(chain.endpoints.len() >= 2, "{}", chain.name);
+            for url in &chain.endpoints {
+                assert_eq!(url.scheme(), "https", "{url}");
+                assert!(parse_endpoint_url(url.as_str()).is_ok());
+            }
+        }
+    }
+
+    #[test]
+    fn the_issue_s_chains_are_all_there_with_their_ids() {
+        let chains = default_chains();
+        let evm: Vec<_> = chains
+            .iter()
+            .filter_map(|chain| chain.evm_chain_id.map(|id| (chain.name.as_str(), id)))
+            .collect();
+        assert_eq!(
+            evm,
+            [
+                ("ethereum", 1),
+                ("bsc", 56),
+                ("polygon", 137),
+                ("arbitrum", 42161),
+                ("optimism", 10),
+                ("base", 8453),
+                ("avalanche", 43114)
+            ]
+        );
+        for family in [Family::Solana, Family::Tron, Family::Bitcoin] {
+            assert_eq!(
+                chains.iter().filter(|chain| chain.family == family).count(),
+                1,
+                "{family}"
+            );
+        }
+        assert!(
+            chains
+                .iter()
+                .filter(|chain| chain.family == Family::Evm)
+                .all(|chain| chain.multicall.is_some())
+        );
+    }
+}

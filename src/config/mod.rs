@@ -1,1 +1,3 @@
+//! What a new installation starts with.
+
 pub mod chains;

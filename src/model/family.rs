@@ -35,6 +35,16 @@ impl Family {
             Family::Bitcoin => "Bitcoin",
         }
     }
+
+    /// The display name with its article, for sentences: "an EVM", "a Solana".
+    pub fn with_article(self) -> &'static str {
+        match self {
+            Family::Evm => "an EVM",
+            Family::Solana => "a Solana",
+            Family::Tron => "a TRON",
+            Family::Bitcoin => "a Bitcoin",
+        }
+    }
 }
 
 impl fmt::Display for Family {

@@ -8,7 +8,7 @@ use crate::clock::UnixMillis;
 use crate::model::{Address, Family};
 
 /// One address to watch on the given chains (already checked to be of the address's family).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Registration {
     pub address: Address,
     pub label: Option<String>,

@@ -60,19 +60,10 @@ pub enum AddressError {
         "extended public keys and output descriptors are not supported yet; add single addresses"
     )]
     ExtendedKey,
-    #[error("this is {} address, not {} one", with_article(*found), with_article(*expected))]
+    #[error("this is {} address, not {} one", found.with_article(), expected.with_article())]
     WrongFamily { expected: Family, found: Family },
     #[error("not an EVM, Solana, TRON or Bitcoin address")]
     Unrecognised,
-}
-
-fn with_article(family: Family) -> &'static str {
-    match family {
-        Family::Evm => "an EVM",
-        Family::Solana => "a Solana",
-        Family::Tron => "a TRON",
-        Family::Bitcoin => "a Bitcoin",
-    }
 }
 
 impl Address {
