@@ -88,7 +88,12 @@ impl Address {
         if bitcoin::looks_like_segwit(text) {
             return bitcoin::parse(text).map(Address::Bitcoin);
         }
-        let bytes = decode_base58(text)?;
+        let bytes = match decode_base58(text) {
+            Ok(bytes) => bytes,
+            // The length of a base58 address with a typo in it: say which character is wrong.
+            Err(err) if BASE58_ADDRESS_LENGTHS.contains(&text.len()) => return Err(err),
+            Err(_) => return Err(AddressError::Unrecognised),
+        };
         match (bytes.len(), bytes.first()) {
             (32, _) => solana::parse(text).map(Address::Solana),
             (25, Some(&tron::VERSION)) => tron::parse(text).map(Address::Tron),
@@ -147,6 +152,9 @@ impl fmt::Display for Address {
     }
 }
 
+/// How long base58 addresses are: Bitcoin's shortest P2SH to Solana's longest keys.
+const BASE58_ADDRESS_LENGTHS: std::ops::RangeInclusive<usize> = 26..=44;
+
 fn decode_base58(text: &str) -> Result<Vec<u8>, AddressError> {
     bs58::decode(text).into_vec().map_err(|err| match err {
         bs58::decode::Error::InvalidCharacter { character, .. } => {
@@ -196,6 +204,10 @@ mod tests {
         assert_eq!(Address::parse(""), Err(AddressError::Empty));
         assert_eq!(
             Address::parse("hello world"),
+            Err(AddressError::Unrecognised)
+        );
+        assert_eq!(
+            Address::parse("EPjFWdd5AufqSSqeM2qN1xzybapC8G4wEGGkZwyTDtlv"),
             Err(AddressError::NotBase58('l'))
         );
         assert_eq!(Address::parse("abc"), Err(AddressError::Unrecognised));

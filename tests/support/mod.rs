@@ -1,0 +1,74 @@
+//! Shared helpers of the integration tests.
+#![allow(dead_code)] // each test binary uses its own part of the support code
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use rusqlite::Connection;
+use rusqlite::types::Value;
+
+/// A data dir of its own for one test, removed when dropped.
+pub struct DataDir {
+    dir: tempfile::TempDir,
+}
+
+impl DataDir {
+    pub fn new() -> Self {
+        Self {
+            dir: tempfile::tempdir().expect("temp dir"),
+        }
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub fn database(&self) -> PathBuf {
+        self.dir.path().join("holdings.db")
+    }
+
+    /// `holdings --data-dir DIR ARGS...`, ready to run.
+    pub fn holdings(&self, args: &[&str]) -> Command {
+        let mut command = Command::cargo_bin("holdings").expect("the holdings binary");
+        command
+            .env_remove("HOLDINGS_DATA_DIR")
+            .arg("--data-dir")
+            .arg(self.path())
+            .args(args);
+        command
+    }
+
+    /// Every row of every table, and the schema version: what "unchanged" is compared on.
+    pub fn content(&self) -> Vec<String> {
+        let conn = Connection::open(self.database()).expect("open database");
+        let mut content = vec![format!(
+            "user_version={}",
+            conn.query_row("PRAGMA user_version", [], |row| row.get::<_, i64>(0))
+                .unwrap()
+        )];
+        let tables: Vec<String> = conn
+            .prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+            .unwrap()
+            .query_map([], |row| row.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        for table in tables {
+            let mut statement = conn.prepare(&format!("SELECT * FROM \"{table}\"")).unwrap();
+            let columns = statement.column_count();
+            let mut rows: Vec<String> = statement
+                .query_map([], |row| {
+                    let values: Vec<Value> =
+                        (0..columns).map(|i| row.get(i)).collect::<Result<_, _>>()?;
+                    Ok(format!("{table}: {values:?}"))
+                })
+                .unwrap()
+                .collect::<Result<_, _>>()
+                .unwrap();
+            rows.sort();
+            content.push(format!("{table}: {} rows", rows.len()));
+            content.extend(rows);
+        }
+        content
+    }
+}
