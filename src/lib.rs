@@ -3,13 +3,16 @@
 //! Layers, each ignorant of the ones above it:
 //! - [`model`]: chains, addresses, amounts and freshness — pure values, no I/O;
 //! - [`store`]: the SQLite database and its migrations;
+//! - [`chains`]: reading balances from chains, frugally, through pools of endpoints;
 //! - [`config`]: the chains and endpoints a new database starts with;
 //! - [`registry`]: which chains an address is watched on;
 //! - [`data_dir`]: where the database lives, shared by the app and the CLI;
+//! - [`sync`]: sweeps that read chains and write the store;
 //! - [`cli`]: the `holdings` command line, a thin layer over the store.
 //!
 //! Nothing here knows Tauri exists.
 
+pub mod chains;
 pub mod cli;
 pub mod clock;
 pub mod config;
@@ -17,3 +20,4 @@ pub mod data_dir;
 pub mod model;
 pub mod registry;
 pub mod store;
+pub mod sync;

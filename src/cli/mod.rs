@@ -5,6 +5,8 @@ mod balances;
 mod chain;
 mod output;
 mod status;
+mod sync;
+mod token;
 mod wallet;
 
 use std::path::PathBuf;
@@ -13,6 +15,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 use crate::data_dir::{DATA_DIR_ENV, default_data_dir};
+use crate::sync::SweepMode;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -126,10 +129,10 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Wallet(command) => wallet::run(&dir, command),
         Command::Balances(args) => balances::run(&dir, &args),
         Command::Status { json } => status::run(&dir, json),
-        Command::Token(TokenCommand::Add { .. }) => Err(NotAvailableYet("token add").into()),
-        Command::Token(TokenCommand::Import { .. }) => Err(NotAvailableYet("token import").into()),
-        Command::Sync { .. } => Err(NotAvailableYet("sync").into()),
-        Command::Preload { .. } => Err(NotAvailableYet("preload").into()),
+        Command::Token(TokenCommand::Add { chain, address }) => token::add(&dir, &chain, &address),
+        Command::Token(TokenCommand::Import { file }) => token::import(&dir, &file),
+        Command::Sync { chain } => sync::run(&dir, chain.as_deref(), SweepMode::Due),
+        Command::Preload { chain } => sync::run(&dir, chain.as_deref(), SweepMode::Everything),
         Command::Watch => Err(NotAvailableYet("watch").into()),
     }
 }

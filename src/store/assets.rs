@@ -30,26 +30,22 @@ impl Store {
     /// Adds a token to a chain and a balance row for it to every address watched on that chain.
     pub fn insert_token(&mut self, token: &NewToken) -> Result<AssetId> {
         let tx = self.write()?;
-        let known: bool = tx
-            .prepare_cached(
-                "SELECT EXISTS (SELECT 1 FROM assets WHERE chain_id = ?1 AND contract = ?2)",
-            )?
-            .query_row(params![token.chain, token.contract], |row| row.get(0))?;
-        if known {
-            return Err(StoreError::Conflict(format!(
-                "the token {} is already watched on this chain",
-                token.contract
-            )));
-        }
-        tx.prepare_cached("INSERT INTO assets (chain_id, contract, symbol, name, decimals) VALUES (?1, ?2, ?3, ?4, ?5)")?
-            .execute(params![token.chain, token.contract, token.symbol, token.name, token.decimals])?;
-        let id = AssetId(tx.last_insert_rowid());
-        tx.prepare_cached(
-            "INSERT INTO balances (address_id, asset_id) SELECT address_id, ?1 FROM address_chains WHERE chain_id = ?2",
-        )?
-        .execute(params![id, token.chain])?;
+        let id = insert_token_in(&tx, token)?.ok_or_else(|| {
+            StoreError::Conflict(format!("the token {} is already watched on this chain", token.contract))
+        })?;
         tx.commit()?;
         Ok(id)
+    }
+
+    /// Adds every token not watched yet, in one transaction; returns how many were new.
+    pub fn insert_tokens(&mut self, tokens: &[NewToken]) -> Result<usize> {
+        let tx = self.write()?;
+        let mut added = 0;
+        for token in tokens {
+            added += usize::from(insert_token_in(&tx, token)?.is_some());
+        }
+        tx.commit()?;
+        Ok(added)
     }
 
     /// The chain's native coin first, then its tokens in the order they were added.
@@ -72,6 +68,24 @@ impl Store {
         tx.commit()?;
         Ok(())
     }
+}
+
+/// Inserts a token unless its chain has it already (then `None`).
+fn insert_token_in(tx: &rusqlite::Transaction<'_>, token: &NewToken) -> Result<Option<AssetId>> {
+    let known: bool = tx
+        .prepare_cached("SELECT EXISTS (SELECT 1 FROM assets WHERE chain_id = ?1 AND contract = ?2)")?
+        .query_row(params![token.chain, token.contract], |row| row.get(0))?;
+    if known {
+        return Ok(None);
+    }
+    tx.prepare_cached("INSERT INTO assets (chain_id, contract, symbol, name, decimals) VALUES (?1, ?2, ?3, ?4, ?5)")?
+        .execute(params![token.chain, token.contract, token.symbol, token.name, token.decimals])?;
+    let id = AssetId(tx.last_insert_rowid());
+    tx.prepare_cached(
+        "INSERT INTO balances (address_id, asset_id) SELECT address_id, ?1 FROM address_chains WHERE chain_id = ?2",
+    )?
+    .execute(params![id, token.chain])?;
+    Ok(Some(id))
 }
 
 fn asset_from_row(row: &Row<'_>) -> rusqlite::Result<AssetRecord> {
@@ -116,6 +130,19 @@ mod tests {
                 Err(StoreError::Conflict(_))
             ));
             assert_eq!(store.assets_of_chain(chain).unwrap().len(), 2);
+        });
+    }
+
+    #[test]
+    fn a_list_adds_only_what_is_new() {
+        each_store(|store| {
+            let chain = store.insert_chain(&evm_chain("devnet", 31337)).unwrap();
+            store.insert_token(&usdc(chain)).unwrap();
+            let mut dai = usdc(chain);
+            dai.contract = "0x6B175474E89094C44Da98b954EedeAC495271d0F".into();
+            dai.symbol = "DAI".into();
+            assert_eq!(store.insert_tokens(&[usdc(chain), dai.clone(), dai]).unwrap(), 1);
+            assert_eq!(store.assets_of_chain(chain).unwrap().len(), 3);
         });
     }
 

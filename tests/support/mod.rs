@@ -72,3 +72,7 @@ impl DataDir {
         content
     }
 }
+
+pub mod anvil;
+pub mod contracts;
+pub mod proxy;

@@ -1,0 +1,344 @@
+//! JSON-RPC 2.0 over an endpoint pool: single calls and batches, with every answer checked before it
+//! is believed — each request answered exactly once, by id, and nothing else.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use alloy_json_rpc::{ErrorPayload, Id, Request, Response, ResponsePayload};
+use serde_json::Value;
+use serde_json::value::RawValue;
+
+use super::pool::{BATCH_REFUSAL, EndpointPool, Failure, PoolError};
+
+/// One method call.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Call {
+    pub method: &'static str,
+    pub params: Value,
+}
+
+impl Call {
+    pub fn new(method: &'static str, params: Value) -> Self {
+        Self { method, params }
+    }
+}
+
+/// The answer to one call: its result, or the error the node returned for it.
+pub type Answer = Result<Box<RawValue>, ErrorPayload>;
+
+pub struct JsonRpc {
+    pool: EndpointPool,
+    next_id: AtomicU64,
+}
+
+impl JsonRpc {
+    pub fn new(pool: EndpointPool) -> Self {
+        Self { pool, next_id: AtomicU64::new(1) }
+    }
+
+    pub fn pool(&self) -> &EndpointPool {
+        &self.pool
+    }
+
+    /// Sends `calls` as one batch request and returns their answers in the same order. `check` looks
+    /// at the answers and rejects them (as from a lying endpoint, which is then failed over) with a
+    /// reason; `splittable` says whether a timeout means "too large" rather than "try again".
+    pub async fn batch(
+        &self,
+        calls: &[Call],
+        check: impl Fn(&[Answer]) -> Result<(), String>,
+    ) -> Result<Vec<Answer>, PoolError> {
+        let first = self.next_id.fetch_add(calls.len() as u64, Ordering::Relaxed);
+        let ids: Vec<u64> = (first..first + calls.len() as u64).collect();
+        let requests: Vec<Request<&Value>> = calls
+            .iter()
+            .zip(&ids)
+            .map(|(call, id)| Request::new(call.method, Id::Number(*id), &call.params))
+            .collect();
+        let body = serde_json::to_vec(&requests).expect("requests serialize");
+        self.pool
+            .post(&body, |_, bytes| {
+                let answers = read_batch(bytes, &ids)?;
+                check(&answers).map_err(Failure::Garbled)?;
+                Ok(answers)
+            })
+            .await
+    }
+
+    /// Sends one call on its own (for endpoints that refuse batches).
+    pub async fn single(&self, call: &Call, check: impl Fn(&Answer) -> Result<(), String>) -> Result<Answer, PoolError> {
+        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
+        let body = serde_json::to_vec(&Request::new(call.method, Id::Number(id), &call.params)).expect("request serializes");
+        self.pool
+            .post(&body, |_, bytes| {
+                let response: Response = serde_json::from_slice(bytes).map_err(|_| not_json_rpc())?;
+                if response.id != Id::Number(id) {
+                    return Err(Failure::Garbled(format!("the answer is for request {}, not {id}", response.id)));
+                }
+                let answer = into_answer(response.payload);
+                check(&answer).map_err(Failure::Garbled)?;
+                Ok(answer)
+            })
+            .await
+    }
+}
+
+fn not_json_rpc() -> Failure {
+    Failure::Garbled("the answer is not JSON-RPC (truncated or malformed)".into())
+}
+
+fn into_answer(payload: ResponsePayload) -> Answer {
+    match payload {
+        ResponsePayload::Success(result) => Ok(result),
+        ResponsePayload::Failure(error) => Err(error),
+    }
+}
+
+/// Reads a batch answer: one response per request id, in any order, and nothing else.
+fn read_batch(bytes: &[u8], ids: &[u64]) -> Result<Vec<Answer>, Failure> {
+    let responses: Vec<Response> = match serde_json::from_slice(bytes) {
+        Ok(responses) => responses,
+        Err(_) => {
+            // A single error object answers the whole batch: too large, or batches not served.
+            let response: Response = serde_json::from_slice(bytes).map_err(|_| not_json_rpc())?;
+            return Err(match response.payload {
+                ResponsePayload::Failure(error) if is_size_error(&error.message) => {
+                    Failure::TooLarge(error.message.to_string())
+                }
+                ResponsePayload::Failure(error) => Failure::Refused(format!("{BATCH_REFUSAL}: {}", error.message)),
+                ResponsePayload::Success(_) => Failure::Garbled("a batch was answered with a single result".into()),
+            });
+        }
+    };
+    if responses.len() != ids.len() {
+        return Err(Failure::Garbled(format!("{} answers to {} requests", responses.len(), ids.len())));
+    }
+    let mut by_id: HashMap<u64, ResponsePayload> = HashMap::with_capacity(responses.len());
+    for response in responses {
+        let Id::Number(id) = response.id else {
+            return Err(Failure::Garbled(format!("an answer has the id {}, which was not sent", response.id)));
+        };
+        if by_id.insert(id, response.payload).is_some() {
+            return Err(Failure::Garbled(format!("request {id} was answered twice")));
+        }
+    }
+    ids.iter()
+        .map(|id| {
+            by_id
+                .remove(id)
+                .map(into_answer)
+                .ok_or_else(|| Failure::Garbled(format!("request {id} was not answered")))
+        })
+        .collect()
+}
+
+/// Whether a node's error means "this request was too big": out of gas, return data or response
+/// too large, a limit on work or time. Splitting the request may succeed where this failed.
+pub fn is_size_error(message: &str) -> bool {
+    const MARKERS: [&str; 13] = [
+        "out of gas",
+        "gas required exceeds",
+        "gas limit",
+        "return data",
+        "response size",
+        "response too large",
+        "too large",
+        "too big",
+        "exceeds",
+        "limit exceeded",
+        "timeout",
+        "timed out",
+        "too many",
+    ];
+    let message = message.to_ascii_lowercase();
+    MARKERS.iter().any(|marker| message.contains(marker))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ok(bytes: &str, ids: &[u64]) -> Vec<String> {
+        read_batch(bytes.as_bytes(), ids)
+            .unwrap()
+            .into_iter()
+            .map(|answer| answer.map(|raw| raw.get().to_owned()).unwrap_or_else(|err| err.message.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn answers_come_back_in_request_order() {
+        let body = r#"[{"jsonrpc":"2.0","id":8,"result":"0x2"},{"jsonrpc":"2.0","id":7,"error":{"code":3,"message":"execution reverted"}}]"#;
+        assert_eq!(ok(body, &[7, 8]), ["execution reverted", "\"0x2\""]);
+    }
+
+    #[test]
+    fn mismatched_ids_are_garbled() {
+        let missing = r#"[{"jsonrpc":"2.0","id":7,"result":"0x1"},{"jsonrpc":"2.0","id":9,"result":"0x2"}]"#;
+        assert!(matches!(read_batch(missing.as_bytes(), &[7, 8]), Err(Failure::Garbled(_))));
+        let twice = r#"[{"jsonrpc":"2.0","id":7,"result":"0x1"},{"jsonrpc":"2.0","id":7,"result":"0x2"}]"#;
+        assert!(matches!(read_batch(twice.as_bytes(), &[7, 8]), Err(Failure::Garbled(_))));
+        let short = r#"[{"jsonrpc":"2.0","id":7,"result":"0x1"}]"#;
+        assert!(matches!(read_batch(short.as_bytes(), &[7, 8]), Err(Failure::Garbled(_))));
+    }
+
+    #[test]
+    fn truncated_json_is_garbled() {
+        let cut = r#"[{"jsonrpc":"2.0","id":7,"result":"0x1"},{"jsonrpc":"2.0","id":8,"res"#;
+        assert!(matches!(read_batch(cut.as_bytes(), &[7, 8]), Err(Failure::Garbled(_))));
+        assert!(matches!(read_batch(b"<html>502 Bad Gateway</html>", &[7]), Err(Failure::Garbled(_))));
+    }
+
+    #[test]
+    fn a_single_error_for_a_batch_is_a_size_limit_or_a_refusal() {
+        let too_big = r#"{"jsonrpc":"2.0","id":null,"error":{"code":-32600,"message":"batch size too large"}}"#;
+        assert!(matches!(read_batch(too_big.as_bytes(), &[1, 2]), Err(Failure::TooLarge(_))));
+        let refused = r#"{"jsonrpc":"2.0","id":null,"error":{"code":-32600,"message":"batch requests are not supported"}}"#;
+        assert!(matches!(read_batch(refused.as_bytes(), &[1, 2]), Err(Failure::Refused(reason)) if reason.starts_with(BATCH_REFUSAL)));
+    }
+
+    #[test]
+    fn size_errors_are_told_from_reverts() {
+        assert!(is_size_error("out of gas"));
+        assert!(is_size_error("Return data too large"));
+        assert!(is_size_error("query timeout exceeded"));
+        assert!(!is_size_error("execution reverted"));
+        assert!(!is_size_error("invalid opcode"));
+    }
+}
+
+/// Why one call of [`JsonRpc::run_all`] has no result.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum CallFailure {
+    /// The node answered the call with an error (a revert, an unknown block…).
+    #[error("{}", .0.message)]
+    Node(ErrorPayload),
+    /// The call never got a usable answer: every endpoint failed.
+    #[error("{0}")]
+    Transport(String),
+    /// The call alone was too large for the endpoint (it timed out, or its answer was too big).
+    #[error("{0}")]
+    TooLarge(String),
+}
+
+/// A call sent ahead of every batch whose answer proves the endpoint serves the right network (an
+/// EVM endpoint's chain id); a wrong answer fails the whole batch over to the next endpoint.
+pub struct Guard<'a> {
+    pub call: Call,
+    pub check: &'a (dyn Fn(&Answer) -> Result<(), String> + Sync),
+}
+
+/// Checks one answer (by the index of its call); an error rejects the whole response as a lie.
+pub type AnswerCheck<'a> = &'a (dyn Fn(usize, &Answer) -> Result<(), String> + Sync);
+
+/// Batches larger than this are split before the first try; endpoints that take less say so.
+const MAX_BATCH: usize = 1_000;
+/// Single requests in flight at once for an endpoint that refuses batches.
+const SINGLE_CONCURRENCY: usize = 8;
+
+impl JsonRpc {
+    /// Sends every call in as few requests as the preferred endpoint takes: batches, halved when the
+    /// endpoint finds them too large (the size that worked is remembered), or single requests when it
+    /// refuses batches. Returns one outcome per call, in order.
+    pub async fn run_all(
+        &self,
+        calls: &[Call],
+        guard: Option<&Guard<'_>>,
+        check: AnswerCheck<'_>,
+    ) -> Vec<Result<Box<RawValue>, CallFailure>> {
+        let mut outcomes: Vec<Option<Result<Box<RawValue>, CallFailure>>> = vec![None; calls.len()];
+        let mut pending = std::collections::VecDeque::from([0..calls.len()]);
+        while let Some(range) = pending.pop_front() {
+            if range.is_empty() {
+                continue;
+            }
+            let endpoint = self.pool.preferred();
+            let learned = self.pool.learned(endpoint);
+            if learned.no_batches {
+                self.run_singles(calls, range, guard, check, &mut outcomes).await;
+                continue;
+            }
+            let limit = learned.batch.unwrap_or(MAX_BATCH).max(1);
+            if range.len() > limit {
+                let split = range.start + limit;
+                pending.push_front(split..range.end);
+                pending.push_front(range.start..split);
+                continue;
+            }
+            let offset = usize::from(guard.is_some());
+            let batch: Vec<Call> = guard.map(|guard| guard.call.clone()).into_iter().chain(calls[range.clone()].iter().cloned()).collect();
+            let checked = |answers: &[Answer]| {
+                if let Some(guard) = guard {
+                    (guard.check)(&answers[0])?;
+                }
+                answers[offset..].iter().enumerate().try_for_each(|(index, answer)| check(range.start + index, answer))
+            };
+            match self.batch(&batch, checked).await {
+                Ok(answers) => {
+                    for (index, answer) in answers.into_iter().skip(offset).enumerate() {
+                        outcomes[range.start + index] = Some(answer.map_err(CallFailure::Node));
+                    }
+                }
+                Err(PoolError::TooLarge { endpoint, .. }) if range.len() > 1 => {
+                    let half = range.len() / 2;
+                    self.pool.learn(endpoint, |learned| learned.batch = Some(half));
+                    pending.push_front(range.start + half..range.end);
+                    pending.push_front(range.start..range.start + half);
+                }
+                Err(PoolError::TooLarge { reason, .. }) => {
+                    outcomes[range.start] = Some(Err(CallFailure::TooLarge(reason)));
+                }
+                Err(PoolError::Refused { endpoint, .. }) => {
+                    self.pool.learn(endpoint, |learned| learned.no_batches = true);
+                    pending.push_front(range);
+                }
+                Err(err) => {
+                    for outcome in &mut outcomes[range] {
+                        *outcome = Some(Err(CallFailure::Transport(err.to_string())));
+                    }
+                }
+            }
+        }
+        outcomes.into_iter().map(|outcome| outcome.expect("every call has an outcome")).collect()
+    }
+
+    async fn run_singles(
+        &self,
+        calls: &[Call],
+        range: std::ops::Range<usize>,
+        guard: Option<&Guard<'_>>,
+        check: AnswerCheck<'_>,
+        outcomes: &mut [Option<Result<Box<RawValue>, CallFailure>>],
+    ) {
+        use futures::StreamExt;
+
+        if let Some(guard) = guard {
+            let verified = match self.single(&guard.call, |answer| (guard.check)(answer)).await {
+                Ok(Ok(_)) => Ok(()),
+                Ok(Err(error)) => Err(format!("the endpoint cannot tell its network: {}", error.message)),
+                Err(err) => Err(err.to_string()),
+            };
+            if let Err(reason) = verified {
+                for outcome in &mut outcomes[range] {
+                    *outcome = Some(Err(CallFailure::Transport(reason.clone())));
+                }
+                return;
+            }
+        }
+        let answers: Vec<(usize, Result<Box<RawValue>, CallFailure>)> = futures::stream::iter(range)
+            .map(|index| async move {
+                let outcome = match self.single(&calls[index], |answer| check(index, answer)).await {
+                    Ok(answer) => answer.map_err(CallFailure::Node),
+                    Err(PoolError::TooLarge { reason, .. }) => Err(CallFailure::TooLarge(reason)),
+                    Err(err) => Err(CallFailure::Transport(err.to_string())),
+                };
+                (index, outcome)
+            })
+            .buffer_unordered(SINGLE_CONCURRENCY)
+            .collect()
+            .await;
+        for (index, outcome) in answers {
+            outcomes[index] = Some(outcome);
+        }
+    }
+}

@@ -1,0 +1,5 @@
+//! Reading chains: the endpoint pool every source shares, JSON-RPC over it, and one module per family.
+
+pub mod evm;
+pub mod jsonrpc;
+pub mod pool;

@@ -1,0 +1,222 @@
+//! A JSON-RPC proxy in front of a node, for tests: it counts HTTP requests and JSON-RPC calls, and
+//! injects what public endpoints do on bad days — latency, 5xx, 429 with Retry-After, truncated
+//! JSON, answers for the wrong chain or with the wrong ids, refused or too-large batches, and
+//! "response size exceeded" for large calls.
+
+use std::collections::VecDeque;
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use http_body_util::{BodyExt, Full};
+use hyper::body::{Bytes, Incoming};
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper::{Request, Response, StatusCode};
+use hyper_util::rt::TokioIo;
+use serde_json::{Value, json};
+
+/// What to do to one HTTP request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Fault {
+    /// Forward it and answer truthfully.
+    Pass,
+    /// Answer with this HTTP status and no JSON.
+    Status(u16),
+    /// Answer 429 with `Retry-After: seconds`.
+    RateLimited { retry_after: u64 },
+    /// Forward it, then cut the answer off halfway.
+    Truncate,
+    /// Forward it, then claim to be chain 1.
+    WrongChainId,
+    /// Forward it, then answer with an id that was not asked.
+    WrongId,
+}
+
+/// Faults that last: the proxy's standing behaviour.
+#[derive(Debug, Clone, Default)]
+pub struct Behaviour {
+    pub latency: Duration,
+    /// Applied to every request before the queue is consulted.
+    pub always: Option<Fault>,
+    /// One fault per request, in order; `Pass` once empty.
+    pub queue: VecDeque<Fault>,
+    /// Batches of more calls are answered with one error "batch size too large".
+    pub max_batch: Option<usize>,
+    /// Batches are answered with one error "batch requests are not supported".
+    pub refuse_batches: bool,
+    /// An `eth_call` whose data is longer (in bytes) is answered "response size exceeded".
+    pub max_call_data: Option<usize>,
+}
+
+/// One HTTP request the proxy saw.
+#[derive(Debug, Clone)]
+pub struct Seen {
+    pub at: Instant,
+    pub methods: Vec<String>,
+    /// The `eth_call` data sizes in bytes, in order.
+    pub call_sizes: Vec<usize>,
+}
+
+struct State {
+    upstream: String,
+    client: reqwest::Client,
+    behaviour: Mutex<Behaviour>,
+    seen: Mutex<Vec<Seen>>,
+}
+
+pub struct Proxy {
+    pub url: String,
+    state: Arc<State>,
+    _shutdown: tokio::sync::oneshot::Sender<()>,
+}
+
+impl Proxy {
+    pub fn start(upstream: &str) -> Self {
+        Self::start_with(upstream, Behaviour::default())
+    }
+
+    pub fn start_with(upstream: &str, behaviour: Behaviour) -> Self {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind the proxy");
+        listener.set_nonblocking(true).unwrap();
+        let address: SocketAddr = listener.local_addr().unwrap();
+        let state = Arc::new(State {
+            upstream: upstream.to_owned(),
+            client: reqwest::Client::new(),
+            behaviour: Mutex::new(behaviour),
+            seen: Mutex::new(Vec::new()),
+        });
+        let (shutdown, mut stopped) = tokio::sync::oneshot::channel::<()>();
+        let serving = state.clone();
+        std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+            runtime.block_on(async move {
+                let listener = tokio::net::TcpListener::from_std(listener).unwrap();
+                loop {
+                    tokio::select! {
+                        _ = &mut stopped => break,
+                        accepted = listener.accept() => {
+                            let Ok((stream, _)) = accepted else { continue };
+                            let state = serving.clone();
+                            tokio::spawn(async move {
+                                let service = service_fn(move |request| handle(state.clone(), request));
+                                let _ = http1::Builder::new().serve_connection(TokioIo::new(stream), service).await;
+                            });
+                        }
+                    }
+                }
+            });
+        });
+        Self { url: format!("http://{address}"), state, _shutdown: shutdown }
+    }
+
+    pub fn set(&self, change: impl FnOnce(&mut Behaviour)) {
+        change(&mut self.state.behaviour.lock().unwrap());
+    }
+
+    /// Every HTTP request seen so far.
+    pub fn seen(&self) -> Vec<Seen> {
+        self.state.seen.lock().unwrap().clone()
+    }
+
+    pub fn requests(&self) -> usize {
+        self.state.seen.lock().unwrap().len()
+    }
+
+    pub fn calls(&self) -> usize {
+        self.state.seen.lock().unwrap().iter().map(|seen| seen.methods.len()).sum()
+    }
+
+    pub fn reset_counts(&self) {
+        self.state.seen.lock().unwrap().clear();
+    }
+}
+
+async fn handle(state: Arc<State>, request: Request<Incoming>) -> Result<Response<Full<Bytes>>, Infallible> {
+    let body = request.into_body().collect().await.map(|body| body.to_bytes()).unwrap_or_default();
+    let parsed: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+    let calls: Vec<Value> = match &parsed {
+        Value::Array(calls) => calls.clone(),
+        single => vec![single.clone()],
+    };
+    let (behaviour, fault) = {
+        let mut behaviour = state.behaviour.lock().unwrap();
+        let fault = behaviour.always.clone().or_else(|| behaviour.queue.pop_front()).unwrap_or(Fault::Pass);
+        (behaviour.clone(), fault)
+    };
+    state.seen.lock().unwrap().push(Seen {
+        at: Instant::now(),
+        methods: calls.iter().map(|call| call["method"].as_str().unwrap_or("?").to_owned()).collect(),
+        call_sizes: calls.iter().filter(|call| call["method"] == "eth_call").map(call_data_size).collect(),
+    });
+    if !behaviour.latency.is_zero() {
+        tokio::time::sleep(behaviour.latency).await;
+    }
+    match fault {
+        Fault::Status(status) => return Ok(reply(status, "upstream trouble".into(), None)),
+        Fault::RateLimited { retry_after } => {
+            return Ok(reply(429, "slow down".into(), Some(retry_after)));
+        }
+        _ => {}
+    }
+    let is_batch = parsed.is_array();
+    if is_batch && behaviour.refuse_batches {
+        return Ok(json_reply(&error(Value::Null, -32600, "batch requests are not supported")));
+    }
+    if is_batch && behaviour.max_batch.is_some_and(|max| calls.len() > max) {
+        return Ok(json_reply(&error(Value::Null, -32600, "batch size too large")));
+    }
+    // Calls the proxy refuses itself, and the rest forwarded in one request.
+    let too_big = |call: &Value| call["method"] == "eth_call" && behaviour.max_call_data.is_some_and(|max| call_data_size(call) > max);
+    let forwarded: Vec<Value> = calls.iter().filter(|call| !too_big(call)).cloned().collect();
+    let mut answers: Vec<Value> = if forwarded.is_empty() {
+        Vec::new()
+    } else {
+        let upstream: Value = match state.client.post(&state.upstream).json(&forwarded).send().await {
+            Ok(response) => response.json().await.unwrap_or(Value::Null),
+            Err(_) => return Ok(reply(502, "upstream unreachable".into(), None)),
+        };
+        upstream.as_array().cloned().unwrap_or_default()
+    };
+    answers.extend(calls.iter().filter(|call| too_big(call)).map(|call| error(call["id"].clone(), -32000, "response size exceeded")));
+    for answer in &mut answers {
+        let asked_chain_id = calls.iter().any(|call| call["id"] == answer["id"] && call["method"] == "eth_chainId");
+        if fault == Fault::WrongChainId && asked_chain_id {
+            answer["result"] = json!("0x1");
+        }
+    }
+    if fault == Fault::WrongId {
+        if let Some(first) = answers.first_mut() {
+            first["id"] = json!(999_999_999);
+        }
+    }
+    let answer = if is_batch { Value::Array(answers) } else { answers.into_iter().next().unwrap_or(Value::Null) };
+    let mut text = serde_json::to_vec(&answer).unwrap();
+    if fault == Fault::Truncate {
+        text.truncate(text.len() / 2);
+    }
+    Ok(reply(200, text, None))
+}
+
+fn call_data_size(call: &Value) -> usize {
+    call["params"][0]["data"].as_str().map(|hex| hex.len().saturating_sub(2) / 2).unwrap_or(0)
+}
+
+fn error(id: Value, code: i64, message: &str) -> Value {
+    json!({ "jsonrpc": "2.0", "id": id, "error": { "code": code, "message": message } })
+}
+
+fn json_reply(value: &Value) -> Response<Full<Bytes>> {
+    reply(200, serde_json::to_vec(value).unwrap(), None)
+}
+
+fn reply(status: u16, body: Vec<u8>, retry_after: Option<u64>) -> Response<Full<Bytes>> {
+    let mut response = Response::builder()
+        .status(StatusCode::from_u16(status).unwrap())
+        .header("content-type", "application/json");
+    if let Some(seconds) = retry_after {
+        response = response.header("retry-after", seconds.to_string());
+    }
+    response.body(Full::new(Bytes::from(body))).unwrap()
+}
