@@ -33,7 +33,10 @@ pub struct JsonRpc {
 
 impl JsonRpc {
     pub fn new(pool: EndpointPool) -> Self {
-        Self { pool, next_id: AtomicU64::new(1) }
+        Self {
+            pool,
+            next_id: AtomicU64::new(1),
+        }
     }
 
     pub fn pool(&self) -> &EndpointPool {
@@ -48,7 +51,9 @@ impl JsonRpc {
         calls: &[Call],
         check: impl Fn(&[Answer]) -> Result<(), String>,
     ) -> Result<Vec<Answer>, PoolError> {
-        let first = self.next_id.fetch_add(calls.len() as u64, Ordering::Relaxed);
+        let first = self
+            .next_id
+            .fetch_add(calls.len() as u64, Ordering::Relaxed);
         let ids: Vec<u64> = (first..first + calls.len() as u64).collect();
         let requests: Vec<Request<&Value>> = calls
             .iter()
@@ -66,14 +71,23 @@ impl JsonRpc {
     }
 
     /// Sends one call on its own (for endpoints that refuse batches).
-    pub async fn single(&self, call: &Call, check: impl Fn(&Answer) -> Result<(), String>) -> Result<Answer, PoolError> {
+    pub async fn single(
+        &self,
+        call: &Call,
+        check: impl Fn(&Answer) -> Result<(), String>,
+    ) -> Result<Answer, PoolError> {
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
-        let body = serde_json::to_vec(&Request::new(call.method, Id::Number(id), &call.params)).expect("request serializes");
+        let body = serde_json::to_vec(&Request::new(call.method, Id::Number(id), &call.params))
+            .expect("request serializes");
         self.pool
             .post(&body, |_, bytes| {
-                let response: Response = serde_json::from_slice(bytes).map_err(|_| not_json_rpc())?;
+                let response: Response =
+                    serde_json::from_slice(bytes).map_err(|_| not_json_rpc())?;
                 if response.id != Id::Number(id) {
-                    return Err(Failure::Garbled(format!("the answer is for request {}, not {id}", response.id)));
+                    return Err(Failure::Garbled(format!(
+                        "the answer is for request {}, not {id}",
+                        response.id
+                    )));
                 }
                 let answer = into_answer(response.payload);
                 check(&answer).map_err(Failure::Garbled)?;
@@ -102,21 +116,32 @@ fn read_batch(bytes: &[u8], ids: &[u64]) -> Result<Vec<Answer>, Failure> {
             // A single error object answers the whole batch: too large, or batches not served.
             let response: Response = serde_json::from_slice(bytes).map_err(|_| not_json_rpc())?;
             return Err(match response.payload {
-                ResponsePayload::Failure(error) if is_size_error(&error.message) => {
-                    Failure::TooLarge(error.message.to_string())
+                ResponsePayload::Failure(error) if refuses_batches(&error.message) => {
+                    Failure::Refused(format!("{BATCH_REFUSAL}: {}", error.message))
                 }
-                ResponsePayload::Failure(error) => Failure::Refused(format!("{BATCH_REFUSAL}: {}", error.message)),
-                ResponsePayload::Success(_) => Failure::Garbled("a batch was answered with a single result".into()),
+                // Anything else ("Invalid request" is anvil's word for a body over its limit) is
+                // taken as "too large": halving finds the size that passes.
+                ResponsePayload::Failure(error) => Failure::TooLarge(error.message.to_string()),
+                ResponsePayload::Success(_) => {
+                    Failure::Garbled("a batch was answered with a single result".into())
+                }
             });
         }
     };
     if responses.len() != ids.len() {
-        return Err(Failure::Garbled(format!("{} answers to {} requests", responses.len(), ids.len())));
+        return Err(Failure::Garbled(format!(
+            "{} answers to {} requests",
+            responses.len(),
+            ids.len()
+        )));
     }
     let mut by_id: HashMap<u64, ResponsePayload> = HashMap::with_capacity(responses.len());
     for response in responses {
         let Id::Number(id) = response.id else {
-            return Err(Failure::Garbled(format!("an answer has the id {}, which was not sent", response.id)));
+            return Err(Failure::Garbled(format!(
+                "an answer has the id {}, which was not sent",
+                response.id
+            )));
         };
         if by_id.insert(id, response.payload).is_some() {
             return Err(Failure::Garbled(format!("request {id} was answered twice")));
@@ -132,11 +157,27 @@ fn read_batch(bytes: &[u8], ids: &[u64]) -> Result<Vec<Answer>, Failure> {
         .collect()
 }
 
+/// Whether a node's error to a batch says it serves no batches at all.
+fn refuses_batches(message: &str) -> bool {
+    let message = message.to_ascii_lowercase();
+    message.contains("batch")
+        && [
+            "not supported",
+            "unsupported",
+            "disabled",
+            "not allowed",
+            "not enabled",
+        ]
+        .iter()
+        .any(|word| message.contains(word))
+}
+
 /// Whether a node's error means "this request was too big": out of gas, return data or response
 /// too large, a limit on work or time. Splitting the request may succeed where this failed.
 pub fn is_size_error(message: &str) -> bool {
-    const MARKERS: [&str; 13] = [
+    const MARKERS: [&str; 14] = [
         "out of gas",
+        "outofgas",
         "gas required exceeds",
         "gas limit",
         "return data",
@@ -162,7 +203,11 @@ mod tests {
         read_batch(bytes.as_bytes(), ids)
             .unwrap()
             .into_iter()
-            .map(|answer| answer.map(|raw| raw.get().to_owned()).unwrap_or_else(|err| err.message.to_string()))
+            .map(|answer| {
+                answer
+                    .map(|raw| raw.get().to_owned())
+                    .unwrap_or_else(|err| err.message.to_string())
+            })
             .collect()
     }
 
@@ -174,32 +219,61 @@ mod tests {
 
     #[test]
     fn mismatched_ids_are_garbled() {
-        let missing = r#"[{"jsonrpc":"2.0","id":7,"result":"0x1"},{"jsonrpc":"2.0","id":9,"result":"0x2"}]"#;
-        assert!(matches!(read_batch(missing.as_bytes(), &[7, 8]), Err(Failure::Garbled(_))));
-        let twice = r#"[{"jsonrpc":"2.0","id":7,"result":"0x1"},{"jsonrpc":"2.0","id":7,"result":"0x2"}]"#;
-        assert!(matches!(read_batch(twice.as_bytes(), &[7, 8]), Err(Failure::Garbled(_))));
+        let missing =
+            r#"[{"jsonrpc":"2.0","id":7,"result":"0x1"},{"jsonrpc":"2.0","id":9,"result":"0x2"}]"#;
+        assert!(matches!(
+            read_batch(missing.as_bytes(), &[7, 8]),
+            Err(Failure::Garbled(_))
+        ));
+        let twice =
+            r#"[{"jsonrpc":"2.0","id":7,"result":"0x1"},{"jsonrpc":"2.0","id":7,"result":"0x2"}]"#;
+        assert!(matches!(
+            read_batch(twice.as_bytes(), &[7, 8]),
+            Err(Failure::Garbled(_))
+        ));
         let short = r#"[{"jsonrpc":"2.0","id":7,"result":"0x1"}]"#;
-        assert!(matches!(read_batch(short.as_bytes(), &[7, 8]), Err(Failure::Garbled(_))));
+        assert!(matches!(
+            read_batch(short.as_bytes(), &[7, 8]),
+            Err(Failure::Garbled(_))
+        ));
     }
 
     #[test]
     fn truncated_json_is_garbled() {
         let cut = r#"[{"jsonrpc":"2.0","id":7,"result":"0x1"},{"jsonrpc":"2.0","id":8,"res"#;
-        assert!(matches!(read_batch(cut.as_bytes(), &[7, 8]), Err(Failure::Garbled(_))));
-        assert!(matches!(read_batch(b"<html>502 Bad Gateway</html>", &[7]), Err(Failure::Garbled(_))));
+        assert!(matches!(
+            read_batch(cut.as_bytes(), &[7, 8]),
+            Err(Failure::Garbled(_))
+        ));
+        assert!(matches!(
+            read_batch(b"<html>502 Bad Gateway</html>", &[7]),
+            Err(Failure::Garbled(_))
+        ));
     }
 
     #[test]
     fn a_single_error_for_a_batch_is_a_size_limit_or_a_refusal() {
         let too_big = r#"{"jsonrpc":"2.0","id":null,"error":{"code":-32600,"message":"batch size too large"}}"#;
-        assert!(matches!(read_batch(too_big.as_bytes(), &[1, 2]), Err(Failure::TooLarge(_))));
+        assert!(matches!(
+            read_batch(too_big.as_bytes(), &[1, 2]),
+            Err(Failure::TooLarge(_))
+        ));
         let refused = r#"{"jsonrpc":"2.0","id":null,"error":{"code":-32600,"message":"batch requests are not supported"}}"#;
-        assert!(matches!(read_batch(refused.as_bytes(), &[1, 2]), Err(Failure::Refused(reason)) if reason.starts_with(BATCH_REFUSAL)));
+        assert!(
+            matches!(read_batch(refused.as_bytes(), &[1, 2]), Err(Failure::Refused(reason)) if reason.starts_with(BATCH_REFUSAL))
+        );
+        let anvil_over_limit =
+            r#"{"jsonrpc":"2.0","id":null,"error":{"code":-32600,"message":"Invalid request"}}"#;
+        assert!(matches!(
+            read_batch(anvil_over_limit.as_bytes(), &[1, 2]),
+            Err(Failure::TooLarge(_))
+        ));
     }
 
     #[test]
     fn size_errors_are_told_from_reverts() {
         assert!(is_size_error("out of gas"));
+        assert!(is_size_error("EVM error OutOfGas"));
         assert!(is_size_error("Return data too large"));
         assert!(is_size_error("query timeout exceeded"));
         assert!(!is_size_error("execution reverted"));
@@ -247,7 +321,8 @@ impl JsonRpc {
         check: AnswerCheck<'_>,
     ) -> Vec<Result<Box<RawValue>, CallFailure>> {
         let mut outcomes: Vec<Option<Result<Box<RawValue>, CallFailure>>> = vec![None; calls.len()];
-        let mut pending = std::collections::VecDeque::from([0..calls.len()]);
+        let mut pending = std::collections::VecDeque::new();
+        pending.push_back(0..calls.len());
         while let Some(range) = pending.pop_front() {
             if range.is_empty() {
                 continue;
@@ -255,7 +330,8 @@ impl JsonRpc {
             let endpoint = self.pool.preferred();
             let learned = self.pool.learned(endpoint);
             if learned.no_batches {
-                self.run_singles(calls, range, guard, check, &mut outcomes).await;
+                self.run_singles(calls, range, guard, check, &mut outcomes)
+                    .await;
                 continue;
             }
             let limit = learned.batch.unwrap_or(MAX_BATCH).max(1);
@@ -266,12 +342,19 @@ impl JsonRpc {
                 continue;
             }
             let offset = usize::from(guard.is_some());
-            let batch: Vec<Call> = guard.map(|guard| guard.call.clone()).into_iter().chain(calls[range.clone()].iter().cloned()).collect();
+            let batch: Vec<Call> = guard
+                .map(|guard| guard.call.clone())
+                .into_iter()
+                .chain(calls[range.clone()].iter().cloned())
+                .collect();
             let checked = |answers: &[Answer]| {
                 if let Some(guard) = guard {
                     (guard.check)(&answers[0])?;
                 }
-                answers[offset..].iter().enumerate().try_for_each(|(index, answer)| check(range.start + index, answer))
+                answers[offset..]
+                    .iter()
+                    .enumerate()
+                    .try_for_each(|(index, answer)| check(range.start + index, answer))
             };
             match self.batch(&batch, checked).await {
                 Ok(answers) => {
@@ -281,7 +364,8 @@ impl JsonRpc {
                 }
                 Err(PoolError::TooLarge { endpoint, .. }) if range.len() > 1 => {
                     let half = range.len() / 2;
-                    self.pool.learn(endpoint, |learned| learned.batch = Some(half));
+                    self.pool
+                        .learn(endpoint, |learned| learned.batch = Some(half));
                     pending.push_front(range.start + half..range.end);
                     pending.push_front(range.start..range.start + half);
                 }
@@ -289,7 +373,8 @@ impl JsonRpc {
                     outcomes[range.start] = Some(Err(CallFailure::TooLarge(reason)));
                 }
                 Err(PoolError::Refused { endpoint, .. }) => {
-                    self.pool.learn(endpoint, |learned| learned.no_batches = true);
+                    self.pool
+                        .learn(endpoint, |learned| learned.no_batches = true);
                     pending.push_front(range);
                 }
                 Err(err) => {
@@ -299,7 +384,10 @@ impl JsonRpc {
                 }
             }
         }
-        outcomes.into_iter().map(|outcome| outcome.expect("every call has an outcome")).collect()
+        outcomes
+            .into_iter()
+            .map(|outcome| outcome.expect("every call has an outcome"))
+            .collect()
     }
 
     async fn run_singles(
@@ -313,9 +401,15 @@ impl JsonRpc {
         use futures::StreamExt;
 
         if let Some(guard) = guard {
-            let verified = match self.single(&guard.call, |answer| (guard.check)(answer)).await {
+            let verified = match self
+                .single(&guard.call, |answer| (guard.check)(answer))
+                .await
+            {
                 Ok(Ok(_)) => Ok(()),
-                Ok(Err(error)) => Err(format!("the endpoint cannot tell its network: {}", error.message)),
+                Ok(Err(error)) => Err(format!(
+                    "the endpoint cannot tell its network: {}",
+                    error.message
+                )),
                 Err(err) => Err(err.to_string()),
             };
             if let Err(reason) = verified {
@@ -325,18 +419,24 @@ impl JsonRpc {
                 return;
             }
         }
-        let answers: Vec<(usize, Result<Box<RawValue>, CallFailure>)> = futures::stream::iter(range)
-            .map(|index| async move {
-                let outcome = match self.single(&calls[index], |answer| check(index, answer)).await {
-                    Ok(answer) => answer.map_err(CallFailure::Node),
-                    Err(PoolError::TooLarge { reason, .. }) => Err(CallFailure::TooLarge(reason)),
-                    Err(err) => Err(CallFailure::Transport(err.to_string())),
-                };
-                (index, outcome)
-            })
-            .buffer_unordered(SINGLE_CONCURRENCY)
-            .collect()
-            .await;
+        let answers: Vec<(usize, Result<Box<RawValue>, CallFailure>)> =
+            futures::stream::iter(range)
+                .map(|index| async move {
+                    let outcome = match self
+                        .single(&calls[index], |answer| check(index, answer))
+                        .await
+                    {
+                        Ok(answer) => answer.map_err(CallFailure::Node),
+                        Err(PoolError::TooLarge { reason, .. }) => {
+                            Err(CallFailure::TooLarge(reason))
+                        }
+                        Err(err) => Err(CallFailure::Transport(err.to_string())),
+                    };
+                    (index, outcome)
+                })
+                .buffer_unordered(SINGLE_CONCURRENCY)
+                .collect()
+                .await;
         for (index, outcome) in answers {
             outcomes[index] = Some(outcome);
         }

@@ -45,10 +45,18 @@ impl Failure {
 pub enum PoolError {
     /// The request was too large for endpoint `endpoint`: split it and send the parts.
     #[error("the request is too large for {endpoint_url}: {reason}")]
-    TooLarge { endpoint: usize, endpoint_url: String, reason: String },
+    TooLarge {
+        endpoint: usize,
+        endpoint_url: String,
+        reason: String,
+    },
     /// Endpoint `endpoint` refuses this kind of request (for example batches); ask differently.
     #[error("{endpoint_url} refuses the request: {reason}")]
-    Refused { endpoint: usize, endpoint_url: String, reason: String },
+    Refused {
+        endpoint: usize,
+        endpoint_url: String,
+        reason: String,
+    },
     /// Every endpoint failed; each is named (without any secret in its URL) with its last failure.
     #[error("no endpoint answered: {}", .0.iter().map(|(url, why)| format!("{url} ({why})")).collect::<Vec<_>>().join(", "))]
     Unreachable(Vec<(String, String)>),
@@ -118,14 +126,23 @@ impl EndpointPool {
         let quota = Quota::per_second(policy.requests_per_second);
         let endpoints = urls
             .into_iter()
-            .map(|url| Endpoint { url, limiter: RateLimiter::direct(quota), health: Mutex::default() })
+            .map(|url| Endpoint {
+                url,
+                limiter: RateLimiter::direct(quota),
+                health: Mutex::default(),
+            })
             .collect();
         let http = reqwest::Client::builder()
             .timeout(policy.timeout)
             .user_agent(concat!("holdings/", env!("CARGO_PKG_VERSION")))
             .build()
             .expect("an HTTP client with static settings");
-        Self { endpoints, http, policy, requests: AtomicU64::new(0) }
+        Self {
+            endpoints,
+            http,
+            policy,
+            requests: AtomicU64::new(0),
+        }
     }
 
     /// HTTP requests sent so far, retries included.
@@ -139,11 +156,21 @@ impl EndpointPool {
     }
 
     pub fn learned(&self, endpoint: usize) -> Learned {
-        self.endpoints[endpoint].health.lock().expect("health lock").learned
+        self.endpoints[endpoint]
+            .health
+            .lock()
+            .expect("health lock")
+            .learned
     }
 
     pub fn learn(&self, endpoint: usize, update: impl FnOnce(&mut Learned)) {
-        update(&mut self.endpoints[endpoint].health.lock().expect("health lock").learned);
+        update(
+            &mut self.endpoints[endpoint]
+                .health
+                .lock()
+                .expect("health lock")
+                .learned,
+        );
     }
 
     /// The URL of an endpoint for messages and logs: scheme, host and port only, since paths and
@@ -165,7 +192,11 @@ impl EndpointPool {
     }
 
     /// Posts a JSON `body` and hands the answer to `read`, which says whether it is usable.
-    pub async fn post<T>(&self, body: &[u8], read: impl Fn(usize, &[u8]) -> Result<T, Failure>) -> Result<T, PoolError> {
+    pub async fn post<T>(
+        &self,
+        body: &[u8],
+        read: impl Fn(usize, &[u8]) -> Result<T, Failure>,
+    ) -> Result<T, PoolError> {
         let mut failures = Vec::new();
         for index in self.ranked() {
             let endpoint = &self.endpoints[index];
@@ -192,10 +223,18 @@ impl EndpointPool {
                     return Ok(value);
                 }
                 Err(Failure::TooLarge(reason)) => {
-                    return Err(PoolError::TooLarge { endpoint: index, endpoint_url: self.display_url(index), reason });
+                    return Err(PoolError::TooLarge {
+                        endpoint: index,
+                        endpoint_url: self.display_url(index),
+                        reason,
+                    });
                 }
                 Err(Failure::Refused(reason)) if reason.starts_with(BATCH_REFUSAL) => {
-                    return Err(PoolError::Refused { endpoint: index, endpoint_url: self.display_url(index), reason });
+                    return Err(PoolError::Refused {
+                        endpoint: index,
+                        endpoint_url: self.display_url(index),
+                        reason,
+                    });
                 }
                 Err(failure) => {
                     tracing::warn!(endpoint = %self.display_url(index), %failure, "endpoint failed; trying the next");
@@ -207,7 +246,12 @@ impl EndpointPool {
         Err(PoolError::Unreachable(failures))
     }
 
-    async fn attempt<T>(&self, index: usize, body: &[u8], read: &impl Fn(usize, &[u8]) -> Result<T, Failure>) -> Result<T, Failure> {
+    async fn attempt<T>(
+        &self,
+        index: usize,
+        body: &[u8],
+        read: &impl Fn(usize, &[u8]) -> Result<T, Failure>,
+    ) -> Result<T, Failure> {
         let endpoint = &self.endpoints[index];
         endpoint.limiter.until_ready().await;
         self.requests.fetch_add(1, Ordering::Relaxed);
@@ -221,19 +265,27 @@ impl EndpointPool {
             .map_err(|err| classify_send_error(&err))?;
         let status = response.status();
         if status == StatusCode::TOO_MANY_REQUESTS {
-            let retry_after = response.headers().get(reqwest::header::RETRY_AFTER).and_then(parse_retry_after);
+            let retry_after = response
+                .headers()
+                .get(reqwest::header::RETRY_AFTER)
+                .and_then(parse_retry_after);
             endpoint.cool_down(retry_after);
             return Err(Failure::RateLimited(retry_after));
         }
         if status == StatusCode::PAYLOAD_TOO_LARGE {
             return Err(Failure::TooLarge("HTTP 413 payload too large".into()));
         }
-        let bytes = response.bytes().await.map_err(|err| classify_send_error(&err))?;
+        let bytes = response
+            .bytes()
+            .await
+            .map_err(|err| classify_send_error(&err))?;
         match status {
             status if status.is_success() => read(index, &bytes),
             status if status.is_server_error() => Err(Failure::Transient(format!("HTTP {status}"))),
             // Some endpoints answer a JSON-RPC error (such as "batch too large") with a 4xx status.
-            status => read(index, &bytes).and_then(|_| Err(Failure::Refused(format!("HTTP {status}")))),
+            status => {
+                read(index, &bytes).and_then(|_| Err(Failure::Refused(format!("HTTP {status}"))))
+            }
         }
     }
 
@@ -250,7 +302,13 @@ impl EndpointPool {
         let mut order: Vec<usize> = (0..self.endpoints.len()).collect();
         order.sort_by_key(|&index| {
             let health = self.endpoints[index].health.lock().expect("health lock");
-            (health.cooling_until.is_some_and(|until| until > Instant::now()), health.consecutive_failures, index)
+            (
+                health
+                    .cooling_until
+                    .is_some_and(|until| until > Instant::now()),
+                health.consecutive_failures,
+                index,
+            )
         });
         order
     }
@@ -294,7 +352,11 @@ fn classify_send_error(err: &reqwest::Error) -> Failure {
         Failure::Garbled("the answer was cut off".into())
     } else {
         // Connection refused, reset, DNS: say so without the URL (the pool names the endpoint).
-        Failure::Transient(if err.is_connect() { "cannot connect".into() } else { "request failed".into() })
+        Failure::Transient(if err.is_connect() {
+            "cannot connect".into()
+        } else {
+            "request failed".into()
+        })
     }
 }
 
@@ -305,7 +367,10 @@ fn parse_retry_after(value: &reqwest::header::HeaderValue) -> Option<Duration> {
         return Some(Duration::from_secs(seconds));
     }
     let at = httpdate::parse_http_date(text).ok()?;
-    Some(at.duration_since(std::time::SystemTime::now()).unwrap_or_default())
+    Some(
+        at.duration_since(std::time::SystemTime::now())
+            .unwrap_or_default(),
+    )
 }
 
 /// Scheme, host and port of a URL, with a marker where a path or query was left out.
@@ -326,9 +391,14 @@ mod tests {
 
     #[test]
     fn urls_are_shown_without_paths_or_queries() {
-        let url: Url = "https://mainnet.infura.io/v3/0123456789abcdef?key=secret".parse().unwrap();
+        let url: Url = "https://mainnet.infura.io/v3/0123456789abcdef?key=secret"
+            .parse()
+            .unwrap();
         assert_eq!(redact(&url), "https://mainnet.infura.io/…");
-        assert_eq!(redact(&"http://127.0.0.1:8545/".parse().unwrap()), "http://127.0.0.1:8545");
+        assert_eq!(
+            redact(&"http://127.0.0.1:8545/".parse().unwrap()),
+            "http://127.0.0.1:8545"
+        );
     }
 
     #[test]
@@ -337,6 +407,9 @@ mod tests {
         assert_eq!(parse_retry_after(&seconds), Some(Duration::from_secs(7)));
         let past = reqwest::header::HeaderValue::from_static("Wed, 21 Oct 2015 07:28:00 GMT");
         assert_eq!(parse_retry_after(&past), Some(Duration::ZERO));
-        assert_eq!(parse_retry_after(&reqwest::header::HeaderValue::from_static("soon")), None);
+        assert_eq!(
+            parse_retry_after(&reqwest::header::HeaderValue::from_static("soon")),
+            None
+        );
     }
 }

@@ -24,21 +24,36 @@ pub(super) fn run(dir: &Path, chain: Option<&str>, mode: SweepMode) -> Result<()
             }
             vec![chain]
         }
-        None => store.chains()?.into_iter().filter(|chain| chain.active && chain.family == Family::Evm).collect(),
+        None => store
+            .chains()?
+            .into_iter()
+            .filter(|chain| chain.active && chain.family == Family::Evm)
+            .collect(),
     };
     let holder = format!("cli-{}", std::process::id());
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
     let mut out = std::io::stdout().lock();
     let mut unreachable = Vec::new();
     let mut read_any = false;
     for chain in &chains {
-        let report =
-            runtime.block_on(sweep_chain(&mut store, chain, &holder, &SystemClock, mode, PoolPolicy::default()))?;
+        let report = runtime.block_on(sweep_chain(
+            &mut store,
+            chain,
+            &holder,
+            &SystemClock,
+            mode,
+            PoolPolicy::default(),
+        ))?;
         if report.read + report.failed == 0 {
             continue;
         }
         read_any |= report.read > 0;
-        let block = report.block.map(|block| format!(" at block {block}")).unwrap_or_default();
+        let block = report
+            .block
+            .map(|block| format!(" at block {block}"))
+            .unwrap_or_default();
         writeln!(
             out,
             "{}: {} read, {} failed{block}, {} request(s)",

@@ -31,7 +31,10 @@ impl Store {
     pub fn insert_token(&mut self, token: &NewToken) -> Result<AssetId> {
         let tx = self.write()?;
         let id = insert_token_in(&tx, token)?.ok_or_else(|| {
-            StoreError::Conflict(format!("the token {} is already watched on this chain", token.contract))
+            StoreError::Conflict(format!(
+                "the token {} is already watched on this chain",
+                token.contract
+            ))
         })?;
         tx.commit()?;
         Ok(id)
@@ -73,7 +76,9 @@ impl Store {
 /// Inserts a token unless its chain has it already (then `None`).
 fn insert_token_in(tx: &rusqlite::Transaction<'_>, token: &NewToken) -> Result<Option<AssetId>> {
     let known: bool = tx
-        .prepare_cached("SELECT EXISTS (SELECT 1 FROM assets WHERE chain_id = ?1 AND contract = ?2)")?
+        .prepare_cached(
+            "SELECT EXISTS (SELECT 1 FROM assets WHERE chain_id = ?1 AND contract = ?2)",
+        )?
         .query_row(params![token.chain, token.contract], |row| row.get(0))?;
     if known {
         return Ok(None);
@@ -141,7 +146,12 @@ mod tests {
             let mut dai = usdc(chain);
             dai.contract = "0x6B175474E89094C44Da98b954EedeAC495271d0F".into();
             dai.symbol = "DAI".into();
-            assert_eq!(store.insert_tokens(&[usdc(chain), dai.clone(), dai]).unwrap(), 1);
+            assert_eq!(
+                store
+                    .insert_tokens(&[usdc(chain), dai.clone(), dai])
+                    .unwrap(),
+                1
+            );
             assert_eq!(store.assets_of_chain(chain).unwrap().len(), 3);
         });
     }

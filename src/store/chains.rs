@@ -90,7 +90,13 @@ impl Store {
 
     /// Remembers what an endpoint was found to take: the largest multicall chunk and JSON-RPC batch
     /// (a batch size of 0 means it refuses batches).
-    pub fn set_endpoint_limits(&mut self, chain: ChainId, url: &str, chunk: Option<u32>, batch: Option<u32>) -> Result<()> {
+    pub fn set_endpoint_limits(
+        &mut self,
+        chain: ChainId,
+        url: &str,
+        chunk: Option<u32>,
+        batch: Option<u32>,
+    ) -> Result<()> {
         let tx = self.write()?;
         tx.prepare_cached("UPDATE endpoints SET chunk_size = ?3, batch_size = ?4 WHERE chain_id = ?1 AND url = ?2")?
             .execute(params![chain, url, chunk, batch])?;
@@ -209,9 +215,14 @@ mod tests {
     fn learned_limits_are_kept_per_endpoint() {
         each_store(|store| {
             let id = store.insert_chain(&evm_chain("devnet", 31337)).unwrap();
-            store.set_endpoint_limits(id, "http://127.0.0.1:1/", Some(500), Some(0)).unwrap();
+            store
+                .set_endpoint_limits(id, "http://127.0.0.1:1/", Some(500), Some(0))
+                .unwrap();
             let endpoint = &store.chain_by_name("devnet").unwrap().unwrap().endpoints[0];
-            assert_eq!((endpoint.chunk_size, endpoint.batch_size), (Some(500), Some(0)));
+            assert_eq!(
+                (endpoint.chunk_size, endpoint.batch_size),
+                (Some(500), Some(0))
+            );
         });
     }
 

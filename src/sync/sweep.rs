@@ -37,20 +37,35 @@ pub fn evm_reader(chain: &ChainRecord, policy: PoolPolicy) -> Result<EvmReader> 
     let urls = chain
         .endpoints
         .iter()
-        .map(|endpoint| endpoint.url.parse().with_context(|| format!("the stored endpoint {:?} is not a URL", endpoint.url)))
+        .map(|endpoint| {
+            endpoint
+                .url
+                .parse()
+                .with_context(|| format!("the stored endpoint {:?} is not a URL", endpoint.url))
+        })
         .collect::<Result<Vec<_>>>()?;
     let pool = EndpointPool::new(urls, policy);
     for (index, endpoint) in chain.endpoints.iter().enumerate() {
         pool.learn(index, |learned| {
             *learned = Learned {
                 chunk: endpoint.chunk_size.map(|size| size as usize),
-                batch: endpoint.batch_size.filter(|&size| size > 0).map(|size| size as usize),
+                batch: endpoint
+                    .batch_size
+                    .filter(|&size| size > 0)
+                    .map(|size| size as usize),
                 no_batches: endpoint.batch_size == Some(0),
             }
         });
     }
-    let chain_id = chain.evm_chain_id.context("an EVM chain without a chain id")?;
-    let multicall = chain.multicall.as_deref().map(str::parse::<EvmAddress>).transpose().context("the stored Multicall3 address")?;
+    let chain_id = chain
+        .evm_chain_id
+        .context("an EVM chain without a chain id")?;
+    let multicall = chain
+        .multicall
+        .as_deref()
+        .map(str::parse::<EvmAddress>)
+        .transpose()
+        .context("the stored Multicall3 address")?;
     Ok(EvmReader::new(pool, chain_id, multicall))
 }
 
@@ -64,19 +79,35 @@ pub async fn sweep_chain(
     mode: SweepMode,
     policy: PoolPolicy,
 ) -> Result<SweepReport> {
-    let mut report =
-        SweepReport { chain: chain.name.clone(), read: 0, failed: 0, requests: 0, block: None, unreachable: None };
+    let mut report = SweepReport {
+        chain: chain.name.clone(),
+        read: 0,
+        failed: 0,
+        requests: 0,
+        block: None,
+        unreachable: None,
+    };
     if chain.family != Family::Evm {
         return Ok(report);
     }
     let started_at = clock.now();
-    let rows = store.claim(chain.id, holder, started_at, started_at + LEASE_MS, mode == SweepMode::Due, usize::MAX)?;
+    let rows = store.claim(
+        chain.id,
+        holder,
+        started_at,
+        started_at + LEASE_MS,
+        mode == SweepMode::Due,
+        usize::MAX,
+    )?;
     if rows.is_empty() {
         return Ok(report);
     }
     let reader = evm_reader(chain, policy)?;
     let asks: Vec<Result<BalanceAsk, String>> = rows.iter().map(ask_for).collect();
-    let readable: Vec<BalanceAsk> = asks.iter().filter_map(|ask| ask.as_ref().ok().copied()).collect();
+    let readable: Vec<BalanceAsk> = asks
+        .iter()
+        .filter_map(|ask| ask.as_ref().ok().copied())
+        .collect();
     let readings = reader.balances(&readable).await;
     let finished_at = clock.now();
     let next_due_at = finished_at + Ttls::default().ui.as_millis() as UnixMillis;
@@ -91,11 +122,25 @@ pub async fn sweep_chain(
         let outcome = match (ask, &readings) {
             (Err(why), _) => Err(why.clone()),
             (Ok(_), Err(why)) => Err(why.clone()),
-            (Ok(_), Ok(readings)) => values.next().expect("a value per readable ask").map(|raw| (raw, readings.block)),
+            (Ok(_), Ok(readings)) => values
+                .next()
+                .expect("a value per readable ask")
+                .map(|raw| (raw, readings.block)),
         };
         match outcome {
-            Ok((raw, block)) => reads.push(BalanceRead { key: row.key, raw, block, fetched_at: finished_at, next_due_at }),
-            Err(error) => failures.push(BalanceFailure { key: row.key, error, failed_at: finished_at, next_due_at }),
+            Ok((raw, block)) => reads.push(BalanceRead {
+                key: row.key,
+                raw,
+                block,
+                fetched_at: finished_at,
+                next_due_at,
+            }),
+            Err(error) => failures.push(BalanceFailure {
+                key: row.key,
+                error,
+                failed_at: finished_at,
+                next_due_at,
+            }),
         }
     }
     store.record_sweep(holder, &reads, &failures)?;
@@ -130,14 +175,25 @@ fn ask_for(row: &LeasedBalance) -> Result<BalanceAsk, String> {
         Ok(Address::Evm(address)) => Ok(address),
         _ => Err(format!("the stored address {text:?} is not an EVM address")),
     };
-    Ok(BalanceAsk { owner: evm(&row.address)?, token: row.contract.as_deref().map(evm).transpose()? })
+    Ok(BalanceAsk {
+        owner: evm(&row.address)?,
+        token: row.contract.as_deref().map(evm).transpose()?,
+    })
 }
 
 fn remember_limits(store: &mut Store, chain: &ChainRecord, pool: &EndpointPool) -> Result<()> {
     for (index, endpoint) in chain.endpoints.iter().enumerate() {
         let learned = pool.learned(index);
-        let chunk = learned.chunk.map(|size| u32::try_from(size).unwrap_or(u32::MAX));
-        let batch = if learned.no_batches { Some(0) } else { learned.batch.map(|size| u32::try_from(size).unwrap_or(u32::MAX)) };
+        let chunk = learned
+            .chunk
+            .map(|size| u32::try_from(size).unwrap_or(u32::MAX));
+        let batch = if learned.no_batches {
+            Some(0)
+        } else {
+            learned
+                .batch
+                .map(|size| u32::try_from(size).unwrap_or(u32::MAX))
+        };
         if (chunk, batch) != (endpoint.chunk_size, endpoint.batch_size) {
             store.set_endpoint_limits(chain.id, &endpoint.url, chunk, batch)?;
         }

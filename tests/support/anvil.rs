@@ -16,8 +16,13 @@ pub struct Anvil {
 pub const FUNDED: &str = "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266";
 
 fn binary() -> PathBuf {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("node_modules/@foundry-rs/anvil-linux-amd64/bin/anvil");
-    assert!(path.exists(), "anvil is missing at {}: run scripts/setup", path.display());
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("node_modules/@foundry-rs/anvil-linux-amd64/bin/anvil");
+    assert!(
+        path.exists(),
+        "anvil is missing at {}: run scripts/setup",
+        path.display()
+    );
     path
 }
 
@@ -39,14 +44,20 @@ impl Anvil {
         let stdout = child.stdout.take().expect("anvil's stdout");
         let mut lines = BufReader::new(stdout).lines();
         let address = loop {
-            let line = lines.next().expect("anvil exited before listening").expect("read anvil's output");
+            let line = lines
+                .next()
+                .expect("anvil exited before listening")
+                .expect("read anvil's output");
             if let Some(address) = line.strip_prefix("Listening on ") {
                 break address.trim().to_owned();
             }
         };
         // Keep draining its output so it never blocks on a full pipe.
         std::thread::spawn(move || lines.for_each(drop));
-        Self { child, url: format!("http://{address}") }
+        Self {
+            child,
+            url: format!("http://{address}"),
+        }
     }
 
     /// One JSON-RPC call, straight to the node; panics on an error answer.

@@ -35,7 +35,8 @@ fn compile() -> Compiled {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     let mut sources = serde_json::Map::new();
     for file in ["Multicall3.sol", "Tokens.sol"] {
-        let content = std::fs::read_to_string(root.join("tests/contracts").join(file)).expect("read fixture");
+        let content =
+            std::fs::read_to_string(root.join("tests/contracts").join(file)).expect("read fixture");
         sources.insert(file.into(), json!({ "content": content }));
     }
     let input = json!({
@@ -48,29 +49,52 @@ fn compile() -> Compiled {
         }
     });
     let solc = root.join("node_modules/.bin/solcjs");
-    assert!(solc.exists(), "solc is missing at {}: run scripts/setup", solc.display());
+    assert!(
+        solc.exists(),
+        "solc is missing at {}: run scripts/setup",
+        solc.display()
+    );
     let mut child = Command::new(solc)
         .arg("--standard-json")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .spawn()
         .expect("start solc");
-    child.stdin.take().unwrap().write_all(input.to_string().as_bytes()).unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.to_string().as_bytes())
+        .unwrap();
     let output = child.wait_with_output().expect("solc output");
     let text = String::from_utf8(output.stdout).expect("UTF-8");
     // solcjs may print a note before the JSON.
-    let output: Value = serde_json::from_str(&text[text.find('{').expect("JSON output")..]).expect("solc JSON");
+    let output: Value =
+        serde_json::from_str(&text[text.find('{').expect("JSON output")..]).expect("solc JSON");
     let errors: Vec<&Value> = output["errors"]
         .as_array()
-        .map(|errors| errors.iter().filter(|error| error["severity"] == "error").collect())
+        .map(|errors| {
+            errors
+                .iter()
+                .filter(|error| error["severity"] == "error")
+                .collect()
+        })
         .unwrap_or_default();
     assert!(errors.is_empty(), "the fixtures do not compile: {errors:?}");
-    let mut compiled = Compiled { creation: HashMap::new(), runtime: HashMap::new() };
+    let mut compiled = Compiled {
+        creation: HashMap::new(),
+        runtime: HashMap::new(),
+    };
     for contracts in output["contracts"].as_object().unwrap().values() {
         for (name, contract) in contracts.as_object().unwrap() {
-            let hex = |field: &str| alloy_primitives::hex::decode(contract["evm"][field]["object"].as_str().unwrap()).unwrap();
+            let hex = |field: &str| {
+                alloy_primitives::hex::decode(contract["evm"][field]["object"].as_str().unwrap())
+                    .unwrap()
+            };
             compiled.creation.insert(name.clone(), hex("bytecode"));
-            compiled.runtime.insert(name.clone(), hex("deployedBytecode"));
+            compiled
+                .runtime
+                .insert(name.clone(), hex("deployedBytecode"));
         }
     }
     compiled
@@ -79,17 +103,31 @@ fn compile() -> Compiled {
 impl Anvil {
     /// Deploys a fixture with ABI-encoded constructor arguments; returns its address.
     pub fn deploy(&self, contract: &str, constructor_args: &[u8]) -> Address {
-        let mut data = compiled().creation.get(contract).unwrap_or_else(|| panic!("no fixture {contract}")).clone();
+        let mut data = compiled()
+            .creation
+            .get(contract)
+            .unwrap_or_else(|| panic!("no fixture {contract}"))
+            .clone();
         data.extend_from_slice(constructor_args);
-        let hash = self.rpc("eth_sendTransaction", json!([{ "from": FUNDED, "data": Bytes::from(data) }]));
+        let hash = self.rpc(
+            "eth_sendTransaction",
+            json!([{ "from": FUNDED, "data": Bytes::from(data) }]),
+        );
         let receipt = self.rpc("eth_getTransactionReceipt", json!([hash]));
         assert_eq!(receipt["status"], "0x1", "deploying {contract} failed");
-        receipt["contractAddress"].as_str().unwrap().parse().unwrap()
+        receipt["contractAddress"]
+            .as_str()
+            .unwrap()
+            .parse()
+            .unwrap()
     }
 
     /// Deploys the standard test token.
     pub fn deploy_token(&self, symbol: &str, name: &str, decimals: u8) -> Address {
-        self.deploy("Token", &(symbol.to_owned(), name.to_owned(), U256::from(decimals)).abi_encode_params())
+        self.deploy(
+            "Token",
+            &(symbol.to_owned(), name.to_owned(), U256::from(decimals)).abi_encode_params(),
+        )
     }
 
     /// Puts Multicall3 at its canonical address.
@@ -99,8 +137,14 @@ impl Anvil {
     }
 
     pub fn set_token_balance(&self, token: Address, owner: Address, amount: U256) {
-        let data = Bytes::from(alloy_sol_types::SolCall::abi_encode(&setBalanceCall { owner, amount }));
-        self.rpc("eth_sendTransaction", json!([{ "from": FUNDED, "to": token, "data": data }]));
+        let data = Bytes::from(alloy_sol_types::SolCall::abi_encode(&setBalanceCall {
+            owner,
+            amount,
+        }));
+        self.rpc(
+            "eth_sendTransaction",
+            json!([{ "from": FUNDED, "to": token, "data": data }]),
+        );
     }
 
     pub fn set_native_balance(&self, owner: Address, amount: U256) {

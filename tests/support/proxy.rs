@@ -90,7 +90,10 @@ impl Proxy {
         let (shutdown, mut stopped) = tokio::sync::oneshot::channel::<()>();
         let serving = state.clone();
         std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
             runtime.block_on(async move {
                 let listener = tokio::net::TcpListener::from_std(listener).unwrap();
                 loop {
@@ -108,7 +111,11 @@ impl Proxy {
                 }
             });
         });
-        Self { url: format!("http://{address}"), state, _shutdown: shutdown }
+        Self {
+            url: format!("http://{address}"),
+            state,
+            _shutdown: shutdown,
+        }
     }
 
     pub fn set(&self, change: impl FnOnce(&mut Behaviour)) {
@@ -125,7 +132,13 @@ impl Proxy {
     }
 
     pub fn calls(&self) -> usize {
-        self.state.seen.lock().unwrap().iter().map(|seen| seen.methods.len()).sum()
+        self.state
+            .seen
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|seen| seen.methods.len())
+            .sum()
     }
 
     pub fn reset_counts(&self) {
@@ -133,8 +146,16 @@ impl Proxy {
     }
 }
 
-async fn handle(state: Arc<State>, request: Request<Incoming>) -> Result<Response<Full<Bytes>>, Infallible> {
-    let body = request.into_body().collect().await.map(|body| body.to_bytes()).unwrap_or_default();
+async fn handle(
+    state: Arc<State>,
+    request: Request<Incoming>,
+) -> Result<Response<Full<Bytes>>, Infallible> {
+    let body = request
+        .into_body()
+        .collect()
+        .await
+        .map(|body| body.to_bytes())
+        .unwrap_or_default();
     let parsed: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
     let calls: Vec<Value> = match &parsed {
         Value::Array(calls) => calls.clone(),
@@ -142,13 +163,24 @@ async fn handle(state: Arc<State>, request: Request<Incoming>) -> Result<Respons
     };
     let (behaviour, fault) = {
         let mut behaviour = state.behaviour.lock().unwrap();
-        let fault = behaviour.always.clone().or_else(|| behaviour.queue.pop_front()).unwrap_or(Fault::Pass);
+        let fault = behaviour
+            .always
+            .clone()
+            .or_else(|| behaviour.queue.pop_front())
+            .unwrap_or(Fault::Pass);
         (behaviour.clone(), fault)
     };
     state.seen.lock().unwrap().push(Seen {
         at: Instant::now(),
-        methods: calls.iter().map(|call| call["method"].as_str().unwrap_or("?").to_owned()).collect(),
-        call_sizes: calls.iter().filter(|call| call["method"] == "eth_call").map(call_data_size).collect(),
+        methods: calls
+            .iter()
+            .map(|call| call["method"].as_str().unwrap_or("?").to_owned())
+            .collect(),
+        call_sizes: calls
+            .iter()
+            .filter(|call| call["method"] == "eth_call")
+            .map(call_data_size)
+            .collect(),
     });
     if !behaviour.latency.is_zero() {
         tokio::time::sleep(behaviour.latency).await;
@@ -162,36 +194,75 @@ async fn handle(state: Arc<State>, request: Request<Incoming>) -> Result<Respons
     }
     let is_batch = parsed.is_array();
     if is_batch && behaviour.refuse_batches {
-        return Ok(json_reply(&error(Value::Null, -32600, "batch requests are not supported")));
+        return Ok(json_reply(&error(
+            Value::Null,
+            -32600,
+            "batch requests are not supported",
+        )));
     }
     if is_batch && behaviour.max_batch.is_some_and(|max| calls.len() > max) {
-        return Ok(json_reply(&error(Value::Null, -32600, "batch size too large")));
+        return Ok(json_reply(&error(
+            Value::Null,
+            -32600,
+            "batch size too large",
+        )));
     }
     // Calls the proxy refuses itself, and the rest forwarded in one request.
-    let too_big = |call: &Value| call["method"] == "eth_call" && behaviour.max_call_data.is_some_and(|max| call_data_size(call) > max);
-    let forwarded: Vec<Value> = calls.iter().filter(|call| !too_big(call)).cloned().collect();
+    let too_big = |call: &Value| {
+        call["method"] == "eth_call"
+            && behaviour
+                .max_call_data
+                .is_some_and(|max| call_data_size(call) > max)
+    };
+    let forwarded: Vec<Value> = calls
+        .iter()
+        .filter(|call| !too_big(call))
+        .cloned()
+        .collect();
     let mut answers: Vec<Value> = if forwarded.is_empty() {
         Vec::new()
     } else {
-        let upstream: Value = match state.client.post(&state.upstream).json(&forwarded).send().await {
-            Ok(response) => response.json().await.unwrap_or(Value::Null),
-            Err(_) => return Ok(reply(502, "upstream unreachable".into(), None)),
+        let Ok(response) = state
+            .client
+            .post(&state.upstream)
+            .json(&forwarded)
+            .send()
+            .await
+        else {
+            return Ok(reply(502, "upstream unreachable".into(), None));
         };
-        upstream.as_array().cloned().unwrap_or_default()
+        let status = response.status().as_u16();
+        let body = response.bytes().await.unwrap_or_default().to_vec();
+        // The node's own refusals (such as 413 for a body over its limit) pass through as they are.
+        match serde_json::from_slice::<Value>(&body) {
+            Ok(Value::Array(answers)) if status == 200 => answers,
+            _ => return Ok(reply(status, body, None)),
+        }
     };
-    answers.extend(calls.iter().filter(|call| too_big(call)).map(|call| error(call["id"].clone(), -32000, "response size exceeded")));
+    answers.extend(
+        calls
+            .iter()
+            .filter(|call| too_big(call))
+            .map(|call| error(call["id"].clone(), -32000, "response size exceeded")),
+    );
     for answer in &mut answers {
-        let asked_chain_id = calls.iter().any(|call| call["id"] == answer["id"] && call["method"] == "eth_chainId");
+        let asked_chain_id = calls
+            .iter()
+            .any(|call| call["id"] == answer["id"] && call["method"] == "eth_chainId");
         if fault == Fault::WrongChainId && asked_chain_id {
             answer["result"] = json!("0x1");
         }
     }
-    if fault == Fault::WrongId {
-        if let Some(first) = answers.first_mut() {
-            first["id"] = json!(999_999_999);
-        }
+    if fault == Fault::WrongId
+        && let Some(first) = answers.first_mut()
+    {
+        first["id"] = json!(999_999_999);
     }
-    let answer = if is_batch { Value::Array(answers) } else { answers.into_iter().next().unwrap_or(Value::Null) };
+    let answer = if is_batch {
+        Value::Array(answers)
+    } else {
+        answers.into_iter().next().unwrap_or(Value::Null)
+    };
     let mut text = serde_json::to_vec(&answer).unwrap();
     if fault == Fault::Truncate {
         text.truncate(text.len() / 2);
@@ -200,7 +271,10 @@ async fn handle(state: Arc<State>, request: Request<Incoming>) -> Result<Respons
 }
 
 fn call_data_size(call: &Value) -> usize {
-    call["params"][0]["data"].as_str().map(|hex| hex.len().saturating_sub(2) / 2).unwrap_or(0)
+    call["params"][0]["data"]
+        .as_str()
+        .map(|hex| hex.len().saturating_sub(2) / 2)
+        .unwrap_or(0)
 }
 
 fn error(id: Value, code: i64, message: &str) -> Value {

@@ -36,8 +36,12 @@ pub fn read_amount(function: &str, success: bool, data: &[u8]) -> Result<U256, S
         return Err(format!("{function} reverted"));
     }
     match data.len() {
-        0 => Err(format!("{function} returned nothing (is there a token contract at this address?)")),
-        length if length < 32 => Err(format!("{function} returned {length} bytes, not a 32-byte amount")),
+        0 => Err(format!(
+            "{function} returned nothing (is there a token contract at this address?)"
+        )),
+        length if length < 32 => Err(format!(
+            "{function} returned {length} bytes, not a 32-byte amount"
+        )),
         _ => Ok(U256::from_be_slice(&data[..32])),
     }
 }
@@ -62,14 +66,28 @@ mod tests {
     fn amounts_are_read_or_refused_in_words() {
         let word = U256::from(42).abi_encode();
         assert_eq!(read_amount("balanceOf", true, &word), Ok(U256::from(42)));
-        assert_eq!(read_amount("balanceOf", false, &word), Err("balanceOf reverted".into()));
-        assert!(read_amount("balanceOf", true, &[]).unwrap_err().contains("returned nothing"));
-        assert!(read_amount("balanceOf", true, &[1; 31]).unwrap_err().contains("31 bytes"));
+        assert_eq!(
+            read_amount("balanceOf", false, &word),
+            Err("balanceOf reverted".into())
+        );
+        assert!(
+            read_amount("balanceOf", true, &[])
+                .unwrap_err()
+                .contains("returned nothing")
+        );
+        assert!(
+            read_amount("balanceOf", true, &[1; 31])
+                .unwrap_err()
+                .contains("31 bytes")
+        );
     }
 
     #[test]
     fn text_is_read_as_string_or_bytes32() {
-        assert_eq!(read_text(&"USDC".to_owned().abi_encode()), Some("USDC".into()));
+        assert_eq!(
+            read_text(&"USDC".to_owned().abi_encode()),
+            Some("USDC".into())
+        );
         let mut mkr = [0u8; 32];
         mkr[..3].copy_from_slice(b"MKR");
         assert_eq!(read_text(&mkr), Some("MKR".into()));

@@ -34,24 +34,53 @@ impl EvmReader {
             Some(multicall) => self.through_multicall(multicall, asks, &block).await,
             None => self.one_call_each(asks, &block).await,
         };
-        Ok(Readings { block: head.block, values })
+        Ok(Readings {
+            block: head.block,
+            values,
+        })
     }
 
-    async fn through_multicall(&self, multicall: Address, asks: &[BalanceAsk], block: &str) -> Vec<Result<U256, String>> {
+    async fn through_multicall(
+        &self,
+        multicall: Address,
+        asks: &[BalanceAsk],
+        block: &str,
+    ) -> Vec<Result<U256, String>> {
         let mut values: Vec<Option<Result<U256, String>>> = vec![None; asks.len()];
-        let chunk = self.pool().learned(self.pool().preferred()).chunk.unwrap_or(DEFAULT_CHUNK).max(1);
-        let mut pending: Vec<Range<usize>> =
-            (0..asks.len()).step_by(chunk).map(|start| start..(start + chunk).min(asks.len())).collect();
+        let chunk = self
+            .pool()
+            .learned(self.pool().preferred())
+            .chunk
+            .unwrap_or(DEFAULT_CHUNK)
+            .max(1);
+        let mut pending: Vec<Range<usize>> = (0..asks.len())
+            .step_by(chunk)
+            .map(|start| start..(start + chunk).min(asks.len()))
+            .collect();
         while !pending.is_empty() {
-            let calls: Vec<Call> =
-                pending.iter().map(|range| eth_call(multicall, aggregate3(multicall, &asks[range.clone()]), block)).collect();
+            let calls: Vec<Call> = pending
+                .iter()
+                .map(|range| {
+                    eth_call(
+                        multicall,
+                        aggregate3(multicall, &asks[range.clone()]),
+                        block,
+                    )
+                })
+                .collect();
             // An answer with another number of results than calls sent is a lie, not a reading.
             let expected: Vec<usize> = pending.iter().map(Range::len).collect();
             let check = |index: usize, answer: &Answer| match answer {
                 Ok(raw) => decode_aggregate3(raw.get()).and_then(|results| {
                     (results.len() == expected[index])
                         .then_some(())
-                        .ok_or_else(|| format!("a multicall of {} calls was answered with {} results", expected[index], results.len()))
+                        .ok_or_else(|| {
+                            format!(
+                                "a multicall of {} calls was answered with {} results",
+                                expected[index],
+                                results.len()
+                            )
+                        })
                 }),
                 Err(_) => Ok(()),
             };
@@ -62,15 +91,22 @@ impl EvmReader {
                     Ok(raw) => {
                         let results = decode_aggregate3(raw.get()).expect("checked above");
                         for (index, result) in range.clone().zip(results) {
-                            let function = if asks[index].token.is_some() { "balanceOf" } else { "getEthBalance" };
-                            values[index] = Some(read_amount(function, result.success, &result.returnData));
+                            let function = if asks[index].token.is_some() {
+                                "balanceOf"
+                            } else {
+                                "getEthBalance"
+                            };
+                            values[index] =
+                                Some(read_amount(function, result.success, &result.returnData));
                         }
                     }
                     // Too much for one call: out of gas, answer too large, too slow. Halve it.
                     Err(failure) if range.len() > 1 && is_splittable(&failure) => {
                         let half = range.len() / 2;
                         let endpoint = self.pool().preferred();
-                        self.pool().learn(endpoint, |learned| learned.chunk = Some(learned.chunk.unwrap_or(usize::MAX).min(half)));
+                        self.pool().learn(endpoint, |learned| {
+                            learned.chunk = Some(learned.chunk.unwrap_or(usize::MAX).min(half))
+                        });
                         tracing::debug!(calls = range.len(), "multicall chunk too large; halving");
                         split.push(range.start..range.start + half);
                         split.push(range.start + half..range.end);
@@ -84,7 +120,10 @@ impl EvmReader {
             }
             pending = split;
         }
-        values.into_iter().map(|value| value.expect("every ask has a value")).collect()
+        values
+            .into_iter()
+            .map(|value| value.expect("every ask has a value"))
+            .collect()
     }
 
     async fn one_call_each(&self, asks: &[BalanceAsk], block: &str) -> Vec<Result<U256, String>> {
@@ -92,21 +131,26 @@ impl EvmReader {
             .iter()
             .map(|ask| match ask.token {
                 None => Call::new("eth_getBalance", json!([ask.owner, block])),
-                Some(token) => eth_call(token, IERC20::balanceOfCall { owner: ask.owner }.abi_encode(), block),
+                Some(token) => eth_call(
+                    token,
+                    IERC20::balanceOfCall { owner: ask.owner }.abi_encode(),
+                    block,
+                ),
             })
             .collect();
         let outcomes = self.run(&calls, &|_, _| Ok(())).await;
         asks.iter()
             .zip(outcomes)
             .map(|(ask, outcome)| match (ask.token, outcome) {
-                (None, Ok(raw)) => {
-                    serde_json::from_str::<U256>(raw.get()).map_err(|_| "eth_getBalance sent a malformed amount".to_owned())
-                }
+                (None, Ok(raw)) => serde_json::from_str::<U256>(raw.get())
+                    .map_err(|_| "eth_getBalance sent a malformed amount".to_owned()),
                 (Some(_), Ok(raw)) => match serde_json::from_str::<Bytes>(raw.get()) {
                     Ok(data) => read_amount("balanceOf", true, &data),
                     Err(_) => Err("balanceOf sent malformed data".to_owned()),
                 },
-                (Some(_), Err(CallFailure::Node(error))) => Err(format!("balanceOf reverted: {}", error.message)),
+                (Some(_), Err(CallFailure::Node(error))) => {
+                    Err(format!("balanceOf reverted: {}", error.message))
+                }
                 (_, Err(failure)) => Err(failure.to_string()),
             })
             .collect()
@@ -117,7 +161,9 @@ fn is_splittable(failure: &CallFailure) -> bool {
     match failure {
         CallFailure::TooLarge(_) => true,
         // With allowFailure on every call, aggregate3 itself fails only for size or node limits.
-        CallFailure::Node(error) => is_size_error(&error.message) || error.message.contains("revert"),
+        CallFailure::Node(error) => {
+            is_size_error(&error.message) || error.message.contains("revert")
+        }
         CallFailure::Transport(_) => false,
     }
 }
@@ -129,12 +175,16 @@ fn aggregate3(multicall: Address, asks: &[BalanceAsk]) -> Vec<u8> {
             None => IMulticall3::Call3 {
                 target: multicall,
                 allowFailure: true,
-                callData: IMulticall3::getEthBalanceCall { addr: ask.owner }.abi_encode().into(),
+                callData: IMulticall3::getEthBalanceCall { addr: ask.owner }
+                    .abi_encode()
+                    .into(),
             },
             Some(token) => IMulticall3::Call3 {
                 target: token,
                 allowFailure: true,
-                callData: IERC20::balanceOfCall { owner: ask.owner }.abi_encode().into(),
+                callData: IERC20::balanceOfCall { owner: ask.owner }
+                    .abi_encode()
+                    .into(),
             },
         })
         .collect();
@@ -143,6 +193,8 @@ fn aggregate3(multicall: Address, asks: &[BalanceAsk]) -> Vec<u8> {
 
 /// Decodes the answer of an `eth_call` to `aggregate3`.
 pub(super) fn decode_aggregate3(raw: &str) -> Result<Vec<IMulticall3::Result>, String> {
-    let data: Bytes = serde_json::from_str(raw).map_err(|_| "the multicall answer is not hex data".to_owned())?;
-    IMulticall3::aggregate3Call::abi_decode_returns(&data).map_err(|_| "the multicall answer does not decode".to_owned())
+    let data: Bytes =
+        serde_json::from_str(raw).map_err(|_| "the multicall answer is not hex data".to_owned())?;
+    IMulticall3::aggregate3Call::abi_decode_returns(&data)
+        .map_err(|_| "the multicall answer does not decode".to_owned())
 }

@@ -33,14 +33,29 @@ impl EvmReader {
             Some(multicall) => {
                 let batch = functions
                     .iter()
-                    .map(|data| IMulticall3::Call3 { target: token, allowFailure: true, callData: data.clone().into() })
+                    .map(|data| IMulticall3::Call3 {
+                        target: token,
+                        allowFailure: true,
+                        callData: data.clone().into(),
+                    })
                     .collect();
-                calls.push(eth_call(multicall, IMulticall3::aggregate3Call { calls: batch }.abi_encode(), "latest"));
+                calls.push(eth_call(
+                    multicall,
+                    IMulticall3::aggregate3Call { calls: batch }.abi_encode(),
+                    "latest",
+                ));
             }
-            None => calls.extend(functions.iter().map(|data| eth_call(token, data.clone(), "latest"))),
+            None => calls.extend(
+                functions
+                    .iter()
+                    .map(|data| eth_call(token, data.clone(), "latest")),
+            ),
         }
         let mut outcomes = self.run(&calls, &|_, _| Ok(())).await.into_iter();
-        let code = outcomes.next().expect("one outcome per call").map_err(|failure| failure.to_string())?;
+        let code = outcomes
+            .next()
+            .expect("one outcome per call")
+            .map_err(|failure| failure.to_string())?;
         if matches!(code.get(), "\"0x\"" | "\"\"") {
             return Err(format!("there is no contract at {token}"));
         }
@@ -54,8 +69,9 @@ impl EvmReader {
             },
             None => outcomes.map(plain_answer).collect::<Result<_, _>>()?,
         };
-        let [decimals, symbol, name]: [Returned; 3] =
-            returned.try_into().map_err(|_| "the multicall answer has the wrong number of results".to_owned())?;
+        let [decimals, symbol, name]: [Returned; 3] = returned
+            .try_into()
+            .map_err(|_| "the multicall answer has the wrong number of results".to_owned())?;
         let decimals = read_amount("decimals", decimals.0, &decimals.1)
             .map_err(|why| format!("{token} is not an ERC-20 token: {why}"))?;
         let decimals = u8::try_from(decimals.min(U256::from(u16::MAX)).to::<u16>())
@@ -66,8 +82,17 @@ impl EvmReader {
             .flatten()
             .filter(|text| is_presentable(text))
             .ok_or_else(|| format!("{token} has no readable symbol()"))?;
-        let name = name.0.then(|| read_text(&name.1)).flatten().filter(|text| is_presentable(text)).unwrap_or_else(|| symbol.clone());
-        Ok(TokenMetadata { symbol, name, decimals })
+        let name = name
+            .0
+            .then(|| read_text(&name.1))
+            .flatten()
+            .filter(|text| is_presentable(text))
+            .unwrap_or_else(|| symbol.clone());
+        Ok(TokenMetadata {
+            symbol,
+            name,
+            decimals,
+        })
     }
 }
 
@@ -76,7 +101,9 @@ fn is_presentable(text: &str) -> bool {
     !text.trim().is_empty() && text.chars().count() <= 64 && !text.chars().any(char::is_control)
 }
 
-fn plain_answer(outcome: Result<Box<serde_json::value::RawValue>, CallFailure>) -> Result<Returned, String> {
+fn plain_answer(
+    outcome: Result<Box<serde_json::value::RawValue>, CallFailure>,
+) -> Result<Returned, String> {
     match outcome {
         Ok(raw) => serde_json::from_str::<Bytes>(raw.get())
             .map(|data| (true, data.to_vec()))

@@ -35,7 +35,11 @@ struct Head {
 
 impl EvmReader {
     pub fn new(pool: EndpointPool, chain_id: u64, multicall: Option<Address>) -> Self {
-        Self { rpc: JsonRpc::new(pool), chain_id, multicall }
+        Self {
+            rpc: JsonRpc::new(pool),
+            chain_id,
+            multicall,
+        }
     }
 
     pub fn pool(&self) -> &EndpointPool {
@@ -50,14 +54,24 @@ impl EvmReader {
             .and_then(|raw| serde_json::from_str::<U64>(raw.get()).ok())
             .ok_or("the endpoint did not tell its chain id")?;
         if reported != U64::from(self.chain_id) {
-            return Err(format!("the endpoint serves chain {reported}, not {}", self.chain_id));
+            return Err(format!(
+                "the endpoint serves chain {reported}, not {}",
+                self.chain_id
+            ));
         }
         Ok(())
     }
 
-    async fn run(&self, calls: &[Call], check: super::jsonrpc::AnswerCheck<'_>) -> Vec<Result<Box<serde_json::value::RawValue>, CallFailure>> {
+    async fn run(
+        &self,
+        calls: &[Call],
+        check: super::jsonrpc::AnswerCheck<'_>,
+    ) -> Vec<Result<Box<serde_json::value::RawValue>, CallFailure>> {
         let check_chain_id = |answer: &Answer| self.check_chain_id(answer);
-        let guard = Guard { call: Call::new("eth_chainId", json!([])), check: &check_chain_id };
+        let guard = Guard {
+            call: Call::new("eth_chainId", json!([])),
+            check: &check_chain_id,
+        };
         self.rpc.run_all(calls, Some(&guard), check).await
     }
 
@@ -69,23 +83,35 @@ impl EvmReader {
         }
         let mut outcomes = self.run(&calls, &|_, _| Ok(())).await.into_iter();
         let block = match outcomes.next().expect("one outcome per call") {
-            Ok(raw) => serde_json::from_str::<U64>(raw.get()).map_err(|_| "the endpoint sent a malformed block number")?,
+            Ok(raw) => serde_json::from_str::<U64>(raw.get())
+                .map_err(|_| "the endpoint sent a malformed block number")?,
             Err(failure) => return Err(failure.to_string()),
         };
         let multicall = match outcomes.next() {
-            Some(Ok(code)) => self.multicall.filter(|_| !matches!(code.get(), "\"0x\"" | "\"\"")),
+            Some(Ok(code)) => self
+                .multicall
+                .filter(|_| !matches!(code.get(), "\"0x\"" | "\"\"")),
             Some(Err(failure)) => return Err(failure.to_string()),
             None => None,
         };
         if self.multicall.is_some() && multicall.is_none() {
-            tracing::info!(chain_id = self.chain_id, "no Multicall3 code at the configured address; using batches");
+            tracing::info!(
+                chain_id = self.chain_id,
+                "no Multicall3 code at the configured address; using batches"
+            );
         }
-        Ok(Head { block: block.to::<u64>(), multicall })
+        Ok(Head {
+            block: block.to::<u64>(),
+            multicall,
+        })
     }
 }
 
 /// An `eth_call` at a block, with the gas cap.
 fn eth_call(to: Address, data: Vec<u8>, block: &str) -> Call {
     let data = alloy_primitives::Bytes::from(data);
-    Call::new("eth_call", json!([{ "to": to, "data": data, "gas": format!("{CALL_GAS_CAP:#x}") }, block]))
+    Call::new(
+        "eth_call",
+        json!([{ "to": to, "data": data, "gas": format!("{CALL_GAS_CAP:#x}") }, block]),
+    )
 }
