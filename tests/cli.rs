@@ -383,10 +383,9 @@ fn hostile_text_is_printed_escaped() {
 fn commands_of_later_issues_exit_2() {
     let dir = DataDir::new();
     for args in [
-        vec!["sync"],
-        vec!["preload"],
         vec!["watch"],
-        vec!["token", "add", "ethereum", ALICE],
+        vec!["balances", "--max-age", "5"],
+        vec!["sync", "--chain", "solana"],
     ] {
         dir.holdings(&args)
             .assert()
