@@ -422,3 +422,53 @@ fn the_data_dir_comes_from_the_environment_without_the_flag() {
     assert!(dir.database().exists());
     assert_eq!(balances_json(&dir, &["--all"]).len(), 1);
 }
+
+/// The shipped lists pass the same checks as a user's (EIP-55 checksums included) and land on the
+/// chain their file is named for.
+#[test]
+fn default_token_lists_import_onto_their_chains() {
+    let dir = DataDir::new();
+    dir.holdings(&["wallet", "add", ALICE]).assert().success();
+    let lists = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data/tokens");
+    for chain in EVM_CHAINS {
+        let file = lists.join(format!("{chain}.json"));
+        let list: Value = serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+        let count = list["tokens"].as_array().unwrap().len();
+        dir.holdings(&["token", "import", file.to_str().unwrap()])
+            .assert()
+            .success()
+            .stdout(predicate::str::contains(format!("watching {count} new token(s)")));
+        let rows = balances_json(&dir, &["--all"]);
+        let on_chain: Vec<&Value> = rows.iter().filter(|row| row["chain"] == chain && row["asset"] != "native").collect();
+        assert_eq!(on_chain.len(), count, "{chain}");
+    }
+}
+
+#[test]
+fn a_bad_token_list_changes_nothing() {
+    let dir = DataDir::new();
+    let bad_checksum = serde_json::json!({"tokens": [
+        {"chainId": 1, "address": "0xA0b86991c6218b36c1d19D4a2e9Eb0cE3606eB48", "symbol": "USDC", "name": "USD Coin", "decimals": 6},
+        {"chainId": 1, "address": "0xdAC17F958D2ee523a2206206994597C13D831Ec7", "symbol": "USDT", "name": "Tether", "decimals": 6}
+    ]});
+    let too_many_decimals = serde_json::json!({"tokens": [
+        {"chainId": 1, "address": "0xA0b86991c6218b36c1d19D4a2e9Eb0cE3606eB48", "symbol": "USDC", "name": "USD Coin", "decimals": 300}
+    ]});
+    let cases = [
+        (bad_checksum.to_string(), "token 2"),
+        (too_many_decimals.to_string(), "more than 255"),
+        ("{\"tokens\": [".to_owned(), "not a token list"),
+    ];
+    dir.holdings(&["chain", "list"]).assert().success();
+    let before = dir.content();
+    for (text, message) in cases {
+        let file = dir.path().join("list.json");
+        std::fs::write(&file, &text).unwrap();
+        let output = dir.holdings(&["token", "import", file.to_str().unwrap()]).output().unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(!output.status.success());
+        assert!(stderr.contains(message), "{stderr}");
+        assert_eq!(stderr.lines().count(), 1);
+        assert_eq!(dir.content(), before);
+    }
+}
