@@ -90,7 +90,15 @@ fn main() {
     run(&["sync"]);
     let wall = started.elapsed();
     let requests = proxy.requests();
-    let floor = LATENCY * requests as u32;
+    let round_trips = proxy.round_trips();
+    for seen in proxy.seen() {
+        eprintln!(
+            seen.at.duration_since(started),
+            seen.answered_at.map(|a| a.duration_since(started)),
+            seen.methods.len()
+        );
+    }
+    let floor = LATENCY * round_trips as u32;
 
     let output = dir
         .holdings(&["balances", "--json", "--all"])
@@ -116,7 +124,7 @@ fn main() {
     );
     println!("  wall time:       {} ms", wall.as_millis());
     println!(
-        "  floor:           {} ms ({requests} round trips × {} ms)",
+        "  floor:           {} ms ({round_trips} round trips × {} ms)",
         floor.as_millis(),
         LATENCY.as_millis()
     );

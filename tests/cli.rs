@@ -437,9 +437,14 @@ fn default_token_lists_import_onto_their_chains() {
         dir.holdings(&["token", "import", file.to_str().unwrap()])
             .assert()
             .success()
-            .stdout(predicate::str::contains(format!("watching {count} new token(s)")));
+            .stdout(predicate::str::contains(format!(
+                "watching {count} new token(s)"
+            )));
         let rows = balances_json(&dir, &["--all"]);
-        let on_chain: Vec<&Value> = rows.iter().filter(|row| row["chain"] == chain && row["asset"] != "native").collect();
+        let on_chain: Vec<&Value> = rows
+            .iter()
+            .filter(|row| row["chain"] == chain && row["asset"] != "native")
+            .collect();
         assert_eq!(on_chain.len(), count, "{chain}");
     }
 }
@@ -464,7 +469,10 @@ fn a_bad_token_list_changes_nothing() {
     for (text, message) in cases {
         let file = dir.path().join("list.json");
         std::fs::write(&file, &text).unwrap();
-        let output = dir.holdings(&["token", "import", file.to_str().unwrap()]).output().unwrap();
+        let output = dir
+            .holdings(&["token", "import", file.to_str().unwrap()])
+            .output()
+            .unwrap();
         let stderr = String::from_utf8_lossy(&output.stderr);
         assert!(!output.status.success());
         assert!(stderr.contains(message), "{stderr}");

@@ -118,8 +118,9 @@ fn assert_ok(output: &std::process::Output) {
 fn every_balance_is_read_exactly_broken_tokens_as_errors() {
     let anvil = Anvil::start();
     anvil.install_multicall3();
+    let faulty = Proxy::start(&anvil.url);
     let proxy = Proxy::start(&anvil.url);
-    let dir = devnet(&[&proxy.url], true);
+    let dir = devnet(&[&faulty.url, &proxy.url], true);
 
     let zero = anvil.deploy_token("ZERO", "Zero Decimals", 0);
     let usdc = anvil.deploy_token("USDC", "USD Coin", 6);
@@ -167,13 +168,21 @@ fn every_balance_is_read_exactly_broken_tokens_as_errors() {
     anvil.set_native_balance(OWNERS[0], U256::from(5));
     anvil.set_native_balance(OWNERS[1], U256::ZERO);
 
+    // The first endpoint fails twice (a 502, then a truncated answer), so the sweep fails over.
+    faulty.set(|behaviour| behaviour.queue = [Fault::Status(502), Fault::Truncate].into());
+    faulty.reset_counts();
     proxy.reset_counts();
     let output = sync(&dir);
     assert_ok(&output);
     assert_eq!(
-        proxy.requests(),
+        faulty.requests(),
         2,
-        "one request for the head, one for every balance: {:?}",
+        "a retry after the 502, then the failover"
+    );
+    assert_eq!(
+        proxy.requests(),
+        1,
+        "every balance and its block in one request: {:?}",
         proxy.seen()
     );
 
@@ -489,11 +498,7 @@ fn a_failing_endpoint_fails_over_to_the_next() {
         3,
         "three tries with backoff, then the next endpoint"
     );
-    assert_eq!(
-        healthy.requests(),
-        2,
-        "the head, then the balances (the failed endpoint is no longer first)"
-    );
+    assert_eq!(healthy.requests(), 1, "every balance in one request");
 }
 
 #[test]
@@ -589,5 +594,5 @@ fn sync_reads_what_is_due_and_preload_reads_everything() {
     assert_ok(&second);
     assert_eq!(proxy.requests(), 0, "nothing is due 30 s after a read");
     assert_ok(&dir.holdings(&["preload"]).output().unwrap());
-    assert_eq!(proxy.requests(), 2);
+    assert_eq!(proxy.requests(), 1);
 }

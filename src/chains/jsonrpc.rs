@@ -307,6 +307,8 @@ pub type AnswerCheck<'a> = &'a (dyn Fn(usize, &Answer) -> Result<(), String> + S
 
 /// Batches larger than this are split before the first try; endpoints that take less say so.
 const MAX_BATCH: usize = 1_000;
+/// Batch requests in flight at once: independent parts of a sweep need not wait for each other.
+const BATCHES_IN_FLIGHT: usize = 4;
 /// Single requests in flight at once for an endpoint that refuses batches.
 const SINGLE_CONCURRENCY: usize = 8;
 
@@ -323,63 +325,61 @@ impl JsonRpc {
         let mut outcomes: Vec<Option<Result<Box<RawValue>, CallFailure>>> = vec![None; calls.len()];
         let mut pending = std::collections::VecDeque::new();
         pending.push_back(0..calls.len());
-        while let Some(range) = pending.pop_front() {
-            if range.is_empty() {
-                continue;
-            }
+        while !pending.is_empty() {
             let endpoint = self.pool.preferred();
             let learned = self.pool.learned(endpoint);
             if learned.no_batches {
-                self.run_singles(calls, range, guard, check, &mut outcomes)
-                    .await;
+                for range in std::mem::take(&mut pending) {
+                    self.run_singles(calls, range, guard, check, &mut outcomes)
+                        .await;
+                }
                 continue;
             }
+            // A wave: up to BATCHES_IN_FLIGHT batches of at most the learned size, sent at once.
             let limit = learned.batch.unwrap_or(MAX_BATCH).max(1);
-            if range.len() > limit {
-                let split = range.start + limit;
-                pending.push_front(split..range.end);
-                pending.push_front(range.start..split);
-                continue;
+            let mut wave = Vec::new();
+            while wave.len() < BATCHES_IN_FLIGHT
+                && let Some(range) = pending.pop_front()
+            {
+                if range.len() > limit {
+                    pending.push_front(range.start + limit..range.end);
+                    wave.push(range.start..range.start + limit);
+                } else if !range.is_empty() {
+                    wave.push(range);
+                }
             }
-            let offset = usize::from(guard.is_some());
-            let batch: Vec<Call> = guard
-                .map(|guard| guard.call.clone())
-                .into_iter()
-                .chain(calls[range.clone()].iter().cloned())
-                .collect();
-            let checked = |answers: &[Answer]| {
-                if let Some(guard) = guard {
-                    (guard.check)(&answers[0])?;
-                }
-                answers[offset..]
-                    .iter()
-                    .enumerate()
-                    .try_for_each(|(index, answer)| check(range.start + index, answer))
-            };
-            match self.batch(&batch, checked).await {
-                Ok(answers) => {
-                    for (index, answer) in answers.into_iter().skip(offset).enumerate() {
-                        outcomes[range.start + index] = Some(answer.map_err(CallFailure::Node));
+            let sent = futures::future::join_all(
+                wave.iter()
+                    .map(|range| self.send_range(calls, range.clone(), guard, check)),
+            )
+            .await;
+            for (range, result) in wave.into_iter().zip(sent) {
+                match result {
+                    Ok(answers) => {
+                        for (index, answer) in range.clone().zip(answers) {
+                            outcomes[index] = Some(answer.map_err(CallFailure::Node));
+                        }
                     }
-                }
-                Err(PoolError::TooLarge { endpoint, .. }) if range.len() > 1 => {
-                    let half = range.len() / 2;
-                    self.pool
-                        .learn(endpoint, |learned| learned.batch = Some(half));
-                    pending.push_front(range.start + half..range.end);
-                    pending.push_front(range.start..range.start + half);
-                }
-                Err(PoolError::TooLarge { reason, .. }) => {
-                    outcomes[range.start] = Some(Err(CallFailure::TooLarge(reason)));
-                }
-                Err(PoolError::Refused { endpoint, .. }) => {
-                    self.pool
-                        .learn(endpoint, |learned| learned.no_batches = true);
-                    pending.push_front(range);
-                }
-                Err(err) => {
-                    for outcome in &mut outcomes[range] {
-                        *outcome = Some(Err(CallFailure::Transport(err.to_string())));
+                    Err(PoolError::TooLarge { endpoint, .. }) if range.len() > 1 => {
+                        let half = range.len() / 2;
+                        self.pool.learn(endpoint, |learned| {
+                            learned.batch = Some(learned.batch.unwrap_or(usize::MAX).min(half))
+                        });
+                        pending.push_front(range.start + half..range.end);
+                        pending.push_front(range.start..range.start + half);
+                    }
+                    Err(PoolError::TooLarge { reason, .. }) => {
+                        outcomes[range.start] = Some(Err(CallFailure::TooLarge(reason)));
+                    }
+                    Err(PoolError::Refused { endpoint, .. }) => {
+                        self.pool
+                            .learn(endpoint, |learned| learned.no_batches = true);
+                        pending.push_front(range);
+                    }
+                    Err(err) => {
+                        for outcome in &mut outcomes[range] {
+                            *outcome = Some(Err(CallFailure::Transport(err.to_string())));
+                        }
                     }
                 }
             }
@@ -388,6 +388,33 @@ impl JsonRpc {
             .into_iter()
             .map(|outcome| outcome.expect("every call has an outcome"))
             .collect()
+    }
+
+    /// Sends the calls of `range` as one batch, behind the guard; the answers of the calls only.
+    async fn send_range(
+        &self,
+        calls: &[Call],
+        range: std::ops::Range<usize>,
+        guard: Option<&Guard<'_>>,
+        check: AnswerCheck<'_>,
+    ) -> Result<Vec<Answer>, PoolError> {
+        let offset = usize::from(guard.is_some());
+        let batch: Vec<Call> = guard
+            .map(|guard| guard.call.clone())
+            .into_iter()
+            .chain(calls[range.clone()].iter().cloned())
+            .collect();
+        let checked = |answers: &[Answer]| {
+            if let Some(guard) = guard {
+                (guard.check)(&answers[0])?;
+            }
+            answers[offset..]
+                .iter()
+                .enumerate()
+                .try_for_each(|(index, answer)| check(range.start + index, answer))
+        };
+        let mut answers = self.batch(&batch, checked).await?;
+        Ok(answers.split_off(offset))
     }
 
     async fn run_singles(

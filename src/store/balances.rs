@@ -98,9 +98,12 @@ impl Store {
         failures: &[BalanceFailure],
     ) -> Result<SweepOutcome> {
         let tx = self.write()?;
+        // History rows are written before the balance rows they belong to may exist (a source can
+        // discover new ones); the foreign keys are checked at commit.
+        tx.pragma_update(None, "defer_foreign_keys", "ON")?;
         let mut outcome = SweepOutcome::default();
         for read in reads {
-            match write_read(&tx, read)? {
+            match write_read(&tx, holder, read)? {
                 Written::Changed => {
                     outcome.written += 1;
                     outcome.changed += 1;
@@ -109,19 +112,24 @@ impl Store {
                 Written::Superseded => outcome.superseded += 1,
             }
         }
+        let mut record_failure = tx.prepare_cached(
+            "UPDATE balances SET error_count = error_count + 1, last_error = ?3, last_error_at = ?4, next_due_at = ?5, \
+             locked_by = CASE WHEN locked_by = ?6 THEN NULL ELSE locked_by END, \
+             locked_until = CASE WHEN locked_by = ?6 THEN NULL ELSE locked_until END \
+             WHERE address_id = ?1 AND asset_id = ?2",
+        )?;
         for failure in failures {
-            tx.prepare_cached(
-                "UPDATE balances SET error_count = error_count + 1, last_error = ?3, last_error_at = ?4, \
-                 next_due_at = ?5 WHERE address_id = ?1 AND asset_id = ?2",
-            )?
-            .execute(params![failure.key.address, failure.key.asset, failure.error, failure.failed_at, failure.next_due_at])?;
+            record_failure.execute(params![
+                failure.key.address,
+                failure.key.asset,
+                failure.error,
+                failure.failed_at,
+                failure.next_due_at,
+                holder
+            ])?;
             outcome.failed += 1;
         }
-        let keys = reads
-            .iter()
-            .map(|read| read.key)
-            .chain(failures.iter().map(|failure| failure.key));
-        super::leases::release_in(&tx, holder, keys)?;
+        drop(record_failure);
         tx.commit()?;
         Ok(outcome)
     }
@@ -176,35 +184,48 @@ enum Written {
     Superseded,
 }
 
-fn write_read(tx: &Transaction<'_>, read: &BalanceRead) -> Result<Written> {
+/// Writes one value unless a later block's is stored: two statements, the history row (only when
+/// the value changed) and the balance row, which also releases `holder`'s lease on it.
+fn write_read(tx: &Transaction<'_>, holder: &str, read: &BalanceRead) -> Result<Written> {
     let block = i64::try_from(read.block).unwrap_or(i64::MAX);
-    let stored: Option<(Option<String>, Option<i64>)> = tx
-        .prepare_cached("SELECT raw, block FROM balances WHERE address_id = ?1 AND asset_id = ?2")?
-        .query_row(params![read.key.address, read.key.asset], |row| {
-            Ok((row.get(0)?, row.get(1)?))
-        })
-        .optional()?;
-    let (previous_raw, previous_block) = stored.unwrap_or((None, None));
-    if previous_block.is_some_and(|previous| previous > block) {
-        return Ok(Written::Superseded);
-    }
     let raw = read.raw.to_string();
-    tx.prepare_cached(
-        "INSERT INTO balances (address_id, asset_id, raw, block, fetched_at, next_due_at, sync_count) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, 1) \
-         ON CONFLICT (address_id, asset_id) DO UPDATE SET raw = excluded.raw, block = excluded.block, \
-         fetched_at = excluded.fetched_at, next_due_at = excluded.next_due_at, sync_count = sync_count + 1, \
-         error_count = 0, last_error = NULL, last_error_at = NULL",
-    )?
-    .execute(params![read.key.address, read.key.asset, raw, block, read.fetched_at, read.next_due_at])?;
-    if previous_raw.as_deref() == Some(raw.as_str()) {
-        return Ok(Written::Unchanged);
+    let changed = tx
+        .prepare_cached(
+            "INSERT INTO balance_history (address_id, asset_id, raw, block, observed_at) \
+             SELECT ?1, ?2, ?3, ?4, ?5 WHERE NOT EXISTS (SELECT 1 FROM balances \
+             WHERE address_id = ?1 AND asset_id = ?2 AND (raw = ?3 OR block > ?4))",
+        )?
+        .execute(params![
+            read.key.address,
+            read.key.asset,
+            raw,
+            block,
+            read.fetched_at
+        ])?;
+    let written = tx
+        .prepare_cached(
+            "INSERT INTO balances (address_id, asset_id, raw, block, fetched_at, next_due_at, sync_count) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, 1) \
+             ON CONFLICT (address_id, asset_id) DO UPDATE SET raw = excluded.raw, block = excluded.block, \
+             fetched_at = excluded.fetched_at, next_due_at = excluded.next_due_at, sync_count = sync_count + 1, \
+             error_count = 0, last_error = NULL, last_error_at = NULL, \
+             locked_by = CASE WHEN locked_by = ?7 THEN NULL ELSE locked_by END, \
+             locked_until = CASE WHEN locked_by = ?7 THEN NULL ELSE locked_until END \
+             WHERE balances.block IS NULL OR balances.block <= excluded.block",
+        )?
+        .execute(params![read.key.address, read.key.asset, raw, block, read.fetched_at, read.next_due_at, holder])?;
+    if written == 0 {
+        tx.prepare_cached(
+            "UPDATE balances SET locked_by = NULL, locked_until = NULL \
+             WHERE address_id = ?1 AND asset_id = ?2 AND locked_by = ?3",
+        )?
+        .execute(params![read.key.address, read.key.asset, holder])?;
     }
-    tx.prepare_cached(
-        "INSERT INTO balance_history (address_id, asset_id, raw, block, observed_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-    )?
-    .execute(params![read.key.address, read.key.asset, raw, block, read.fetched_at])?;
-    Ok(Written::Changed)
+    Ok(match (written, changed) {
+        (0, _) => Written::Superseded,
+        (_, 0) => Written::Unchanged,
+        _ => Written::Changed,
+    })
 }
 
 /// Reads an amount column; a value that is not decimal digits is a corrupt row, not a zero.

@@ -2,7 +2,7 @@
 //! processes sharing the database never fetch the same row at once. A lease ends when the sweep is
 //! written, when released, or when it expires.
 
-use rusqlite::{Transaction, params};
+use rusqlite::params;
 
 use super::{BalanceKey, ChainId, Result, Store};
 use crate::clock::UnixMillis;
@@ -31,14 +31,21 @@ impl Store {
     ) -> Result<Vec<LeasedBalance>> {
         let tx = self.write()?;
         let due_before = if due_only { now } else { UnixMillis::MAX };
+        tx.prepare_cached(
+            "UPDATE balances SET locked_by = ?5, locked_until = ?6 WHERE (address_id, asset_id) IN ( \
+             SELECT b.address_id, b.asset_id FROM assets a JOIN balances b ON b.asset_id = a.id \
+             WHERE a.chain_id = ?1 AND b.next_due_at <= ?2 AND (b.locked_until IS NULL OR b.locked_until <= ?3) \
+             ORDER BY b.next_due_at, b.address_id, b.asset_id LIMIT ?4)",
+        )?
+        .execute(params![chain, due_before, now, i64::try_from(limit).unwrap_or(i64::MAX), holder, until])?;
         let claimed = tx
             .prepare_cached(
                 "SELECT b.address_id, b.asset_id, ad.address, a.contract, a.decimals \
-                 FROM assets a JOIN balances b ON b.asset_id = a.id JOIN addresses ad ON ad.id = b.address_id \
-                 WHERE a.chain_id = ?1 AND b.next_due_at <= ?2 AND (b.locked_until IS NULL OR b.locked_until <= ?3) \
-                 ORDER BY b.next_due_at, b.address_id, b.asset_id LIMIT ?4",
+                 FROM balances b JOIN assets a ON a.id = b.asset_id JOIN addresses ad ON ad.id = b.address_id \
+                 WHERE b.locked_by = ?1 AND b.locked_until = ?2 AND a.chain_id = ?3 \
+                 ORDER BY b.next_due_at, b.address_id, b.asset_id",
             )?
-            .query_map(params![chain, due_before, now, i64::try_from(limit).unwrap_or(i64::MAX)], |row| {
+            .query_map(params![holder, until, chain], |row| {
                 Ok(LeasedBalance {
                     key: BalanceKey { address: row.get(0)?, asset: row.get(1)? },
                     address: row.get(2)?,
@@ -47,13 +54,6 @@ impl Store {
                 })
             })?
             .collect::<rusqlite::Result<Vec<_>>>()?;
-        let mut lease = tx.prepare_cached(
-            "UPDATE balances SET locked_by = ?3, locked_until = ?4 WHERE address_id = ?1 AND asset_id = ?2",
-        )?;
-        for row in &claimed {
-            lease.execute(params![row.key.address, row.key.asset, holder, until])?;
-        }
-        drop(lease);
         tx.commit()?;
         Ok(claimed)
     }
@@ -69,22 +69,6 @@ impl Store {
         tx.commit()?;
         Ok(released)
     }
-}
-
-/// Releases the leases `holder` has on `keys`, inside a write already under way.
-pub(super) fn release_in(
-    tx: &Transaction<'_>,
-    holder: &str,
-    keys: impl Iterator<Item = BalanceKey>,
-) -> Result<()> {
-    let mut release = tx.prepare_cached(
-        "UPDATE balances SET locked_by = NULL, locked_until = NULL \
-         WHERE address_id = ?1 AND asset_id = ?2 AND locked_by = ?3",
-    )?;
-    for key in keys {
-        release.execute(params![key.address, key.asset, holder])?;
-    }
-    Ok(())
 }
 
 #[cfg(test)]

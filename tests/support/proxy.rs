@@ -54,6 +54,8 @@ pub struct Behaviour {
 #[derive(Debug, Clone)]
 pub struct Seen {
     pub at: Instant,
+    /// When the answer left; `None` while it is being answered.
+    pub answered_at: Option<Instant>,
     pub methods: Vec<String>,
     /// The `eth_call` data sizes in bytes, in order.
     pub call_sizes: Vec<usize>,
@@ -131,6 +133,26 @@ impl Proxy {
         self.state.seen.lock().unwrap().len()
     }
 
+    /// The round trips the requests took: the most of them that ran one after another, none
+    /// overlapping the next (requests in flight together count once).
+    pub fn round_trips(&self) -> usize {
+        let mut spans: Vec<(Instant, Instant)> = self
+            .seen()
+            .iter()
+            .map(|seen| (seen.at, seen.answered_at.unwrap_or(seen.at)))
+            .collect();
+        spans.sort_by_key(|(_, end)| *end);
+        let mut trips = 0;
+        let mut free_from: Option<Instant> = None;
+        for (start, end) in spans {
+            if free_from.is_none_or(|free| start >= free) {
+                trips += 1;
+                free_from = Some(end);
+            }
+        }
+        trips
+    }
+
     pub fn calls(&self) -> usize {
         self.state
             .seen
@@ -170,42 +192,57 @@ async fn handle(
             .unwrap_or(Fault::Pass);
         (behaviour.clone(), fault)
     };
-    state.seen.lock().unwrap().push(Seen {
-        at: Instant::now(),
-        methods: calls
-            .iter()
-            .map(|call| call["method"].as_str().unwrap_or("?").to_owned())
-            .collect(),
-        call_sizes: calls
-            .iter()
-            .filter(|call| call["method"] == "eth_call")
-            .map(call_data_size)
-            .collect(),
-    });
+    let number = {
+        let mut seen = state.seen.lock().unwrap();
+        seen.push(Seen {
+            at: Instant::now(),
+            answered_at: None,
+            methods: calls
+                .iter()
+                .map(|call| call["method"].as_str().unwrap_or("?").to_owned())
+                .collect(),
+            call_sizes: calls
+                .iter()
+                .filter(|call| call["method"] == "eth_call")
+                .map(call_data_size)
+                .collect(),
+        });
+        seen.len() - 1
+    };
+    let response = answer(&state, &parsed, &calls, &behaviour, &fault).await;
+    if let Some(seen) = state.seen.lock().unwrap().get_mut(number) {
+        seen.answered_at = Some(Instant::now());
+    }
+    Ok(response)
+}
+
+async fn answer(
+    state: &State,
+    parsed: &Value,
+    calls: &[Value],
+    behaviour: &Behaviour,
+    fault: &Fault,
+) -> Response<Full<Bytes>> {
     if !behaviour.latency.is_zero() {
         tokio::time::sleep(behaviour.latency).await;
     }
     match fault {
-        Fault::Status(status) => return Ok(reply(status, "upstream trouble".into(), None)),
+        Fault::Status(status) => return reply(*status, "upstream trouble".into(), None),
         Fault::RateLimited { retry_after } => {
-            return Ok(reply(429, "slow down".into(), Some(retry_after)));
+            return reply(429, "slow down".into(), Some(*retry_after));
         }
         _ => {}
     }
     let is_batch = parsed.is_array();
     if is_batch && behaviour.refuse_batches {
-        return Ok(json_reply(&error(
+        return json_reply(&error(
             Value::Null,
             -32600,
             "batch requests are not supported",
-        )));
+        ));
     }
     if is_batch && behaviour.max_batch.is_some_and(|max| calls.len() > max) {
-        return Ok(json_reply(&error(
-            Value::Null,
-            -32600,
-            "batch size too large",
-        )));
+        return json_reply(&error(Value::Null, -32600, "batch size too large"));
     }
     // Calls the proxy refuses itself, and the rest forwarded in one request.
     let too_big = |call: &Value| {
@@ -229,14 +266,14 @@ async fn handle(
             .send()
             .await
         else {
-            return Ok(reply(502, "upstream unreachable".into(), None));
+            return reply(502, "upstream unreachable".into(), None);
         };
         let status = response.status().as_u16();
         let body = response.bytes().await.unwrap_or_default().to_vec();
         // The node's own refusals (such as 413 for a body over its limit) pass through as they are.
         match serde_json::from_slice::<Value>(&body) {
             Ok(Value::Array(answers)) if status == 200 => answers,
-            _ => return Ok(reply(status, body, None)),
+            _ => return reply(status, body, None),
         }
     };
     answers.extend(
@@ -249,11 +286,11 @@ async fn handle(
         let asked_chain_id = calls
             .iter()
             .any(|call| call["id"] == answer["id"] && call["method"] == "eth_chainId");
-        if fault == Fault::WrongChainId && asked_chain_id {
+        if *fault == Fault::WrongChainId && asked_chain_id {
             answer["result"] = json!("0x1");
         }
     }
-    if fault == Fault::WrongId
+    if *fault == Fault::WrongId
         && let Some(first) = answers.first_mut()
     {
         first["id"] = json!(999_999_999);
@@ -264,10 +301,10 @@ async fn handle(
         answers.into_iter().next().unwrap_or(Value::Null)
     };
     let mut text = serde_json::to_vec(&answer).unwrap();
-    if fault == Fault::Truncate {
+    if *fault == Fault::Truncate {
         text.truncate(text.len() / 2);
     }
-    Ok(reply(200, text, None))
+    reply(200, text, None)
 }
 
 fn call_data_size(call: &Value) -> usize {

@@ -19,6 +19,7 @@ sol! {
 
         function aggregate3(Call3[] calldata calls) external payable returns (Result[] memory returnData);
         function getEthBalance(address addr) external view returns (uint256 balance);
+        function getBlockNumber() external view returns (uint256 blockNumber);
     }
 
     /// The ERC-20 functions holdings reads.

@@ -1,6 +1,7 @@
 //! Balances of many (owner, asset) pairs at one pinned block.
 
 use std::ops::Range;
+use std::sync::atomic::Ordering;
 
 use alloy_primitives::{Address, Bytes, U256};
 use alloy_sol_types::SolCall;
@@ -24,28 +25,41 @@ pub struct Readings {
     pub values: Vec<Result<U256, String>>,
 }
 
+/// Why the multicall path gave up as a whole.
+enum MulticallFailed {
+    /// The configured address has no code: read without it.
+    Missing,
+    /// No chunk could be read; the message names the endpoints.
+    Unreachable(String),
+}
+
 impl EvmReader {
-    /// Reads every ask at the latest block. Fails as a whole only when no block can be read; every
+    /// Reads every ask at one block. Fails as a whole only when nothing at all could be read; every
     /// other failure belongs to the asks it touched, and no ask ever gets a value it was not given.
     pub async fn balances(&self, asks: &[BalanceAsk]) -> Result<Readings, String> {
-        let head = self.head().await?;
-        let block = format!("{:#x}", head.block);
-        let values = match head.multicall {
-            Some(multicall) => self.through_multicall(multicall, asks, &block).await,
-            None => self.one_call_each(asks, &block).await,
-        };
-        Ok(Readings {
-            block: head.block,
-            values,
-        })
+        if let Some(multicall) = self
+            .multicall
+            .filter(|_| !self.multicall_missing.load(Ordering::Relaxed))
+        {
+            match self.through_multicall(multicall, asks).await {
+                Ok(readings) => return Ok(readings),
+                Err(MulticallFailed::Unreachable(why)) => return Err(why),
+                Err(MulticallFailed::Missing) => {
+                    tracing::info!(chain_id = self.chain_id, %multicall, "no Multicall3 code there; reading with batches");
+                    self.multicall_missing.store(true, Ordering::Relaxed);
+                }
+            }
+        }
+        let block = self.block_number().await?;
+        let values = self.one_call_each(asks, &format!("{block:#x}")).await;
+        Ok(Readings { block, values })
     }
 
     async fn through_multicall(
         &self,
         multicall: Address,
         asks: &[BalanceAsk],
-        block: &str,
-    ) -> Vec<Result<U256, String>> {
+    ) -> Result<Readings, MulticallFailed> {
         let mut values: Vec<Option<Result<U256, String>>> = vec![None; asks.len()];
         let chunk = self
             .pool()
@@ -57,39 +71,39 @@ impl EvmReader {
             .step_by(chunk)
             .map(|start| start..(start + chunk).min(asks.len()))
             .collect();
+        // The first round runs at "latest" and learns its block; later rounds run at that block.
+        let mut pinned: Option<u64> = None;
+        let mut read_anything = false;
+        let mut last_transport_failure = None;
         while !pending.is_empty() {
+            let tag = pinned.map_or_else(|| "latest".to_owned(), |block| format!("{block:#x}"));
             let calls: Vec<Call> = pending
                 .iter()
-                .map(|range| {
-                    eth_call(
-                        multicall,
-                        aggregate3(multicall, &asks[range.clone()]),
-                        block,
-                    )
-                })
+                .map(|range| eth_call(multicall, aggregate3(multicall, &asks[range.clone()]), &tag))
                 .collect();
-            // An answer with another number of results than calls sent is a lie, not a reading.
-            let expected: Vec<usize> = pending.iter().map(Range::len).collect();
+            // An answer with another number of results than calls sent is a lie, not a reading;
+            // an empty one means there is no Multicall3 at the address.
+            let expected: Vec<usize> = pending.iter().map(|range| range.len() + 1).collect();
             let check = |index: usize, answer: &Answer| match answer {
-                Ok(raw) => decode_aggregate3(raw.get()).and_then(|results| {
-                    (results.len() == expected[index])
-                        .then_some(())
-                        .ok_or_else(|| {
-                            format!(
-                                "a multicall of {} calls was answered with {} results",
-                                expected[index],
-                                results.len()
-                            )
-                        })
-                }),
+                Ok(raw) if is_empty_data(raw.get()) => Ok(()),
+                Ok(raw) => decode_chunk(raw.get(), expected[index]).map(drop),
                 Err(_) => Ok(()),
             };
             let outcomes = self.run(&calls, &check).await;
-            let mut split = Vec::new();
+            let mut next = Vec::new();
             for (range, outcome) in pending.iter().zip(outcomes) {
                 match outcome {
+                    Ok(raw) if is_empty_data(raw.get()) => return Err(MulticallFailed::Missing),
                     Ok(raw) => {
-                        let results = decode_aggregate3(raw.get()).expect("checked above");
+                        let (block, results) =
+                            decode_chunk(raw.get(), range.len() + 1).expect("checked above");
+                        let pinned = *pinned.get_or_insert(block);
+                        if block != pinned {
+                            // A block arrived between two chunks: read this one again at the pinned block.
+                            next.push(range.clone());
+                            continue;
+                        }
+                        read_anything = true;
                         for (index, result) in range.clone().zip(results) {
                             let function = if asks[index].token.is_some() {
                                 "balanceOf"
@@ -108,22 +122,35 @@ impl EvmReader {
                             learned.chunk = Some(learned.chunk.unwrap_or(usize::MAX).min(half))
                         });
                         tracing::debug!(calls = range.len(), "multicall chunk too large; halving");
-                        split.push(range.start..range.start + half);
-                        split.push(range.start + half..range.end);
+                        next.push(range.start..range.start + half);
+                        next.push(range.start + half..range.end);
                     }
                     Err(failure) => {
+                        if matches!(failure, CallFailure::Transport(_)) {
+                            last_transport_failure = Some(failure.to_string());
+                        }
                         for value in &mut values[range.clone()] {
                             *value = Some(Err(failure.to_string()));
                         }
                     }
                 }
             }
-            pending = split;
+            pending = next;
         }
-        values
-            .into_iter()
-            .map(|value| value.expect("every ask has a value"))
-            .collect()
+        match (pinned, read_anything) {
+            (Some(block), true) => Ok(Readings {
+                block,
+                values: values
+                    .into_iter()
+                    .map(|value| value.expect("every ask has a value"))
+                    .collect(),
+            }),
+            _ => Err(MulticallFailed::Unreachable(
+                last_transport_failure
+                    .or_else(|| values.into_iter().flatten().find_map(Result::err))
+                    .unwrap_or_else(|| "nothing could be read".into()),
+            )),
+        }
     }
 
     async fn one_call_each(&self, asks: &[BalanceAsk], block: &str) -> Vec<Result<U256, String>> {
@@ -168,27 +195,54 @@ fn is_splittable(failure: &CallFailure) -> bool {
     }
 }
 
+fn is_empty_data(raw: &str) -> bool {
+    matches!(raw, "\"0x\"" | "\"\"")
+}
+
+/// `aggregate3` over the asks, after a first call to `getBlockNumber()`.
 fn aggregate3(multicall: Address, asks: &[BalanceAsk]) -> Vec<u8> {
-    let calls = asks
-        .iter()
-        .map(|ask| match ask.token {
-            None => IMulticall3::Call3 {
-                target: multicall,
-                allowFailure: true,
-                callData: IMulticall3::getEthBalanceCall { addr: ask.owner }
-                    .abi_encode()
-                    .into(),
-            },
-            Some(token) => IMulticall3::Call3 {
-                target: token,
-                allowFailure: true,
-                callData: IERC20::balanceOfCall { owner: ask.owner }
-                    .abi_encode()
-                    .into(),
-            },
-        })
+    let block_number = IMulticall3::Call3 {
+        target: multicall,
+        allowFailure: false,
+        callData: IMulticall3::getBlockNumberCall {}.abi_encode().into(),
+    };
+    let calls = std::iter::once(block_number)
+        .chain(asks.iter().map(|ask| {
+            match ask.token {
+                None => IMulticall3::Call3 {
+                    target: multicall,
+                    allowFailure: true,
+                    callData: IMulticall3::getEthBalanceCall { addr: ask.owner }
+                        .abi_encode()
+                        .into(),
+                },
+                Some(token) => IMulticall3::Call3 {
+                    target: token,
+                    allowFailure: true,
+                    callData: IERC20::balanceOfCall { owner: ask.owner }
+                        .abi_encode()
+                        .into(),
+                },
+            }
+        }))
         .collect();
     IMulticall3::aggregate3Call { calls }.abi_encode()
+}
+
+/// Decodes a chunk's answer into the block it ran at and the results of its asks.
+fn decode_chunk(raw: &str, expected: usize) -> Result<(u64, Vec<IMulticall3::Result>), String> {
+    let mut results = decode_aggregate3(raw)?;
+    if results.len() != expected {
+        return Err(format!(
+            "a multicall of {expected} calls was answered with {} results",
+            results.len()
+        ));
+    }
+    let first = results.remove(0);
+    let block = read_amount("getBlockNumber", first.success, &first.returnData)?;
+    let block = u64::try_from(block)
+        .map_err(|_| "the multicall reported an impossible block number".to_owned())?;
+    Ok((block, results))
 }
 
 /// Decodes the answer of an `eth_call` to `aggregate3`.

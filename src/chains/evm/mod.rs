@@ -1,6 +1,10 @@
 //! EVM chains, read at the request floor: every balance of a sweep at one pinned block, through
 //! Multicall3's `aggregate3` in chunks as large as the endpoint takes, those chunks in JSON-RPC
 //! batches; without Multicall3, the balance calls themselves in batches.
+//!
+//! Each multicall chunk starts with Multicall3's `getBlockNumber()`, so the block it ran at comes
+//! back inside its own answer: a sweep that fits one batch costs one request, with no separate
+//! request for the block number, and chunks that ran at another block are read again at the first.
 
 mod abi;
 mod balances;
@@ -25,12 +29,8 @@ pub struct EvmReader {
     rpc: JsonRpc,
     chain_id: u64,
     multicall: Option<Address>,
-}
-
-/// The block a sweep reads at, and whether Multicall3 is there to read through.
-struct Head {
-    block: u64,
-    multicall: Option<Address>,
+    /// Set once the configured Multicall3 address turned out to have no code.
+    multicall_missing: std::sync::atomic::AtomicBool,
 }
 
 impl EvmReader {
@@ -39,6 +39,7 @@ impl EvmReader {
             rpc: JsonRpc::new(pool),
             chain_id,
             multicall,
+            multicall_missing: Default::default(),
         }
     }
 
@@ -75,35 +76,16 @@ impl EvmReader {
         self.rpc.run_all(calls, Some(&guard), check).await
     }
 
-    /// The latest block, and whether Multicall3 has code (when the chain is configured with it).
-    async fn head(&self) -> Result<Head, String> {
-        let mut calls = vec![Call::new("eth_blockNumber", json!([]))];
-        if let Some(multicall) = self.multicall {
-            calls.push(Call::new("eth_getCode", json!([multicall, "latest"])));
-        }
-        let mut outcomes = self.run(&calls, &|_, _| Ok(())).await.into_iter();
-        let block = match outcomes.next().expect("one outcome per call") {
-            Ok(raw) => serde_json::from_str::<U64>(raw.get())
-                .map_err(|_| "the endpoint sent a malformed block number")?,
-            Err(failure) => return Err(failure.to_string()),
-        };
-        let multicall = match outcomes.next() {
-            Some(Ok(code)) => self
-                .multicall
-                .filter(|_| !matches!(code.get(), "\"0x\"" | "\"\"")),
-            Some(Err(failure)) => return Err(failure.to_string()),
-            None => None,
-        };
-        if self.multicall.is_some() && multicall.is_none() {
-            tracing::info!(
-                chain_id = self.chain_id,
-                "no Multicall3 code at the configured address; using batches"
-            );
-        }
-        Ok(Head {
-            block: block.to::<u64>(),
-            multicall,
-        })
+    /// The latest block number.
+    async fn block_number(&self) -> Result<u64, String> {
+        let outcome = self
+            .run(&[Call::new("eth_blockNumber", json!([]))], &|_, _| Ok(()))
+            .await
+            .remove(0);
+        let raw = outcome.map_err(|failure| failure.to_string())?;
+        let block = serde_json::from_str::<U64>(raw.get())
+            .map_err(|_| "the endpoint sent a malformed block number")?;
+        Ok(block.to::<u64>())
     }
 }
 
