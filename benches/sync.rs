@@ -91,13 +91,6 @@ fn main() {
     let wall = started.elapsed();
     let requests = proxy.requests();
     let round_trips = proxy.round_trips();
-    for seen in proxy.seen() {
-        eprintln!(
-            seen.at.duration_since(started),
-            seen.answered_at.map(|a| a.duration_since(started)),
-            seen.methods.len()
-        );
-    }
     let floor = LATENCY * round_trips as u32;
 
     let output = dir
