@@ -21,6 +21,14 @@ impl Call {
     pub fn new(method: &'static str, params: Value) -> Self {
         Self { method, params }
     }
+
+    /// About how many bytes the call adds to a request body.
+    fn encoded_len(&self) -> usize {
+        const ENVELOPE: usize = 48; // {"jsonrpc":"2.0","id":…,"method":"…","params":…}
+        ENVELOPE
+            + self.method.len()
+            + serde_json::to_string(&self.params).map_or(0, |params| params.len())
+    }
 }
 
 /// The answer to one call: its result, or the error the node returned for it.
@@ -307,6 +315,11 @@ pub type AnswerCheck<'a> = &'a (dyn Fn(usize, &Answer) -> Result<(), String> + S
 
 /// Batches larger than this are split before the first try; endpoints that take less say so.
 const MAX_BATCH: usize = 1_000;
+/// Request bodies larger than this are split before the first try: common node limits are 2 MB
+/// and up (anvil's is 2 MB), and a refused body costs a round trip.
+const MAX_BATCH_BYTES: usize = 1_900_000;
+/// A refused batch larger than this is taken to be refused for its bytes, not its count.
+const LARGE_BODY: usize = 256 * 1024;
 /// Batch requests in flight at once: independent parts of a sweep need not wait for each other.
 const BATCHES_IN_FLIGHT: usize = 4;
 /// Single requests in flight at once for an endpoint that refuses batches.
@@ -323,6 +336,7 @@ impl JsonRpc {
         check: AnswerCheck<'_>,
     ) -> Vec<Result<Box<RawValue>, CallFailure>> {
         let mut outcomes: Vec<Option<Result<Box<RawValue>, CallFailure>>> = vec![None; calls.len()];
+        let sizes: Vec<usize> = calls.iter().map(Call::encoded_len).collect();
         let mut pending = std::collections::VecDeque::new();
         pending.push_back(0..calls.len());
         while !pending.is_empty() {
@@ -335,17 +349,27 @@ impl JsonRpc {
                 }
                 continue;
             }
-            // A wave: up to BATCHES_IN_FLIGHT batches of at most the learned size, sent at once.
-            let limit = learned.batch.unwrap_or(MAX_BATCH).max(1);
+            // A wave: up to BATCHES_IN_FLIGHT batches within the learned limits, sent at once.
+            let count_limit = learned.batch.unwrap_or(MAX_BATCH).max(1);
+            let byte_limit = learned.batch_bytes.unwrap_or(MAX_BATCH_BYTES);
             let mut wave = Vec::new();
             while wave.len() < BATCHES_IN_FLIGHT
                 && let Some(range) = pending.pop_front()
             {
-                if range.len() > limit {
-                    pending.push_front(range.start + limit..range.end);
-                    wave.push(range.start..range.start + limit);
-                } else if !range.is_empty() {
-                    wave.push(range);
+                let mut taken = 0;
+                let mut bytes = 0;
+                for size in &sizes[range.clone()] {
+                    if taken == count_limit || (taken > 0 && bytes + size > byte_limit) {
+                        break;
+                    }
+                    taken += 1;
+                    bytes += size;
+                }
+                if taken < range.len() {
+                    pending.push_front(range.start + taken..range.end);
+                }
+                if taken > 0 {
+                    wave.push(range.start..range.start + taken);
                 }
             }
             let sent = futures::future::join_all(
@@ -361,9 +385,16 @@ impl JsonRpc {
                         }
                     }
                     Err(PoolError::TooLarge { endpoint, .. }) if range.len() > 1 => {
+                        // A large body was refused for its bytes, a small one for its count.
+                        let bytes: usize = sizes[range.clone()].iter().sum();
                         let half = range.len() / 2;
                         self.pool.learn(endpoint, |learned| {
-                            learned.batch = Some(learned.batch.unwrap_or(usize::MAX).min(half))
+                            if bytes > LARGE_BODY {
+                                learned.batch_bytes =
+                                    Some(learned.batch_bytes.unwrap_or(usize::MAX).min(bytes / 2));
+                            } else {
+                                learned.batch = Some(learned.batch.unwrap_or(usize::MAX).min(half));
+                            }
                         });
                         pending.push_front(range.start + half..range.end);
                         pending.push_front(range.start..range.start + half);

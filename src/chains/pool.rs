@@ -94,8 +94,10 @@ impl Default for PoolPolicy {
 pub struct Learned {
     /// The largest number of calls per multicall that it answered.
     pub chunk: Option<usize>,
-    /// The largest JSON-RPC batch it answered.
+    /// The most calls per JSON-RPC batch it answered.
     pub batch: Option<usize>,
+    /// The most bytes per JSON-RPC batch it answered.
+    pub batch_bytes: Option<usize>,
     /// It answered a batch with a refusal: send single requests.
     pub no_batches: bool,
 }

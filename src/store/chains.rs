@@ -38,8 +38,19 @@ pub struct ChainRecord {
 pub struct EndpointRecord {
     pub url: String,
     pub priority: u32,
-    pub batch_size: Option<u32>,
+    #[serde(flatten)]
+    pub limits: EndpointLimits,
+}
+
+/// What an endpoint was found to take; `None` where it has not refused anything yet.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct EndpointLimits {
+    /// Calls per multicall.
     pub chunk_size: Option<u32>,
+    /// Calls per JSON-RPC batch; 0 means it refuses batches.
+    pub batch_size: Option<u32>,
+    /// Bytes per JSON-RPC batch.
+    pub batch_bytes: Option<u32>,
 }
 
 const SELECT_CHAIN: &str = "SELECT id, name, family, evm_chain_id, bitcoin_network, native_symbol, native_decimals, \
@@ -88,18 +99,18 @@ impl Store {
         Ok(id)
     }
 
-    /// Remembers what an endpoint was found to take: the largest multicall chunk and JSON-RPC batch
-    /// (a batch size of 0 means it refuses batches).
+    /// Remembers what an endpoint was found to take.
     pub fn set_endpoint_limits(
         &mut self,
         chain: ChainId,
         url: &str,
-        chunk: Option<u32>,
-        batch: Option<u32>,
+        limits: EndpointLimits,
     ) -> Result<()> {
         let tx = self.write()?;
-        tx.prepare_cached("UPDATE endpoints SET chunk_size = ?3, batch_size = ?4 WHERE chain_id = ?1 AND url = ?2")?
-            .execute(params![chain, url, chunk, batch])?;
+        tx.prepare_cached(
+            "UPDATE endpoints SET chunk_size = ?3, batch_size = ?4, batch_bytes = ?5 WHERE chain_id = ?1 AND url = ?2",
+        )?
+        .execute(params![chain, url, limits.chunk_size, limits.batch_size, limits.batch_bytes])?;
         tx.commit()?;
         Ok(())
     }
@@ -130,14 +141,18 @@ impl Store {
         chain.endpoints = self
             .conn
             .prepare_cached(
-                "SELECT url, priority, batch_size, chunk_size FROM endpoints WHERE chain_id = ?1 ORDER BY priority",
+                "SELECT url, priority, chunk_size, batch_size, batch_bytes FROM endpoints WHERE chain_id = ?1 \
+                 ORDER BY priority",
             )?
             .query_map([chain.id], |row| {
                 Ok(EndpointRecord {
                     url: row.get(0)?,
                     priority: row.get(1)?,
-                    batch_size: row.get(2)?,
-                    chunk_size: row.get(3)?,
+                    limits: EndpointLimits {
+                        chunk_size: row.get(2)?,
+                        batch_size: row.get(3)?,
+                        batch_bytes: row.get(4)?,
+                    },
                 })
             })?
             .collect::<rusqlite::Result<_>>()?;
@@ -215,14 +230,16 @@ mod tests {
     fn learned_limits_are_kept_per_endpoint() {
         each_store(|store| {
             let id = store.insert_chain(&evm_chain("devnet", 31337)).unwrap();
+            let limits = EndpointLimits {
+                chunk_size: Some(500),
+                batch_size: Some(0),
+                batch_bytes: Some(1_000_000),
+            };
             store
-                .set_endpoint_limits(id, "http://127.0.0.1:1/", Some(500), Some(0))
+                .set_endpoint_limits(id, "http://127.0.0.1:1/", limits)
                 .unwrap();
             let endpoint = &store.chain_by_name("devnet").unwrap().unwrap().endpoints[0];
-            assert_eq!(
-                (endpoint.chunk_size, endpoint.batch_size),
-                (Some(500), Some(0))
-            );
+            assert_eq!(endpoint.limits, limits);
         });
     }
 

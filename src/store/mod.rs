@@ -26,7 +26,7 @@ pub use assets::{AssetRecord, NewToken};
 pub use balances::{
     BalanceFailure, BalanceKey, BalanceRead, BalanceRow, BalanceView, SweepOutcome,
 };
-pub use chains::{ChainRecord, EndpointRecord, NewChain};
+pub use chains::{ChainRecord, EndpointLimits, EndpointRecord, NewChain};
 pub use health::Health;
 pub use history::HistoryRow;
 pub use ids::{AddressId, AssetId, ChainId, WalletId};
@@ -61,7 +61,12 @@ pub enum StoreError {
 }
 
 /// The schema, one numbered file a step, applied in order on open.
-const MIGRATION_STEPS: &[M<'static>] = &[M::up(include_str!("../../migrations/0001_initial.sql"))];
+const MIGRATION_STEPS: &[M<'static>] = &[
+    M::up(include_str!("../../migrations/0001_initial.sql")),
+    M::up(include_str!(
+        "../../migrations/0002_endpoint_batch_bytes.sql"
+    )),
+];
 const MIGRATIONS: Migrations<'static> = Migrations::from_slice(MIGRATION_STEPS);
 
 /// How long a statement waits for another process's write lock before it gives up.

@@ -8,7 +8,9 @@ use crate::chains::evm::{BalanceAsk, EvmReader};
 use crate::chains::pool::{EndpointPool, Learned, PoolPolicy};
 use crate::clock::{Clock, UnixMillis};
 use crate::model::{Address, Family, Ttls};
-use crate::store::{BalanceFailure, BalanceRead, ChainRecord, LeasedBalance, Store, SyncRun};
+use crate::store::{
+    BalanceFailure, BalanceRead, ChainRecord, EndpointLimits, LeasedBalance, Store, SyncRun,
+};
 
 /// How long a sweep's leases hold before another process may take the rows.
 const LEASE_MS: i64 = 2 * 60 * 1_000;
@@ -46,14 +48,14 @@ pub fn evm_reader(chain: &ChainRecord, policy: PoolPolicy) -> Result<EvmReader> 
         .collect::<Result<Vec<_>>>()?;
     let pool = EndpointPool::new(urls, policy);
     for (index, endpoint) in chain.endpoints.iter().enumerate() {
+        let limits = endpoint.limits;
+        let widen = |size: Option<u32>| size.map(|size| size as usize);
         pool.learn(index, |learned| {
             *learned = Learned {
-                chunk: endpoint.chunk_size.map(|size| size as usize),
-                batch: endpoint
-                    .batch_size
-                    .filter(|&size| size > 0)
-                    .map(|size| size as usize),
-                no_batches: endpoint.batch_size == Some(0),
+                chunk: widen(limits.chunk_size),
+                batch: widen(limits.batch_size.filter(|&size| size > 0)),
+                batch_bytes: widen(limits.batch_bytes),
+                no_batches: limits.batch_size == Some(0),
             }
         });
     }
@@ -182,20 +184,20 @@ fn ask_for(row: &LeasedBalance) -> Result<BalanceAsk, String> {
 }
 
 fn remember_limits(store: &mut Store, chain: &ChainRecord, pool: &EndpointPool) -> Result<()> {
+    let narrow = |size: Option<usize>| size.map(|size| u32::try_from(size).unwrap_or(u32::MAX));
     for (index, endpoint) in chain.endpoints.iter().enumerate() {
         let learned = pool.learned(index);
-        let chunk = learned
-            .chunk
-            .map(|size| u32::try_from(size).unwrap_or(u32::MAX));
-        let batch = if learned.no_batches {
-            Some(0)
-        } else {
-            learned
-                .batch
-                .map(|size| u32::try_from(size).unwrap_or(u32::MAX))
+        let limits = EndpointLimits {
+            chunk_size: narrow(learned.chunk),
+            batch_size: if learned.no_batches {
+                Some(0)
+            } else {
+                narrow(learned.batch)
+            },
+            batch_bytes: narrow(learned.batch_bytes),
         };
-        if (chunk, batch) != (endpoint.chunk_size, endpoint.batch_size) {
-            store.set_endpoint_limits(chain.id, &endpoint.url, chunk, batch)?;
+        if limits != endpoint.limits {
+            store.set_endpoint_limits(chain.id, &endpoint.url, limits)?;
         }
     }
     Ok(())
