@@ -164,6 +164,36 @@ impl Store {
         Ok(rows)
     }
 
+    pub fn balances_of_chain(&self, chain: ChainId) -> Result<Vec<BalanceView>> {
+        let mut statement = self.conn.prepare_cached(&format!(
+            "SELECT {VIEW_COLUMNS}, {BALANCE_COLUMNS} {VIEW_FROM} WHERE a.chain_id = ?1 {VIEW_ORDER}"
+        ))?;
+        let rows = statement
+            .query_map([chain], view_from_row)?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(rows)
+    }
+
+    pub fn balance_views_of_address(&self, address: AddressId) -> Result<Vec<BalanceView>> {
+        let mut statement = self.conn.prepare_cached(&format!(
+            "SELECT {VIEW_COLUMNS}, {BALANCE_COLUMNS} {VIEW_FROM} WHERE b.address_id = ?1 {VIEW_ORDER}"
+        ))?;
+        let rows = statement
+            .query_map([address], view_from_row)?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(rows)
+    }
+
+    pub fn balance_view(&self, key: BalanceKey) -> Result<Option<BalanceView>> {
+        Ok(self
+            .conn
+            .prepare_cached(&format!(
+                "SELECT {VIEW_COLUMNS}, {BALANCE_COLUMNS} {VIEW_FROM} WHERE b.address_id = ?1 AND b.asset_id = ?2"
+            ))?
+            .query_row(params![key.address, key.asset], view_from_row)
+            .optional()?)
+    }
+
     pub fn all_balances(&self) -> Result<Vec<BalanceView>> {
         let mut statement = self.conn.prepare_cached(&format!(
             "SELECT {VIEW_COLUMNS}, {BALANCE_COLUMNS} {VIEW_FROM} {VIEW_ORDER}"
@@ -459,6 +489,32 @@ mod tests {
             assert_eq!(
                 store.balance(native).unwrap().unwrap().raw,
                 Some(U256::from(9))
+            );
+        });
+    }
+
+    #[test]
+    fn views_are_found_by_chain_address_and_key() {
+        each_store(|store| {
+            let (native, token) = registered_pair(store);
+            let chain = store.chains().unwrap()[0].id;
+            assert_eq!(store.balances_of_chain(chain).unwrap().len(), 2);
+            assert_eq!(
+                store
+                    .balance_views_of_address(native.address)
+                    .unwrap()
+                    .len(),
+                2
+            );
+            assert_eq!(store.balance_view(token).unwrap().unwrap().symbol, "USDC");
+            assert_eq!(
+                store
+                    .balance_view(BalanceKey {
+                        address: native.address,
+                        asset: AssetId(999)
+                    })
+                    .unwrap(),
+                None
             );
         });
     }

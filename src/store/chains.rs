@@ -4,6 +4,7 @@ use rusqlite::{OptionalExtension, Row, params};
 use url::Url;
 
 use super::{ChainId, Result, Store, StoreError, parse_column};
+use crate::clock::UnixMillis;
 use crate::model::{BitcoinNetwork, ChainName, Family};
 
 /// A chain to add, with its endpoints in order of preference.
@@ -40,6 +41,8 @@ pub struct EndpointRecord {
     pub priority: u32,
     #[serde(flatten)]
     pub limits: EndpointLimits,
+    /// Since when it has not answered; `None` while it answers.
+    pub offline_since: Option<UnixMillis>,
 }
 
 /// What an endpoint was found to take; `None` where it has not refused anything yet.
@@ -115,6 +118,23 @@ impl Store {
         Ok(())
     }
 
+    /// Marks an endpoint offline since `since`, or online again with `None`.
+    pub fn set_endpoint_offline(
+        &mut self,
+        chain: ChainId,
+        url: &str,
+        since: Option<UnixMillis>,
+    ) -> Result<()> {
+        let tx = self.write()?;
+        tx.prepare_cached(
+            "UPDATE endpoints SET offline_since = CASE WHEN ?3 IS NULL THEN NULL ELSE coalesce(offline_since, ?3) END \
+             WHERE chain_id = ?1 AND url = ?2",
+        )?
+        .execute(params![chain, url, since])?;
+        tx.commit()?;
+        Ok(())
+    }
+
     pub fn chains(&self) -> Result<Vec<ChainRecord>> {
         let mut statement = self
             .conn
@@ -141,8 +161,8 @@ impl Store {
         chain.endpoints = self
             .conn
             .prepare_cached(
-                "SELECT url, priority, chunk_size, batch_size, batch_bytes FROM endpoints WHERE chain_id = ?1 \
-                 ORDER BY priority",
+                "SELECT url, priority, chunk_size, batch_size, batch_bytes, offline_since FROM endpoints \
+                 WHERE chain_id = ?1 ORDER BY priority",
             )?
             .query_map([chain.id], |row| {
                 Ok(EndpointRecord {
@@ -153,6 +173,7 @@ impl Store {
                         batch_size: row.get(3)?,
                         batch_bytes: row.get(4)?,
                     },
+                    offline_since: row.get(5)?,
                 })
             })?
             .collect::<rusqlite::Result<_>>()?;
@@ -240,6 +261,22 @@ mod tests {
                 .unwrap();
             let endpoint = &store.chain_by_name("devnet").unwrap().unwrap().endpoints[0];
             assert_eq!(endpoint.limits, limits);
+        });
+    }
+
+    #[test]
+    fn an_endpoint_stays_offline_since_it_first_failed() {
+        each_store(|store| {
+            let id = store.insert_chain(&evm_chain("devnet", 31337)).unwrap();
+            let url = "http://127.0.0.1:1/";
+            store.set_endpoint_offline(id, url, Some(100)).unwrap();
+            store.set_endpoint_offline(id, url, Some(200)).unwrap();
+            let offline = |store: &Store| {
+                store.chain_by_name("devnet").unwrap().unwrap().endpoints[0].offline_since
+            };
+            assert_eq!(offline(store), Some(100));
+            store.set_endpoint_offline(id, url, None).unwrap();
+            assert_eq!(offline(store), None);
         });
     }
 

@@ -21,17 +21,20 @@ pub struct Health {
     pub leases_held: u64,
     /// Leases past their expiry that no one released.
     pub stale_leases: u64,
+    pub endpoints_offline: u64,
 }
 
 impl Store {
     /// Counts the rows of each health check; `refreshed_since` separates recent reads from old ones.
     pub fn health(&self, now: UnixMillis, refreshed_since: UnixMillis) -> Result<Health> {
-        let (wallets, addresses): (u64, u64) = self
+        let (wallets, addresses, endpoints_offline): (u64, u64, u64) = self
             .conn
             .prepare_cached(
-                "SELECT (SELECT count(*) FROM wallets), (SELECT count(*) FROM addresses)",
+                "SELECT (SELECT count(*) FROM wallets), (SELECT count(*) FROM addresses), \
+             (SELECT count(*) FROM endpoints WHERE offline_since IS NOT NULL) \
+             /* full scan: the report counts every wallet and address */",
             )?
-            .query_row([], |row| Ok((row.get(0)?, row.get(1)?)))?;
+            .query_row([], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))?;
         let health = self
             .conn
             .prepare_cached(
@@ -52,6 +55,7 @@ impl Store {
                     failing_repeatedly: row.get(4)?,
                     leases_held: row.get(5)?,
                     stale_leases: row.get(6)?,
+                    endpoints_offline,
                 })
             })?;
         Ok(health)
@@ -109,6 +113,7 @@ mod tests {
                     failing_repeatedly: 1,
                     leases_held: 1,
                     stale_leases: 1,
+                    endpoints_offline: 0,
                 }
             );
         });

@@ -2,7 +2,10 @@
 //! processes sharing the database never fetch the same row at once. A lease ends when the sweep is
 //! written, when released, or when it expires.
 
+use alloy_primitives::U256;
 use rusqlite::params;
+
+use super::balances::raw_column;
 
 use super::{BalanceKey, ChainId, Result, Store};
 use crate::clock::UnixMillis;
@@ -15,6 +18,31 @@ pub struct LeasedBalance {
     /// `None` for the native coin.
     pub contract: Option<String>,
     pub decimals: u8,
+    /// The value stored before this read, if any.
+    pub raw: Option<U256>,
+    pub error_count: u64,
+    /// When the address last had a balance change, and when it was added: its activity tier.
+    pub last_activity_at: Option<UnixMillis>,
+    pub added_at: UnixMillis,
+}
+
+const LEASED_COLUMNS: &str = "b.address_id, b.asset_id, ad.address, a.contract, a.decimals, b.raw, b.error_count, \
+     ad.last_activity_at, ad.added_at";
+
+fn leased_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<LeasedBalance> {
+    Ok(LeasedBalance {
+        key: BalanceKey {
+            address: row.get(0)?,
+            asset: row.get(1)?,
+        },
+        address: row.get(2)?,
+        contract: row.get(3)?,
+        decimals: row.get(4)?,
+        raw: raw_column(row, 5)?,
+        error_count: row.get(6)?,
+        last_activity_at: row.get(7)?,
+        added_at: row.get(8)?,
+    })
 }
 
 impl Store {
@@ -39,21 +67,45 @@ impl Store {
         )?
         .execute(params![chain, due_before, now, i64::try_from(limit).unwrap_or(i64::MAX), holder, until])?;
         let claimed = tx
-            .prepare_cached(
-                "SELECT b.address_id, b.asset_id, ad.address, a.contract, a.decimals \
+            .prepare_cached(&format!(
+                "SELECT {LEASED_COLUMNS} \
                  FROM balances b JOIN assets a ON a.id = b.asset_id JOIN addresses ad ON ad.id = b.address_id \
                  WHERE b.locked_by = ?1 AND b.locked_until = ?2 AND a.chain_id = ?3 \
-                 ORDER BY b.next_due_at, b.address_id, b.asset_id",
-            )?
-            .query_map(params![holder, until, chain], |row| {
-                Ok(LeasedBalance {
-                    key: BalanceKey { address: row.get(0)?, asset: row.get(1)? },
-                    address: row.get(2)?,
-                    contract: row.get(3)?,
-                    decimals: row.get(4)?,
-                })
-            })?
+                 ORDER BY b.next_due_at, b.address_id, b.asset_id"
+            ))?
+            .query_map(params![holder, until, chain], leased_from_row)?
             .collect::<rusqlite::Result<Vec<_>>>()?;
+        tx.commit()?;
+        Ok(claimed)
+    }
+
+    /// Claims the given rows that no live lease holds, until `until`, whether due or not.
+    pub fn claim_keys(
+        &mut self,
+        keys: &[BalanceKey],
+        holder: &str,
+        now: UnixMillis,
+        until: UnixMillis,
+    ) -> Result<Vec<LeasedBalance>> {
+        let tx = self.write()?;
+        let mut claimed = Vec::with_capacity(keys.len());
+        for key in keys {
+            let taken = tx
+                .prepare_cached(
+                    "UPDATE balances SET locked_by = ?3, locked_until = ?4 WHERE address_id = ?1 AND asset_id = ?2 \
+                     AND (locked_until IS NULL OR locked_until <= ?5)",
+                )?
+                .execute(params![key.address, key.asset, holder, until, now])?;
+            if taken == 1 {
+                claimed.push(
+                    tx.prepare_cached(&format!(
+                        "SELECT {LEASED_COLUMNS} FROM balances b JOIN assets a ON a.id = b.asset_id \
+                         JOIN addresses ad ON ad.id = b.address_id WHERE b.address_id = ?1 AND b.asset_id = ?2"
+                    ))?
+                    .query_row(params![key.address, key.asset], leased_from_row)?,
+                );
+            }
+        }
         tx.commit()?;
         Ok(claimed)
     }
@@ -73,8 +125,6 @@ impl Store {
 
 #[cfg(test)]
 mod tests {
-    use alloy_primitives::U256;
-
     use super::*;
     use crate::store::BalanceRead;
     use crate::store::testing::{each_store, registered_pair};
@@ -103,6 +153,29 @@ mod tests {
             assert_eq!(
                 (row.locked_by.as_deref(), row.locked_until),
                 (Some("app"), Some(61_000))
+            );
+        });
+    }
+
+    #[test]
+    fn chosen_rows_are_claimed_unless_leased() {
+        each_store(|store| {
+            let (native, token) = registered_pair(store);
+            let chain = chain_of(store);
+            store.claim_keys(&[token], "watch", 1_000, 61_000).unwrap();
+            let claimed = store
+                .claim_keys(&[native, token], "app", 2_000, 62_000)
+                .unwrap();
+            assert_eq!(
+                claimed.iter().map(|row| row.key).collect::<Vec<_>>(),
+                [native]
+            );
+            assert_eq!(claimed[0].raw, None);
+            assert!(
+                store
+                    .claim(chain, "other", 3_000, 63_000, false, 10)
+                    .unwrap()
+                    .is_empty()
             );
         });
     }

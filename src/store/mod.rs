@@ -66,6 +66,7 @@ const MIGRATION_STEPS: &[M<'static>] = &[
     M::up(include_str!(
         "../../migrations/0002_endpoint_batch_bytes.sql"
     )),
+    M::up(include_str!("../../migrations/0003_endpoint_offline.sql")),
 ];
 const MIGRATIONS: Migrations<'static> = Migrations::from_slice(MIGRATION_STEPS);
 

@@ -60,6 +60,21 @@ impl Store {
         Ok(wallets)
     }
 
+    /// Records that the balances of `addresses` changed at `now`, which makes them hot.
+    pub fn touch_activity(&mut self, addresses: &[AddressId], now: UnixMillis) -> Result<()> {
+        let tx = self.write()?;
+        let mut touch = tx.prepare_cached(
+            "UPDATE addresses SET last_activity_at = max(coalesce(last_activity_at, 0), ?2), activity_tier = 'hot' \
+             WHERE id = ?1",
+        )?;
+        for address in addresses {
+            touch.execute(params![address, now])?;
+        }
+        drop(touch);
+        tx.commit()?;
+        Ok(())
+    }
+
     pub fn wallets(&self) -> Result<Vec<WalletRecord>> {
         let mut statement = self.conn.prepare_cached(
             "SELECT id, source, family, label, created_at FROM wallets ORDER BY id",
