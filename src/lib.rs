@@ -17,6 +17,7 @@ pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod data_dir;
+pub mod logging;
 pub mod model;
 pub mod registry;
 pub mod store;

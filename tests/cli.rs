@@ -380,12 +380,11 @@ fn hostile_text_is_printed_escaped() {
 }
 
 #[test]
-fn commands_of_later_issues_exit_2() {
+fn syncing_chains_without_a_source_yet_exits_2() {
     let dir = DataDir::new();
     for args in [
-        vec!["watch"],
-        vec!["balances", "--max-age", "5"],
         vec!["sync", "--chain", "solana"],
+        vec!["preload", "--chain", "tron"],
     ] {
         dir.holdings(&args)
             .assert()

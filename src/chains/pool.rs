@@ -111,8 +111,20 @@ struct Endpoint {
 #[derive(Default)]
 struct Health {
     consecutive_failures: u32,
+    answered: bool,
     cooling_until: Option<Instant>,
     learned: Learned,
+}
+
+/// How an endpoint has done in this pool's lifetime.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Standing {
+    /// Not asked anything yet.
+    Untried,
+    /// Its last answer was usable.
+    Answering,
+    /// Its last attempts failed.
+    Failing,
 }
 
 pub struct EndpointPool {
@@ -155,6 +167,15 @@ impl EndpointPool {
     /// The endpoint the next request goes to first.
     pub fn preferred(&self) -> usize {
         self.ranked().first().copied().unwrap_or(0)
+    }
+
+    pub fn standing(&self, endpoint: usize) -> Standing {
+        let health = self.endpoints[endpoint].health.lock().expect("health lock");
+        match (health.consecutive_failures, health.answered) {
+            (0, true) => Standing::Answering,
+            (0, false) => Standing::Untried,
+            _ => Standing::Failing,
+        }
     }
 
     pub fn learned(&self, endpoint: usize) -> Learned {
@@ -334,6 +355,7 @@ impl Endpoint {
     fn succeeded(&self) {
         let mut health = self.health.lock().expect("health lock");
         health.consecutive_failures = 0;
+        health.answered = true;
         health.cooling_until = None;
     }
 

@@ -2,6 +2,7 @@
 
 use std::io::Write;
 use std::path::Path;
+use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
 use clap::Args;
@@ -11,7 +12,8 @@ use super::output::{age_words, printable, rfc3339};
 use crate::clock::{Clock, SystemClock, UnixMillis};
 use crate::data_dir;
 use crate::model::{Address, Amount, Freshness, Ttls};
-use crate::store::BalanceView;
+use crate::store::{BalanceView, WalletId};
+use crate::sync::{Engine, EngineConfig, Read, Scope};
 
 #[derive(Debug, Args)]
 pub(super) struct BalancesArgs {
@@ -23,7 +25,7 @@ pub(super) struct BalancesArgs {
     /// Only the wallet holding this address.
     #[arg(long, value_name = "ADDRESS")]
     wallet: Option<String>,
-    /// Refetch anything older than this before showing it.
+    /// Read again anything older than this before showing it; fail rather than show an older value.
     #[arg(long, value_name = "SECONDS")]
     max_age: Option<u64>,
 }
@@ -46,20 +48,27 @@ struct BalanceJson {
 }
 
 pub(super) fn run(dir: &Path, args: &BalancesArgs) -> Result<()> {
-    if args.max_age.is_some() {
-        return Err(super::NotAvailableYet("balances --max-age").into());
-    }
     let store = data_dir::open(dir)?;
-    let views = match &args.wallet {
+    let wallet = match &args.wallet {
         Some(text) => {
             let address =
                 Address::parse(text).with_context(|| format!("--wallet {:?}", printable(text)))?;
             let Some(record) = store.find_address(&address)? else {
                 bail!("no wallet holds the address {address}; `holdings wallet list` shows them");
             };
-            store.balances_of_wallet(record.wallet_id)?
+            Some(record.wallet_id)
         }
-        None => store.all_balances()?,
+        None => None,
+    };
+    let views: Vec<BalanceView> = match args.max_age {
+        None => match wallet {
+            Some(wallet) => store.balances_of_wallet(wallet)?,
+            None => store.all_balances()?,
+        },
+        Some(seconds) => {
+            drop(store);
+            current_views(dir, wallet, Duration::from_secs(seconds))?
+        }
     };
     let now = SystemClock.now();
     let ttls = Ttls::default();
@@ -87,6 +96,28 @@ fn worth_showing(view: &BalanceView) -> bool {
         }
         None => false,
     }
+}
+
+/// Every balance in scope as read within `max_age`: older ones are read again first, and one that
+/// cannot be is an error naming it.
+fn current_views(
+    dir: &Path,
+    wallet: Option<WalletId>,
+    max_age: Duration,
+) -> Result<Vec<BalanceView>> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(async {
+        let engine = Engine::open(dir, EngineConfig::default())?;
+        let scope = wallet.map_or(Scope::All, Scope::Wallet);
+        let balances = engine.balances(scope, Read::Current(max_age)).await;
+        engine.shutdown().await?;
+        Ok(balances?
+            .into_iter()
+            .map(|balance| (*balance.view).clone())
+            .collect())
+    })
 }
 
 fn to_json(view: &BalanceView, ttls: Ttls, now: UnixMillis) -> BalanceJson {

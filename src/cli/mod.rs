@@ -15,7 +15,6 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 use crate::data_dir::{DATA_DIR_ENV, default_data_dir};
-use crate::sync::SweepMode;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -124,6 +123,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Some(dir) => dir,
         None => default_data_dir()?,
     };
+    // Logging is best effort: a data dir that cannot hold logs fails where it matters, below.
+    let _log_guard = crate::logging::to_data_dir(&dir).ok();
     match cli.command {
         Command::Chain(command) => chain::run(&dir, command),
         Command::Wallet(command) => wallet::run(&dir, command),
@@ -131,8 +132,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Status { json } => status::run(&dir, json),
         Command::Token(TokenCommand::Add { chain, address }) => token::add(&dir, &chain, &address),
         Command::Token(TokenCommand::Import { file }) => token::import(&dir, &file),
-        Command::Sync { chain } => sync::run(&dir, chain.as_deref(), SweepMode::Due),
-        Command::Preload { chain } => sync::run(&dir, chain.as_deref(), SweepMode::Everything),
-        Command::Watch => Err(NotAvailableYet("watch").into()),
+        Command::Sync { chain } => sync::run(&dir, chain.as_deref(), sync::Pass::Due),
+        Command::Preload { chain } => sync::run(&dir, chain.as_deref(), sync::Pass::Everything),
+        Command::Watch => sync::watch(&dir),
     }
 }

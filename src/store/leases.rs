@@ -110,6 +110,14 @@ impl Store {
         Ok(claimed)
     }
 
+    /// When the next balance falls due, leased or not.
+    pub fn next_due_at(&self) -> Result<Option<UnixMillis>> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT min(next_due_at) FROM balances /* full scan: one pass to find the minimum */")?
+            .query_row([], |row| row.get(0))?)
+    }
+
     /// Releases every lease `holder` has; returns how many there were.
     pub fn release_all(&mut self, holder: &str) -> Result<usize> {
         let tx = self.write()?;

@@ -1,5 +1,14 @@
-//! The sync engine: sweeps that read what is due on a chain and write it to the store.
+//! The sync engine: it reads chains on schedule and on demand, writes the store, keeps the cache,
+//! and says how fresh every balance is.
 
+mod cache;
+mod engine;
+mod events;
+mod instance;
+mod schedule;
 mod sweep;
 
-pub use sweep::{SweepMode, SweepReport, evm_reader, sweep_chain};
+pub use engine::{Balance, Engine, EngineConfig, Read, ReadError, Scope};
+pub use events::Event;
+pub use schedule::Tier;
+pub use sweep::{Selection, SweepReport, evm_reader};

@@ -59,8 +59,12 @@ pub fn after_success(now: UnixMillis, tier: Tier, ttls: &Ttls) -> UnixMillis {
 /// The next read of a balance whose read failed for the `failures`-th time in a row:
 /// 30 s × 2^(failures − 1), at most an hour.
 pub fn after_failure(now: UnixMillis, failures: u64) -> UnixMillis {
-    let doublings = u32::try_from(failures.saturating_sub(1)).unwrap_or(u32::MAX).min(16);
-    let backoff = FIRST_BACKOFF.saturating_mul(1 << doublings).min(MAX_BACKOFF);
+    let doublings = u32::try_from(failures.saturating_sub(1))
+        .unwrap_or(u32::MAX)
+        .min(16);
+    let backoff = FIRST_BACKOFF
+        .saturating_mul(1 << doublings)
+        .min(MAX_BACKOFF);
     now + millis(backoff)
 }
 
@@ -79,8 +83,16 @@ mod tests {
         assert_eq!(Tier::of(Some(NOW - DAY_MS + 1), 0, NOW), Tier::Hot);
         assert_eq!(Tier::of(Some(NOW - DAY_MS), 0, NOW), Tier::Warm);
         assert_eq!(Tier::of(Some(NOW - 30 * DAY_MS), 0, NOW), Tier::Cold);
-        assert_eq!(Tier::of(None, NOW - DAY_MS, NOW), Tier::Warm, "new and never changed");
-        assert_eq!(Tier::of(None, NOW - 31 * DAY_MS, NOW), Tier::Cold, "watched a month, never changed");
+        assert_eq!(
+            Tier::of(None, NOW - DAY_MS, NOW),
+            Tier::Warm,
+            "new and never changed"
+        );
+        assert_eq!(
+            Tier::of(None, NOW - 31 * DAY_MS, NOW),
+            Tier::Cold,
+            "watched a month, never changed"
+        );
     }
 
     #[test]
@@ -93,7 +105,15 @@ mod tests {
 
     #[test]
     fn failures_back_off_exponentially_to_an_hour() {
-        let waits: Vec<i64> = [1, 2, 3, 4, 7, 8, 100].iter().map(|&n| after_failure(NOW, n) - NOW).collect();
-        assert_eq!(waits, [30_000, 60_000, 120_000, 240_000, 1_920_000, 3_600_000, 3_600_000]);
+        let waits: Vec<i64> = [1, 2, 3, 4, 7, 8, 100]
+            .iter()
+            .map(|&n| after_failure(NOW, n) - NOW)
+            .collect();
+        assert_eq!(
+            waits,
+            [
+                30_000, 60_000, 120_000, 240_000, 1_920_000, 3_600_000, 3_600_000
+            ]
+        );
     }
 }

@@ -1,29 +1,37 @@
-//! One sweep of one chain: lease the rows to read, read them all at one block, write the results and
-//! the sweep's record in one transaction each, remember what the endpoints were found to take.
+//! One sweep of one chain: lease the rows to read, read them all at one block, then in one step
+//! write the results, the sweep's record and what the endpoints were found to take, and update the
+//! cache from what was committed.
 
 use alloy_primitives::Address as EvmAddress;
 use anyhow::{Context, Result};
+use tracing::Instrument;
 
+use super::engine::Inner;
+use super::events::Event;
+use super::schedule::{self, Tier};
 use crate::chains::evm::{BalanceAsk, EvmReader};
-use crate::chains::pool::{EndpointPool, Learned, PoolPolicy};
-use crate::clock::{Clock, UnixMillis};
-use crate::model::{Address, Family, Ttls};
+use crate::chains::pool::{EndpointPool, Learned, PoolPolicy, Standing, redact};
+use crate::model::{Address, Family};
 use crate::store::{
-    BalanceFailure, BalanceRead, ChainRecord, EndpointLimits, LeasedBalance, Store, SyncRun,
+    BalanceFailure, BalanceKey, BalanceRead, ChainRecord, EndpointLimits, LeasedBalance, Store,
+    SyncRun,
 };
 
 /// How long a sweep's leases hold before another process may take the rows.
 const LEASE_MS: i64 = 2 * 60 * 1_000;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SweepMode {
-    /// Rows whose next read is due.
+/// Which rows of a chain a sweep reads.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Selection {
+    /// Those whose next read is due.
     Due,
-    /// Every row, TTLs ignored (preload).
+    /// All of them, TTLs ignored.
     Everything,
+    /// These (of this chain), TTLs ignored.
+    Keys(Vec<BalanceKey>),
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SweepReport {
     pub chain: String,
     pub read: usize,
@@ -71,103 +79,156 @@ pub fn evm_reader(chain: &ChainRecord, policy: PoolPolicy) -> Result<EvmReader> 
     Ok(EvmReader::new(pool, chain_id, multicall))
 }
 
-/// Sweeps `chain`: reads the rows `mode` selects and writes what was read. Rows of families whose
-/// source has not landed yet are left alone.
-pub async fn sweep_chain(
-    store: &mut Store,
+/// Sweeps the rows of `chain` that `selection` picks. Chains whose family has no source yet are
+/// left alone.
+pub(super) async fn sweep_chain(
+    inner: &Inner,
     chain: &ChainRecord,
-    holder: &str,
-    clock: &dyn Clock,
-    mode: SweepMode,
-    policy: PoolPolicy,
+    selection: &Selection,
 ) -> Result<SweepReport> {
+    let span = tracing::info_span!("sweep", chain = %chain.name);
+    sweep(inner, chain, selection).instrument(span).await
+}
+
+async fn sweep(inner: &Inner, chain: &ChainRecord, selection: &Selection) -> Result<SweepReport> {
     let mut report = SweepReport {
         chain: chain.name.clone(),
-        read: 0,
-        failed: 0,
-        requests: 0,
-        block: None,
-        unreachable: None,
+        ..SweepReport::default()
     };
-    if chain.family != Family::Evm {
+    if chain.family != Family::Evm || !chain.active {
         return Ok(report);
     }
-    let started_at = clock.now();
-    let rows = store.claim(
-        chain.id,
-        holder,
-        started_at,
-        started_at + LEASE_MS,
-        mode == SweepMode::Due,
-        usize::MAX,
-    )?;
+    let holder = inner.instance.id();
+    let started_at = inner.clock.now();
+    let until = started_at + LEASE_MS;
+    let rows = {
+        let mut store = inner.store();
+        match selection {
+            Selection::Due => store.claim(chain.id, holder, started_at, until, true, usize::MAX)?,
+            Selection::Everything => {
+                store.claim(chain.id, holder, started_at, until, false, usize::MAX)?
+            }
+            Selection::Keys(keys) => store.claim_keys(keys, holder, started_at, until)?,
+        }
+    };
     if rows.is_empty() {
         return Ok(report);
     }
-    let reader = evm_reader(chain, policy)?;
+    inner.emit(Event::SyncProgress {
+        chain: chain.name.clone(),
+        done: 0,
+        total: rows.len(),
+    });
+    let reader = evm_reader(chain, inner.policy.clone())?;
     let asks: Vec<Result<BalanceAsk, String>> = rows.iter().map(ask_for).collect();
     let readable: Vec<BalanceAsk> = asks
         .iter()
         .filter_map(|ask| ask.as_ref().ok().copied())
         .collect();
     let readings = reader.balances(&readable).await;
-    let finished_at = clock.now();
-    let next_due_at = finished_at + Ttls::default().ui.as_millis() as UnixMillis;
+    let finished_at = inner.clock.now();
 
-    let mut values = match &readings {
-        Ok(readings) => readings.values.clone().into_iter(),
-        Err(_) => Vec::new().into_iter(),
-    };
+    let mut values = readings
+        .as_ref()
+        .map(|readings| readings.values.clone())
+        .unwrap_or_default()
+        .into_iter();
     let mut reads = Vec::new();
     let mut failures = Vec::new();
+    let mut active_addresses = Vec::new();
     for (row, ask) in rows.iter().zip(&asks) {
         let outcome = match (ask, &readings) {
-            (Err(why), _) => Err(why.clone()),
-            (Ok(_), Err(why)) => Err(why.clone()),
+            (Err(why), _) | (Ok(_), Err(why)) => Err(why.clone()),
             (Ok(_), Ok(readings)) => values
                 .next()
                 .expect("a value per readable ask")
                 .map(|raw| (raw, readings.block)),
         };
         match outcome {
-            Ok((raw, block)) => reads.push(BalanceRead {
-                key: row.key,
-                raw,
-                block,
-                fetched_at: finished_at,
-                next_due_at,
-            }),
-            Err(error) => failures.push(BalanceFailure {
-                key: row.key,
-                error,
-                failed_at: finished_at,
-                next_due_at,
-            }),
+            Ok((raw, block)) => {
+                let changed = row.raw.is_some_and(|before| before != raw);
+                if changed {
+                    active_addresses.push(row.key.address);
+                }
+                let tier = if changed {
+                    Tier::Hot
+                } else {
+                    Tier::of(row.last_activity_at, row.added_at, finished_at)
+                };
+                let next_due_at = schedule::after_success(finished_at, tier, &inner.ttls);
+                reads.push(BalanceRead {
+                    key: row.key,
+                    raw,
+                    block,
+                    fetched_at: finished_at,
+                    next_due_at,
+                });
+            }
+            Err(error) => {
+                let next_due_at = schedule::after_failure(finished_at, row.error_count + 1);
+                failures.push(BalanceFailure {
+                    key: row.key,
+                    error,
+                    failed_at: finished_at,
+                    next_due_at,
+                });
+            }
         }
     }
-    store.record_sweep(holder, &reads, &failures)?;
-    remember_limits(store, chain, reader.pool())?;
+    active_addresses.dedup();
 
     report.read = reads.len();
     report.failed = failures.len();
     report.requests = reader.pool().requests();
     report.block = readings.as_ref().ok().map(|readings| readings.block);
     report.unreachable = readings.err();
-    store.insert_sync_run(
-        chain.id,
-        &SyncRun {
-            chain_id: Some(chain.id),
-            started_at,
-            finished_at,
-            balances_ok: report.read as u64,
-            balances_failed: report.failed as u64,
-            rpc_requests: report.requests,
-            cache_hits: 0,
-            cache_misses: 0,
-            error: report.unreachable.clone(),
-        },
-    )?;
-    tracing::info!(chain = %chain.name, read = report.read, failed = report.failed, requests = report.requests, "sweep done");
+    let standings: Vec<Standing> = (0..reader.pool().len())
+        .map(|index| reader.pool().standing(index))
+        .collect();
+    let transitions = {
+        let mut store = inner.store();
+        store.record_sweep(holder, &reads, &failures)?;
+        store.touch_activity(&active_addresses, finished_at)?;
+        remember_limits(&mut store, chain, reader.pool())?;
+        let transitions = record_standings(&mut store, chain, &standings, finished_at)?;
+        let (cache_hits, cache_misses) = inner.cache.take_counts();
+        store.insert_sync_run(
+            chain.id,
+            &SyncRun {
+                chain_id: Some(chain.id),
+                started_at,
+                finished_at,
+                balances_ok: report.read as u64,
+                balances_failed: report.failed as u64,
+                rpc_requests: report.requests,
+                cache_hits,
+                cache_misses,
+                error: report.unreachable.clone(),
+            },
+        )?;
+        // The cache learns what was committed, in the same step, before anyone can read the store.
+        let swept: std::collections::HashSet<BalanceKey> = rows.iter().map(|row| row.key).collect();
+        for view in store.balances_of_chain(chain.id)? {
+            if swept.contains(&view.balance.key) {
+                inner.cache.insert(view);
+            }
+        }
+        transitions
+    };
+    for event in transitions {
+        inner.emit(event);
+    }
+    inner.emit(Event::SyncProgress {
+        chain: chain.name.clone(),
+        done: rows.len(),
+        total: rows.len(),
+    });
+    inner.emit(Event::BalancesChanged {
+        chain: chain.name.clone(),
+        written: report.read,
+        failed: report.failed,
+    });
+    tracing::info!(read = report.read, failed = report.failed, requests = report.requests, block = ?report.block, "sweep done");
     Ok(report)
 }
 
@@ -201,4 +262,39 @@ fn remember_limits(store: &mut Store, chain: &ChainRecord, pool: &EndpointPool) 
         }
     }
     Ok(())
+}
+
+/// Records which endpoints went offline or came back; returns the events to send.
+fn record_standings(
+    store: &mut Store,
+    chain: &ChainRecord,
+    standings: &[Standing],
+    now: crate::clock::UnixMillis,
+) -> Result<Vec<Event>> {
+    let mut events = Vec::new();
+    for (endpoint, standing) in chain.endpoints.iter().zip(standings) {
+        let shown = endpoint
+            .url
+            .parse()
+            .map(|url| redact(&url))
+            .unwrap_or_default();
+        match (standing, endpoint.offline_since) {
+            (Standing::Failing, None) => {
+                store.set_endpoint_offline(chain.id, &endpoint.url, Some(now))?;
+                events.push(Event::EndpointOffline {
+                    chain: chain.name.clone(),
+                    endpoint: shown,
+                });
+            }
+            (Standing::Answering, Some(_)) => {
+                store.set_endpoint_offline(chain.id, &endpoint.url, None)?;
+                events.push(Event::EndpointOnline {
+                    chain: chain.name.clone(),
+                    endpoint: shown,
+                });
+            }
+            _ => {}
+        }
+    }
+    Ok(events)
 }

@@ -1,0 +1,530 @@
+//! The engine both the desktop app and the CLI drive: it owns the store, the cache, the schedule
+//! and the truth about how fresh each balance is. Nothing here knows about Tauri.
+
+use std::collections::{BTreeMap, HashSet};
+use std::path::Path;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use anyhow::Result;
+use tokio::sync::{broadcast, mpsc, watch};
+use tokio::task::JoinHandle;
+
+use super::cache::BalanceCache;
+use super::events::Event;
+use super::instance::Instance;
+use super::sweep::{Selection, SweepReport, sweep_chain};
+use crate::chains::pool::PoolPolicy;
+use crate::clock::{Clock, SystemClock, UnixMillis};
+use crate::data_dir;
+use crate::model::{Freshness, Ttls};
+use crate::store::{AddressId, BalanceKey, BalanceView, ChainId, ChainRecord, Store, WalletId};
+
+/// How the engine is set up; the defaults are the product's.
+#[derive(Clone)]
+pub struct EngineConfig {
+    pub ttls: Ttls,
+    pub policy: PoolPolicy,
+    pub clock: Arc<dyn Clock>,
+    /// Balances kept in memory at most.
+    pub cache_capacity: u64,
+}
+
+impl Default for EngineConfig {
+    fn default() -> Self {
+        Self {
+            ttls: Ttls::default(),
+            policy: PoolPolicy::default(),
+            clock: Arc::new(SystemClock),
+            cache_capacity: 100_000,
+        }
+    }
+}
+
+/// Which balances an operation is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    All,
+    Chain(ChainId),
+    Wallet(WalletId),
+    Address(AddressId),
+    Balance(BalanceKey),
+}
+
+/// How current a read must be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Read {
+    /// What the store holds, however old.
+    CachedOnly,
+    /// What the store holds; anything older than the UI TTL is marked cached and queued for a refresh.
+    Ui,
+    /// Only values read within this age: older ones are read again now, and a value that cannot be
+    /// is an error, never a guess. `Read::validation()` uses the validation TTL.
+    Current(Duration),
+}
+
+impl Read {
+    pub fn validation(ttls: &Ttls) -> Read {
+        Read::Current(ttls.validation)
+    }
+}
+
+/// A balance as shown: the stored row and how fresh it is now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Balance {
+    pub view: Arc<BalanceView>,
+    pub freshness: Freshness,
+    /// Since the value was read; `None` if it never was.
+    pub age: Option<Duration>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ReadError {
+    /// Some balances could not be read within the required age; each is named with the reason.
+    #[error("{} balance(s) could not be read just now: {}", .0.len(), .0.join("; "))]
+    NotCurrent(Vec<String>),
+    #[error(transparent)]
+    Failed(#[from] anyhow::Error),
+}
+
+/// A read of these rows of this chain.
+type FetchRequest = (ChainId, Vec<BalanceKey>);
+
+pub(super) struct Inner {
+    store: Mutex<Store>,
+    pub(super) cache: BalanceCache,
+    pub(super) ttls: Ttls,
+    pub(super) policy: PoolPolicy,
+    pub(super) clock: Arc<dyn Clock>,
+    pub(super) instance: Instance,
+    events: broadcast::Sender<Event>,
+    /// Reads under way, by chain and rows: a second identical request waits for the first's result.
+    fetches: moka::future::Cache<FetchRequest, Arc<Result<(), String>>>,
+}
+
+impl Inner {
+    pub(super) fn store(&self) -> MutexGuard<'_, Store> {
+        // A panic while holding the lock left no transaction open (rusqlite rolls back on drop).
+        self.store
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    pub(super) fn emit(&self, event: Event) {
+        // No listener is fine.
+        let _ = self.events.send(event);
+    }
+
+    fn classify(&self, view: Arc<BalanceView>, now: UnixMillis) -> Balance {
+        let balance = &view.balance;
+        let freshness = self
+            .ttls
+            .classify(balance.fetched_at, balance.last_error_at, now);
+        let age = balance
+            .fetched_at
+            .map(|at| Duration::from_millis(u64::try_from(now - at).unwrap_or(0)));
+        Balance {
+            view,
+            freshness,
+            age,
+        }
+    }
+
+    /// Leases of instances that died (however they died) are released at once.
+    fn reclaim_dead_leases(&self) -> Result<()> {
+        for dead in self.instance.find_dead() {
+            let released = self.store().release_all(&dead)?;
+            tracing::info!(instance = %dead, released, "took back the leases of an instance that is gone");
+        }
+        Ok(())
+    }
+}
+
+pub struct Engine {
+    inner: Arc<Inner>,
+    shutdown: watch::Sender<bool>,
+    refresh_requests: mpsc::UnboundedSender<Vec<BalanceKey>>,
+    refresh_queue: Mutex<Option<mpsc::UnboundedReceiver<Vec<BalanceKey>>>>,
+    tasks: Mutex<Vec<JoinHandle<()>>>,
+}
+
+impl Engine {
+    /// Opens the engine on a data dir: the store, this instance's registration (taking back the
+    /// leases of crashed instances) and the cache, filled with every balance the store holds so
+    /// they can be shown before any network call.
+    pub fn open(dir: &Path, config: EngineConfig) -> Result<Engine> {
+        let store = data_dir::open(dir)?;
+        let instance = Instance::register(dir)?;
+        let cache = BalanceCache::new(config.cache_capacity, &config.ttls);
+        for view in store.all_balances()? {
+            cache.insert(view);
+        }
+        let (events, _) = broadcast::channel(1_024);
+        let inner = Arc::new(Inner {
+            store: Mutex::new(store),
+            cache,
+            ttls: config.ttls,
+            policy: config.policy,
+            clock: config.clock,
+            instance,
+            events,
+            fetches: moka::future::Cache::new(10_000),
+        });
+        inner.reclaim_dead_leases()?;
+        let (shutdown, _) = watch::channel(false);
+        let (refresh_requests, refresh_queue) = mpsc::unbounded_channel();
+        Ok(Engine {
+            inner,
+            shutdown,
+            refresh_requests,
+            refresh_queue: Mutex::new(Some(refresh_queue)),
+            tasks: Mutex::new(Vec::new()),
+        })
+    }
+
+    pub fn subscribe(&self) -> broadcast::Receiver<Event> {
+        self.inner.events.subscribe()
+    }
+
+    pub fn ttls(&self) -> Ttls {
+        self.inner.ttls
+    }
+
+    /// The id this engine leases rows under.
+    pub fn instance_id(&self) -> &str {
+        self.inner.instance.id()
+    }
+
+    /// Runs `read` against the store, under the engine's lock.
+    pub fn with_store<T>(&self, read: impl FnOnce(&Store) -> T) -> T {
+        read(&self.inner.store())
+    }
+
+    /// One balance from the cache, without touching the store: the hot path of a UI.
+    pub fn cached(&self, key: BalanceKey) -> Option<Balance> {
+        let view = self.inner.cache.get(&key)?;
+        Some(self.inner.classify(view, self.inner.clock.now()))
+    }
+
+    /// The balances of `scope`, as current as `read` demands.
+    pub async fn balances(&self, scope: Scope, read: Read) -> Result<Vec<Balance>, ReadError> {
+        let views = self.load(scope)?;
+        let now = self.inner.clock.now();
+        match read {
+            Read::CachedOnly => {}
+            Read::Ui => {
+                let ui = millis(self.inner.ttls.ui);
+                let stale: Vec<BalanceKey> = views
+                    .iter()
+                    .filter(|view| view.balance.fetched_at.is_none_or(|at| now - at >= ui))
+                    .map(|view| view.balance.key)
+                    .collect();
+                if !stale.is_empty() {
+                    let _ = self.refresh_requests.send(stale);
+                }
+            }
+            Read::Current(max_age) => return self.current(views, max_age).await,
+        }
+        Ok(views
+            .into_iter()
+            .map(|view| self.inner.classify(view, now))
+            .collect())
+    }
+
+    /// Reads again whatever is older than `max_age`, and answers only with values read within it.
+    async fn current(
+        &self,
+        views: Vec<Arc<BalanceView>>,
+        max_age: Duration,
+    ) -> Result<Vec<Balance>, ReadError> {
+        let is_current = |view: &BalanceView, now: UnixMillis| {
+            let balance = &view.balance;
+            balance
+                .fetched_at
+                .is_some_and(|at| now - at <= millis(max_age))
+                && balance
+                    .last_error_at
+                    .is_none_or(|failed| Some(failed) <= balance.fetched_at)
+        };
+        let now = self.inner.clock.now();
+        let mut stale_by_chain: BTreeMap<ChainId, Vec<BalanceKey>> = BTreeMap::new();
+        for view in views.iter().filter(|view| !is_current(view, now)) {
+            stale_by_chain
+                .entry(view.chain_id)
+                .or_default()
+                .push(view.balance.key);
+        }
+        if stale_by_chain.is_empty() {
+            return Ok(views
+                .into_iter()
+                .map(|view| self.inner.classify(view, now))
+                .collect());
+        }
+        let chains = self.chains()?;
+        let fetches = stale_by_chain.into_iter().filter_map(|(chain_id, keys)| {
+            let chain = chains.iter().find(|chain| chain.id == chain_id)?.clone();
+            Some(self.fetch_coalesced(chain, keys))
+        });
+        futures::future::join_all(fetches).await;
+
+        let now = self.inner.clock.now();
+        let mut balances = Vec::with_capacity(views.len());
+        let mut failures = Vec::new();
+        for view in views {
+            let view = if is_current(&view, now) {
+                view
+            } else {
+                self.reload(view.balance.key)?.unwrap_or(view)
+            };
+            if is_current(&view, now) {
+                balances.push(self.inner.classify(view, now));
+            } else {
+                let why = view
+                    .balance
+                    .last_error
+                    .clone()
+                    .unwrap_or_else(|| "not read in time".into());
+                failures.push(format!(
+                    "{} {} on {}: {why}",
+                    view.address, view.symbol, view.chain
+                ));
+            }
+        }
+        if failures.is_empty() {
+            Ok(balances)
+        } else {
+            Err(ReadError::NotCurrent(failures))
+        }
+    }
+
+    /// Reads `keys` of `chain` now; concurrent identical requests share one read.
+    async fn fetch_coalesced(&self, chain: ChainRecord, mut keys: Vec<BalanceKey>) {
+        keys.sort();
+        let request = (chain.id, keys.clone());
+        let inner = self.inner.clone();
+        let outcome = self
+            .inner
+            .fetches
+            .get_with(request.clone(), async move {
+                let result = sweep_chain(&inner, &chain, &Selection::Keys(keys)).await;
+                Arc::new(result.map(drop).map_err(|err| format!("{err:#}")))
+            })
+            .await;
+        self.inner.fetches.invalidate(&request).await;
+        if let Err(why) = outcome.as_ref() {
+            tracing::warn!(%why, "a read for a current balance failed");
+        }
+    }
+
+    /// Reads every balance of `scope` now, TTLs ignored, reporting progress per chain.
+    pub async fn preload(&self, scope: Scope) -> Result<Vec<SweepReport>> {
+        self.read_now(scope).await
+    }
+
+    /// A manual refresh of `scope`: everything in it is read now, whatever its age.
+    pub async fn refresh(&self, scope: Scope) -> Result<Vec<SweepReport>> {
+        self.read_now(scope).await
+    }
+
+    /// One pass over what is due on every active chain, or on `only` that one.
+    pub async fn sync_due(&self, only: Option<ChainId>) -> Result<Vec<SweepReport>> {
+        self.inner.reclaim_dead_leases()?;
+        let chains: Vec<ChainRecord> = self
+            .chains()?
+            .into_iter()
+            .filter(|chain| only.is_none_or(|id| id == chain.id))
+            .collect();
+        let sweeps = chains
+            .iter()
+            .map(|chain| sweep_chain(&self.inner, chain, &Selection::Due));
+        futures::future::join_all(sweeps)
+            .await
+            .into_iter()
+            .collect()
+    }
+
+    async fn read_now(&self, scope: Scope) -> Result<Vec<SweepReport>> {
+        self.inner.reclaim_dead_leases()?;
+        let chains = self.chains()?;
+        let selections: Vec<(ChainRecord, Selection)> = match scope {
+            Scope::All => chains
+                .into_iter()
+                .map(|chain| (chain, Selection::Everything))
+                .collect(),
+            Scope::Chain(id) => chains
+                .into_iter()
+                .filter(|chain| chain.id == id)
+                .map(|chain| (chain, Selection::Everything))
+                .collect(),
+            scope => {
+                let mut by_chain: BTreeMap<ChainId, Vec<BalanceKey>> = BTreeMap::new();
+                for view in self.load(scope)? {
+                    by_chain
+                        .entry(view.chain_id)
+                        .or_default()
+                        .push(view.balance.key);
+                }
+                chains
+                    .into_iter()
+                    .filter_map(|chain| {
+                        by_chain
+                            .remove(&chain.id)
+                            .map(|keys| (chain, Selection::Keys(keys)))
+                    })
+                    .collect()
+            }
+        };
+        let sweeps = selections
+            .iter()
+            .map(|(chain, selection)| sweep_chain(&self.inner, chain, selection));
+        futures::future::join_all(sweeps)
+            .await
+            .into_iter()
+            .collect()
+    }
+
+    /// Starts the background work: first a preload of everything (what the store holds is already
+    /// in the cache to be shown meanwhile), then each chain's due balances on schedule, and the
+    /// refreshes that UI reads queue.
+    pub fn start(&self) {
+        let Some(mut queue) = self.refresh_queue.lock().expect("queue lock").take() else {
+            return;
+        };
+        let engine = EngineHandle {
+            inner: self.inner.clone(),
+        };
+        let mut shutdown = self.shutdown.subscribe();
+        let task = tokio::spawn(async move {
+            if let Err(err) = engine.sweep_all(Selection::Everything).await {
+                tracing::warn!(error = %format!("{err:#}"), "the start-up preload failed");
+            }
+            loop {
+                let wait = engine.until_next_due();
+                tokio::select! {
+                    _ = shutdown.changed() => break,
+                    Some(keys) = queue.recv() => {
+                        let mut keys: HashSet<BalanceKey> = keys.into_iter().collect();
+                        while let Ok(more) = queue.try_recv() {
+                            keys.extend(more);
+                        }
+                        if let Err(err) = engine.sweep_keys(keys.into_iter().collect()).await {
+                            tracing::warn!(error = %format!("{err:#}"), "a refresh failed");
+                        }
+                    }
+                    _ = tokio::time::sleep(wait) => {
+                        if let Err(err) = engine.sweep_all(Selection::Due).await {
+                            tracing::warn!(error = %format!("{err:#}"), "a scheduled sync failed");
+                        }
+                    }
+                }
+            }
+        });
+        self.tasks.lock().expect("tasks lock").push(task);
+    }
+
+    /// Stops the background work once its writes are done, and releases this instance's leases.
+    pub async fn shutdown(self) -> Result<()> {
+        let _ = self.shutdown.send(true);
+        let tasks = std::mem::take(&mut *self.tasks.lock().expect("tasks lock"));
+        for task in tasks {
+            let _ = task.await;
+        }
+        self.inner.store().release_all(self.inner.instance.id())?;
+        Ok(())
+    }
+
+    fn chains(&self) -> Result<Vec<ChainRecord>> {
+        Ok(self.inner.store().chains()?)
+    }
+
+    fn load(&self, scope: Scope) -> Result<Vec<Arc<BalanceView>>> {
+        if let Scope::Balance(key) = scope {
+            if let Some(view) = self.inner.cache.get(&key) {
+                return Ok(vec![view]);
+            }
+            return Ok(self.reload(key)?.into_iter().collect());
+        }
+        let views = {
+            let store = self.inner.store();
+            match scope {
+                Scope::All => store.all_balances()?,
+                Scope::Chain(chain) => store.balances_of_chain(chain)?,
+                Scope::Wallet(wallet) => store.balances_of_wallet(wallet)?,
+                Scope::Address(address) => store.balance_views_of_address(address)?,
+                Scope::Balance(_) => unreachable!("handled above"),
+            }
+        };
+        Ok(views
+            .into_iter()
+            .map(|view| self.inner.cache.insert(view))
+            .collect())
+    }
+
+    /// Reads one balance from the store into the cache.
+    fn reload(&self, key: BalanceKey) -> Result<Option<Arc<BalanceView>>> {
+        let view = self.inner.store().balance_view(key)?;
+        Ok(view.map(|view| self.inner.cache.insert(view)))
+    }
+}
+
+/// What the background task holds of the engine.
+struct EngineHandle {
+    inner: Arc<Inner>,
+}
+
+impl EngineHandle {
+    async fn sweep_all(&self, selection: Selection) -> Result<()> {
+        self.inner.reclaim_dead_leases()?;
+        let chains = self.inner.store().chains()?;
+        let sweeps = chains
+            .iter()
+            .map(|chain| sweep_chain(&self.inner, chain, &selection));
+        for report in futures::future::join_all(sweeps).await {
+            report?;
+        }
+        Ok(())
+    }
+
+    async fn sweep_keys(&self, keys: Vec<BalanceKey>) -> Result<()> {
+        let mut by_chain: BTreeMap<ChainId, Vec<BalanceKey>> = BTreeMap::new();
+        for key in keys {
+            if let Some(view) = self.inner.cache.get(&key) {
+                by_chain.entry(view.chain_id).or_default().push(key);
+            }
+        }
+        let chains = self.inner.store().chains()?;
+        let selections: Vec<(ChainRecord, Selection)> = chains
+            .into_iter()
+            .filter_map(|chain| {
+                by_chain
+                    .remove(&chain.id)
+                    .map(|keys| (chain, Selection::Keys(keys)))
+            })
+            .collect();
+        let sweeps = selections
+            .iter()
+            .map(|(chain, selection)| sweep_chain(&self.inner, chain, selection));
+        for report in futures::future::join_all(sweeps).await {
+            report?;
+        }
+        Ok(())
+    }
+
+    /// How long until the next balance is due, between one second and one UI TTL.
+    fn until_next_due(&self) -> Duration {
+        let now = self.inner.clock.now();
+        let next = self
+            .inner
+            .store()
+            .next_due_at()
+            .ok()
+            .flatten()
+            .unwrap_or(now + millis(self.inner.ttls.ui));
+        let wait = Duration::from_millis(u64::try_from(next - now).unwrap_or(0));
+        wait.clamp(Duration::from_secs(1), self.inner.ttls.ui)
+    }
+}
+
+fn millis(duration: Duration) -> i64 {
+    i64::try_from(duration.as_millis()).unwrap_or(i64::MAX)
+}
