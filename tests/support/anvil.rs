@@ -66,16 +66,24 @@ impl Anvil {
     }
 }
 
+/// One JSON-RPC call over a blocking client, on a thread of its own so that async tests may call it.
 pub fn rpc(url: &str, method: &str, params: Value) -> Value {
-    let answer: Value = reqwest::blocking::Client::new()
-        .post(url)
-        .json(&json!({ "jsonrpc": "2.0", "id": 1, "method": method, "params": params }))
-        .send()
-        .expect("send to anvil")
-        .json()
-        .expect("a JSON answer");
-    assert!(answer.get("error").is_none(), "{method} failed: {answer}");
-    answer["result"].clone()
+    std::thread::scope(|scope| {
+        scope
+            .spawn(|| {
+                let answer: Value = reqwest::blocking::Client::new()
+                    .post(url)
+                    .json(&json!({ "jsonrpc": "2.0", "id": 1, "method": method, "params": params }))
+                    .send()
+                    .expect("send to anvil")
+                    .json()
+                    .expect("a JSON answer");
+                assert!(answer.get("error").is_none(), "{method} failed: {answer}");
+                answer["result"].clone()
+            })
+            .join()
+            .expect("the RPC thread")
+    })
 }
 
 impl Drop for Anvil {

@@ -66,6 +66,7 @@ struct State {
     client: reqwest::Client,
     behaviour: Mutex<Behaviour>,
     seen: Mutex<Vec<Seen>>,
+    arrived: std::sync::Condvar,
 }
 
 pub struct Proxy {
@@ -88,6 +89,7 @@ impl Proxy {
             client: reqwest::Client::new(),
             behaviour: Mutex::new(behaviour),
             seen: Mutex::new(Vec::new()),
+            arrived: std::sync::Condvar::new(),
         });
         let (shutdown, mut stopped) = tokio::sync::oneshot::channel::<()>();
         let serving = state.clone();
@@ -127,6 +129,21 @@ impl Proxy {
     /// Every HTTP request seen so far.
     pub fn seen(&self) -> Vec<Seen> {
         self.state.seen.lock().unwrap().clone()
+    }
+
+    /// Blocks until `count` requests have arrived (answered or not); panics after `limit`.
+    pub fn wait_for_requests(&self, count: usize, limit: Duration) {
+        let seen = self.state.seen.lock().unwrap();
+        let (seen, timeout) = self
+            .state
+            .arrived
+            .wait_timeout_while(seen, limit, |seen| seen.len() < count)
+            .unwrap();
+        assert!(
+            !timeout.timed_out(),
+            "{count} request(s) did not arrive within {limit:?}"
+        );
+        drop(seen);
     }
 
     pub fn requests(&self) -> usize {
@@ -207,6 +224,7 @@ async fn handle(
                 .map(call_data_size)
                 .collect(),
         });
+        state.arrived.notify_all();
         seen.len() - 1
     };
     let response = answer(&state, &parsed, &calls, &behaviour, &fault).await;

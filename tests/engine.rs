@@ -1,0 +1,392 @@
+//! The sync engine in-process, against a real anvil behind the counting proxy: TTLs on an injected
+//! clock, the cache, coalesced validation reads, the scheduler's backoff, leases between processes.
+
+mod support;
+
+use std::process::Stdio;
+use std::sync::Arc;
+use std::time::Duration;
+
+use alloy_primitives::{Address, U256, address};
+use holdings::clock::{Clock, ManualClock, SystemClock};
+use holdings::model::Freshness;
+use holdings::store::{BalanceKey, Store};
+use holdings::sync::{Engine, EngineConfig, Event, Read, ReadError, Scope};
+use support::DataDir;
+use support::anvil::Anvil;
+use support::contracts::MULTICALL3;
+use support::proxy::{Fault, Proxy};
+
+const OWNERS: [Address; 2] = [
+    address!("0x70997970C51812dc3A010C7d01b50e0d17dc79C8"),
+    address!("0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC"),
+];
+
+struct Setup {
+    anvil: Anvil,
+    proxy: Proxy,
+    dir: DataDir,
+    token: Address,
+}
+
+/// A devnet with Multicall3, a token, and two owners with native and token balances.
+fn setup() -> Setup {
+    let anvil = Anvil::start();
+    anvil.install_multicall3();
+    let proxy = Proxy::start(&anvil.url);
+    let dir = DataDir::new();
+    let chain = [
+        "chain",
+        "add",
+        "devnet",
+        "--family",
+        "evm",
+        "--chain-id",
+        "31337",
+        "--rpc",
+        &proxy.url,
+        "--multicall",
+        MULTICALL3,
+    ];
+    dir.holdings(&chain).assert().success();
+    let token = anvil.deploy_token("USDC", "USD Coin", 6);
+    dir.holdings(&["token", "add", "devnet", &token.to_string()])
+        .assert()
+        .success();
+    for (i, owner) in OWNERS.iter().enumerate() {
+        dir.holdings(&["wallet", "add", &owner.to_string(), "--chain", "devnet"])
+            .assert()
+            .success();
+        anvil.set_native_balance(*owner, U256::from(100 + i));
+        anvil.set_token_balance(token, *owner, U256::from(200 + i));
+    }
+    proxy.reset_counts();
+    Setup {
+        anvil,
+        proxy,
+        dir,
+        token,
+    }
+}
+
+fn engine_with(dir: &DataDir, clock: Arc<ManualClock>) -> Engine {
+    Engine::open(
+        dir.path(),
+        EngineConfig {
+            clock,
+            ..EngineConfig::default()
+        },
+    )
+    .unwrap()
+}
+
+fn now_clock() -> Arc<ManualClock> {
+    Arc::new(ManualClock::at(SystemClock.now()))
+}
+
+fn key_of(engine: &Engine, owner: Address, symbol: &str) -> BalanceKey {
+    engine.with_store(|store| {
+        store
+            .all_balances()
+            .unwrap()
+            .into_iter()
+            .find(|view| view.address == owner.to_string() && view.symbol == symbol)
+            .unwrap()
+            .balance
+            .key
+    })
+}
+
+#[tokio::test]
+async fn stored_balances_are_served_before_any_request() {
+    let setup = setup();
+    setup.dir.holdings(&["sync"]).assert().success();
+    setup.proxy.reset_counts();
+    let engine = engine_with(&setup.dir, now_clock());
+    let key = key_of(&engine, OWNERS[1], "USDC");
+    let cached = engine.cached(key).expect("loaded into the cache at open");
+    assert_eq!(cached.view.balance.raw, Some(U256::from(201)));
+    let all = engine.balances(Scope::All, Read::CachedOnly).await.unwrap();
+    assert_eq!(all.len(), 4);
+    assert_eq!(
+        setup.proxy.requests(),
+        0,
+        "nothing was asked of the network"
+    );
+    engine.shutdown().await.unwrap();
+}
+
+#[tokio::test]
+async fn freshness_follows_the_injected_clock() {
+    let setup = setup();
+    let clock = now_clock();
+    let engine = engine_with(&setup.dir, clock.clone());
+    let key = key_of(&engine, OWNERS[0], "ETH");
+    assert_eq!(engine.cached(key).unwrap().freshness, Freshness::Never);
+    engine.preload(Scope::All).await.unwrap();
+    assert_eq!(engine.cached(key).unwrap().freshness, Freshness::Fresh);
+    clock.advance(30_000);
+    let cached = engine.cached(key).unwrap();
+    assert_eq!(cached.freshness, Freshness::Cached);
+    assert_eq!(cached.age, Some(Duration::from_secs(30)));
+    clock.advance(570_000);
+    assert_eq!(engine.cached(key).unwrap().freshness, Freshness::Stale);
+    engine.shutdown().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_current_read_asks_only_for_what_is_older_than_its_ttl() {
+    let setup = setup();
+    let clock = now_clock();
+    let engine = engine_with(&setup.dir, clock.clone());
+    engine.preload(Scope::All).await.unwrap();
+    setup.proxy.reset_counts();
+    let validation = Read::validation(&engine.ttls());
+
+    clock.advance(4_000);
+    let balances = engine.balances(Scope::All, validation).await.unwrap();
+    assert_eq!(balances.len(), 4);
+    assert_eq!(setup.proxy.requests(), 0, "4 s old is current enough");
+
+    clock.advance(2_000);
+    setup.anvil.set_native_balance(OWNERS[0], U256::from(999));
+    let balances = engine.balances(Scope::All, validation).await.unwrap();
+    assert_eq!(
+        setup.proxy.requests(),
+        1,
+        "6 s old is read again, in one request"
+    );
+    let eth = balances
+        .iter()
+        .find(|b| b.view.symbol == "ETH" && b.view.address == OWNERS[0].to_string())
+        .unwrap();
+    assert_eq!(eth.view.balance.raw, Some(U256::from(999)));
+    assert_eq!(eth.freshness, Freshness::Fresh);
+    engine.shutdown().await.unwrap();
+}
+
+#[tokio::test]
+async fn fifty_concurrent_validation_reads_make_one_request() {
+    let setup = setup();
+    let clock = now_clock();
+    let engine = engine_with(&setup.dir, clock.clone());
+    engine.preload(Scope::All).await.unwrap();
+    clock.advance(10_000);
+    setup
+        .proxy
+        .set(|behaviour| behaviour.latency = Duration::from_millis(200));
+    setup.proxy.reset_counts();
+    let key = key_of(&engine, OWNERS[0], "USDC");
+    let validation = Read::validation(&engine.ttls());
+    let reads = (0..50).map(|_| engine.balances(Scope::Balance(key), validation));
+    let results = futures::future::join_all(reads).await;
+    assert!(
+        results
+            .iter()
+            .all(|result| result.as_ref().unwrap()[0].view.balance.raw == Some(U256::from(200)))
+    );
+    assert_eq!(setup.proxy.requests(), 1, "{:?}", setup.proxy.seen());
+    engine.shutdown().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_current_read_that_cannot_reach_the_chain_is_an_error_not_a_guess() {
+    let setup = setup();
+    let clock = now_clock();
+    let engine = engine_with(&setup.dir, clock.clone());
+    engine.preload(Scope::All).await.unwrap();
+    clock.advance(6_000);
+    setup
+        .proxy
+        .set(|behaviour| behaviour.always = Some(Fault::Status(503)));
+    let key = key_of(&engine, OWNERS[0], "ETH");
+    let result = engine
+        .balances(Scope::Balance(key), Read::validation(&engine.ttls()))
+        .await;
+    let Err(ReadError::NotCurrent(failures)) = result else {
+        panic!("a stale value was returned: {result:?}")
+    };
+    assert_eq!(failures.len(), 1);
+    assert!(failures[0].contains("no endpoint answered"), "{failures:?}");
+    // The cached-only read still shows the last value, as stale.
+    let last = engine
+        .balances(Scope::Balance(key), Read::CachedOnly)
+        .await
+        .unwrap();
+    assert_eq!(last[0].view.balance.raw, Some(U256::from(100)));
+    assert_eq!(last[0].freshness, Freshness::Stale);
+    engine.shutdown().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_ui_read_of_old_values_shows_them_as_cached_and_refreshes_them() {
+    let setup = setup();
+    let clock = now_clock();
+    let engine = engine_with(&setup.dir, clock.clone());
+    let mut events = engine.subscribe();
+    engine.start();
+    // The start-up preload.
+    while !matches!(events.recv().await.unwrap(), Event::BalancesChanged { .. }) {}
+    clock.advance(31_000);
+    setup
+        .anvil
+        .set_token_balance(setup.token, OWNERS[1], U256::from(7));
+    let shown = engine.balances(Scope::All, Read::Ui).await.unwrap();
+    assert!(
+        shown
+            .iter()
+            .all(|balance| balance.freshness == Freshness::Cached)
+    );
+    let usdc = shown
+        .iter()
+        .find(|b| b.view.symbol == "USDC" && b.view.address == OWNERS[1].to_string())
+        .unwrap();
+    assert_eq!(
+        usdc.view.balance.raw,
+        Some(U256::from(201)),
+        "the stored value, shown at once"
+    );
+    // The queued refresh.
+    while !matches!(events.recv().await.unwrap(), Event::BalancesChanged { .. }) {}
+    let refreshed = engine
+        .balances(Scope::Balance(usdc.view.balance.key), Read::CachedOnly)
+        .await
+        .unwrap();
+    assert_eq!(refreshed[0].view.balance.raw, Some(U256::from(7)));
+    assert_eq!(refreshed[0].freshness, Freshness::Fresh);
+    engine.shutdown().await.unwrap();
+}
+
+#[tokio::test]
+async fn failures_back_off_and_progress_is_reported() {
+    let setup = setup();
+    let reverting = setup.anvil.deploy("RevertingToken", &[]);
+    let list = serde_json::json!({"tokens": [{"chainId": 31337, "address": reverting.to_string(), "symbol": "REV", "name": "Rev", "decimals": 18}]});
+    let file = setup.dir.path().join("list.json");
+    std::fs::write(&file, list.to_string()).unwrap();
+    setup
+        .dir
+        .holdings(&["token", "import", file.to_str().unwrap()])
+        .assert()
+        .success();
+    let clock = now_clock();
+    let engine = engine_with(&setup.dir, clock.clone());
+    let mut events = engine.subscribe();
+    engine.preload(Scope::All).await.unwrap();
+    assert_eq!(
+        events.recv().await.unwrap(),
+        Event::SyncProgress {
+            chain: "devnet".into(),
+            done: 0,
+            total: 6
+        }
+    );
+    assert_eq!(
+        events.recv().await.unwrap(),
+        Event::SyncProgress {
+            chain: "devnet".into(),
+            done: 6,
+            total: 6
+        }
+    );
+    let key = key_of(&engine, OWNERS[0], "REV");
+    let row =
+        |engine: &Engine| engine.with_store(|store: &Store| store.balance(key).unwrap().unwrap());
+    let first = row(&engine);
+    assert_eq!(first.next_due_at - first.last_error_at.unwrap(), 30_000);
+    clock.advance(30_000);
+    engine.sync_due(None).await.unwrap();
+    let second = row(&engine);
+    assert_eq!(
+        (
+            second.error_count,
+            second.next_due_at - second.last_error_at.unwrap()
+        ),
+        (2, 60_000)
+    );
+    let usdc = key_of(&engine, OWNERS[0], "USDC");
+    let good = engine.with_store(|store: &Store| store.balance(usdc).unwrap().unwrap());
+    assert_eq!(
+        good.next_due_at - good.fetched_at.unwrap(),
+        300_000,
+        "a warm address: every 5 minutes"
+    );
+    engine.shutdown().await.unwrap();
+}
+
+/// Two real processes on one database: `holdings watch` is killed with SIGKILL in the middle of a
+/// sweep, holding leases; the next `holdings sync` takes them back at once and reads everything.
+#[test]
+fn a_killed_process_s_leases_are_taken_back_at_once() {
+    let setup = setup();
+    setup
+        .proxy
+        .set(|behaviour| behaviour.latency = Duration::from_secs(30));
+    let mut watch = std::process::Command::new(env!("CARGO_BIN_EXE_holdings"))
+        .arg("--data-dir")
+        .arg(setup.dir.path())
+        .arg("watch")
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    setup.proxy.wait_for_requests(1, Duration::from_secs(30));
+    watch.kill().unwrap(); // SIGKILL: no clean-up runs
+    watch.wait().unwrap();
+    let leased = Store::open(&setup.dir.database())
+        .unwrap()
+        .health(SystemClock.now(), 0)
+        .unwrap()
+        .leases_held;
+    assert_eq!(leased, 4, "the killed sweep left its leases behind");
+
+    setup
+        .proxy
+        .set(|behaviour| behaviour.latency = Duration::ZERO);
+    let output = setup.dir.holdings(&["sync"]).output().unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(String::from_utf8_lossy(&output.stdout).contains("devnet: 4 read, 0 failed"));
+    let health = Store::open(&setup.dir.database())
+        .unwrap()
+        .health(SystemClock.now(), 0)
+        .unwrap();
+    assert_eq!((health.leases_held, health.never_read), (0, 0));
+}
+
+/// Two processes syncing one database at once never read the same row twice.
+#[test]
+fn two_processes_never_read_the_same_row() {
+    let setup = setup();
+    setup
+        .proxy
+        .set(|behaviour| behaviour.latency = Duration::from_millis(500));
+    let spawn = || {
+        std::process::Command::new(env!("CARGO_BIN_EXE_holdings"))
+            .arg("--data-dir")
+            .arg(setup.dir.path())
+            .arg("sync")
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let (first, second) = (spawn(), spawn());
+    let outputs = [
+        first.wait_with_output().unwrap(),
+        second.wait_with_output().unwrap(),
+    ];
+    assert!(outputs.iter().all(|output| output.status.success()));
+    let store = Store::open(&setup.dir.database()).unwrap();
+    let rows = store.all_balances().unwrap();
+    assert!(
+        rows.iter().all(|row| row.balance.sync_count == 1),
+        "each row read exactly once"
+    );
+    assert_eq!(
+        setup.proxy.requests(),
+        1,
+        "one sweep did the reading; the other found nothing to claim"
+    );
+}
