@@ -390,3 +390,181 @@ fn two_processes_never_read_the_same_row() {
         "one sweep did the reading; the other found nothing to claim"
     );
 }
+
+/// `holdings watch` syncs, and on Ctrl-C (SIGINT) stops cleanly: exit 0, leases and its
+/// registration released.
+#[test]
+fn watch_runs_until_interrupted_then_exits_cleanly() {
+    use std::io::{BufRead, BufReader};
+
+    let setup = setup();
+    let mut watch = std::process::Command::new(env!("CARGO_BIN_EXE_holdings"))
+        .arg("--data-dir")
+        .arg(setup.dir.path())
+        .arg("watch")
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(watch.stdout.take().unwrap()).lines();
+    let first_sweep = lines
+        .by_ref()
+        .map(Result::unwrap)
+        .find(|line| line.starts_with("devnet:"));
+    assert_eq!(first_sweep.as_deref(), Some("devnet: 4 read, 0 failed"));
+    let interrupted = std::process::Command::new("kill")
+        .args(["-INT", &watch.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(interrupted.success());
+    let rest: Vec<String> = lines.map(Result::unwrap).collect();
+    assert_eq!(rest.last().map(String::as_str), Some("stopped"), "{rest:?}");
+    assert!(watch.wait().unwrap().success());
+    let health = Store::open(&setup.dir.database())
+        .unwrap()
+        .health(SystemClock.now(), 0)
+        .unwrap();
+    assert_eq!(health.leases_held, 0);
+    let instances = std::fs::read_dir(setup.dir.path().join("instances"))
+        .unwrap()
+        .count();
+    assert_eq!(instances, 0, "the registration is gone");
+}
+
+#[test]
+fn balances_with_a_max_age_read_again_or_fail() {
+    let setup = setup();
+    setup.dir.holdings(&["sync"]).assert().success();
+    setup.anvil.set_native_balance(OWNERS[0], U256::from(5_000));
+    let output = setup
+        .dir
+        .holdings(&["balances", "--json", "--all", "--max-age", "0"])
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let rows: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let eth = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|row| row["address"] == OWNERS[0].to_string() && row["symbol"] == "ETH")
+        .unwrap();
+    assert_eq!(eth["raw"], "5000", "read again, not the stored 100");
+
+    setup
+        .proxy
+        .set(|behaviour| behaviour.always = Some(Fault::Status(503)));
+    let output = setup
+        .dir
+        .holdings(&["balances", "--json", "--all", "--max-age", "0"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr.contains("4 balance(s) could not be read just now"),
+        "{stderr}"
+    );
+    assert!(output.stdout.is_empty(), "no older value is shown instead");
+}
+
+#[test]
+fn status_names_the_endpoints_that_stopped_answering() {
+    let setup = setup();
+    setup
+        .proxy
+        .set(|behaviour| behaviour.always = Some(Fault::Status(503)));
+    setup.dir.holdings(&["sync"]).assert().code(1);
+    let output = setup.dir.holdings(&["status", "--json"]).output().unwrap();
+    let status: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(status["endpoints_offline"], 1);
+    assert_eq!(status["failing"], 4);
+    let devnet = status["chains"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|chain| chain["chain"] == "devnet")
+        .unwrap();
+    assert_eq!(
+        devnet["endpoints_offline"],
+        serde_json::json!([setup.proxy.url])
+    );
+    assert_eq!(devnet["last_sweep"]["balances_failed"], 4);
+
+    setup.proxy.set(|behaviour| behaviour.always = None);
+    let output = setup.dir.holdings(&["preload"]).output().unwrap();
+    assert!(output.status.success());
+    let status: serde_json::Value = serde_json::from_slice(
+        &setup
+            .dir
+            .holdings(&["status", "--json"])
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .unwrap();
+    assert_eq!(status["endpoints_offline"], 0, "back online");
+}
+
+/// API keys live in endpoint URLs (paths and queries); no log line, message or output carries them.
+#[test]
+fn no_api_key_reaches_a_log_line() {
+    let anvil = Anvil::start();
+    anvil.install_multicall3();
+    let proxy = Proxy::start(&anvil.url);
+    let dir = DataDir::new();
+    let keyed = format!("{}/v3/SECRETPATHKEY?apikey=SECRETQUERYKEY", proxy.url);
+    let dead = "http://127.0.0.1:9/v2/SECRETDEADKEY";
+    dir.holdings(&[
+        "chain",
+        "add",
+        "devnet",
+        "--family",
+        "evm",
+        "--chain-id",
+        "31337",
+        "--rpc",
+        dead,
+        "--rpc",
+        &keyed,
+    ])
+    .assert()
+    .success();
+    dir.holdings(&["wallet", "add", &OWNERS[0].to_string()])
+        .assert()
+        .success();
+    let mut outputs = String::new();
+    for filter in ["holdings=trace", "info"] {
+        let output = dir
+            .holdings(&["sync"])
+            .env("HOLDINGS_LOG", filter)
+            .output()
+            .unwrap();
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        outputs.push_str(&String::from_utf8_lossy(&output.stdout));
+        outputs.push_str(&String::from_utf8_lossy(&output.stderr));
+        dir.holdings(&["preload"])
+            .env("HOLDINGS_LOG", filter)
+            .assert()
+            .success();
+    }
+    let mut logs = String::new();
+    for entry in std::fs::read_dir(dir.path().join("logs")).unwrap() {
+        logs.push_str(&std::fs::read_to_string(entry.unwrap().path()).unwrap());
+    }
+    assert!(logs.contains("sweep done"), "the logs were written: {logs}");
+    assert!(
+        logs.contains("http://127.0.0.1:9"),
+        "the failing endpoint is named: {logs}"
+    );
+    for text in [&logs, &outputs] {
+        assert!(!text.contains("SECRET"), "a key leaked: {text}");
+    }
+}

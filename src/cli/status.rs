@@ -7,6 +7,7 @@ use anyhow::Result;
 use serde::Serialize;
 
 use super::output::rfc3339;
+use crate::chains::pool::redact;
 use crate::clock::{Clock, SystemClock};
 use crate::data_dir;
 use crate::store::{Health, SyncRun};
@@ -18,6 +19,8 @@ const REFRESH_EXPECTED_MS: i64 = 5 * 60 * 1_000;
 struct Status {
     #[serde(flatten)]
     health: Health,
+    /// Cached reads served from memory, over every sweep recorded; `None` before any cached read.
+    cache_hit_rate: Option<f64>,
     chains: Vec<ChainStatus>,
 }
 
@@ -26,6 +29,8 @@ struct ChainStatus {
     chain: String,
     active: bool,
     last_sweep: Option<SyncRun>,
+    /// Endpoints not answering, shown without path or query.
+    endpoints_offline: Vec<String>,
 }
 
 pub(super) fn run(dir: &Path, json: bool) -> Result<()> {
@@ -36,14 +41,33 @@ pub(super) fn run(dir: &Path, json: bool) -> Result<()> {
         .chains()?
         .into_iter()
         .map(|chain| {
+            let endpoints_offline = chain
+                .endpoints
+                .iter()
+                .filter(|endpoint| endpoint.offline_since.is_some())
+                .map(|endpoint| {
+                    endpoint
+                        .url
+                        .parse()
+                        .map(|url| redact(&url))
+                        .unwrap_or_default()
+                })
+                .collect();
             Ok(ChainStatus {
                 last_sweep: store.last_sync_run(chain.id)?,
                 chain: chain.name,
                 active: chain.active,
+                endpoints_offline,
             })
         })
         .collect::<Result<Vec<_>>>()?;
-    let status = Status { health, chains };
+    let (hits, misses) = store.cache_totals()?;
+    let cache_hit_rate = (hits + misses > 0).then(|| hits as f64 / (hits + misses) as f64);
+    let status = Status {
+        health,
+        cache_hit_rate,
+        chains,
+    };
     let mut out = std::io::stdout().lock();
     if json {
         writeln!(out, "{}", serde_json::to_string_pretty(&status)?)?;
@@ -67,7 +91,19 @@ pub(super) fn run(dir: &Path, json: bool) -> Result<()> {
         "leases held           {} (expired: {})",
         h.leases_held, h.stale_leases
     )?;
+    match status.cache_hit_rate {
+        Some(rate) => writeln!(out, "cache hit rate        {:.1} %", rate * 100.0)?,
+        None => writeln!(out, "cache hit rate        no cached reads yet")?,
+    }
     for chain in status.chains.iter().filter(|chain| chain.active) {
+        if !chain.endpoints_offline.is_empty() {
+            writeln!(
+                out,
+                "{:<10} not answering: {}",
+                chain.chain,
+                chain.endpoints_offline.join(", ")
+            )?;
+        }
         match &chain.last_sweep {
             Some(run) => writeln!(
                 out,

@@ -40,6 +40,17 @@ impl Store {
         Ok(())
     }
 
+    /// Cache hits and misses over every recorded sweep.
+    pub fn cache_totals(&self) -> Result<(u64, u64)> {
+        Ok(self
+            .conn
+            .prepare_cached(
+                "SELECT coalesce(sum(cache_hits), 0), coalesce(sum(cache_misses), 0) FROM sync_runs \
+                 /* full scan: totals over every sweep */",
+            )?
+            .query_row([], |row| Ok((row.get(0)?, row.get(1)?)))?)
+    }
+
     pub fn last_sync_run(&self, chain: ChainId) -> Result<Option<SyncRun>> {
         Ok(self
             .conn
@@ -83,6 +94,7 @@ mod tests {
             store.insert_sync_run(chain, &run(100, 1)).unwrap();
             store.insert_sync_run(chain, &run(200, 2)).unwrap();
             let last = store.last_sync_run(chain).unwrap().unwrap();
+            assert_eq!(store.cache_totals().unwrap(), (0, 0));
             assert_eq!(
                 (last.chain_id, last.started_at, last.balances_ok),
                 (Some(chain), 200, 2)

@@ -231,52 +231,46 @@ impl Engine {
             .collect())
     }
 
-    /// Reads again whatever is older than `max_age`, and answers only with values read within it.
+    /// Reads again whatever is older than `max_age`, and answers only with values read within it of
+    /// this request (so a `max_age` of zero means "read now").
     async fn current(
         &self,
         views: Vec<Arc<BalanceView>>,
         max_age: Duration,
     ) -> Result<Vec<Balance>, ReadError> {
-        let is_current = |view: &BalanceView, now: UnixMillis| {
+        let since = self.inner.clock.now() - millis(max_age);
+        let is_current = |view: &BalanceView| {
             let balance = &view.balance;
-            balance
-                .fetched_at
-                .is_some_and(|at| now - at <= millis(max_age))
+            balance.fetched_at.is_some_and(|at| at >= since)
                 && balance
                     .last_error_at
                     .is_none_or(|failed| Some(failed) <= balance.fetched_at)
         };
-        let now = self.inner.clock.now();
         let mut stale_by_chain: BTreeMap<ChainId, Vec<BalanceKey>> = BTreeMap::new();
-        for view in views.iter().filter(|view| !is_current(view, now)) {
+        for view in views.iter().filter(|view| !is_current(view)) {
             stale_by_chain
                 .entry(view.chain_id)
                 .or_default()
                 .push(view.balance.key);
         }
-        if stale_by_chain.is_empty() {
-            return Ok(views
-                .into_iter()
-                .map(|view| self.inner.classify(view, now))
-                .collect());
+        if !stale_by_chain.is_empty() {
+            let chains = self.chains()?;
+            let fetches = stale_by_chain.into_iter().filter_map(|(chain_id, keys)| {
+                let chain = chains.iter().find(|chain| chain.id == chain_id)?.clone();
+                Some(self.fetch_coalesced(chain, keys))
+            });
+            futures::future::join_all(fetches).await;
         }
-        let chains = self.chains()?;
-        let fetches = stale_by_chain.into_iter().filter_map(|(chain_id, keys)| {
-            let chain = chains.iter().find(|chain| chain.id == chain_id)?.clone();
-            Some(self.fetch_coalesced(chain, keys))
-        });
-        futures::future::join_all(fetches).await;
-
         let now = self.inner.clock.now();
         let mut balances = Vec::with_capacity(views.len());
         let mut failures = Vec::new();
         for view in views {
-            let view = if is_current(&view, now) {
+            let view = if is_current(&view) {
                 view
             } else {
                 self.reload(view.balance.key)?.unwrap_or(view)
             };
-            if is_current(&view, now) {
+            if is_current(&view) {
                 balances.push(self.inner.classify(view, now));
             } else {
                 let why = view
