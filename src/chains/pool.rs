@@ -178,6 +178,15 @@ impl EndpointPool {
         }
     }
 
+    /// Starts an endpoint as failing (it was offline when last used), so others are asked first.
+    pub fn known_offline(&self, endpoint: usize) {
+        self.endpoints[endpoint]
+            .health
+            .lock()
+            .expect("health lock")
+            .consecutive_failures = 1;
+    }
+
     pub fn learned(&self, endpoint: usize) -> Learned {
         self.endpoints[endpoint]
             .health

@@ -56,6 +56,9 @@ pub fn evm_reader(chain: &ChainRecord, policy: PoolPolicy) -> Result<EvmReader> 
         .collect::<Result<Vec<_>>>()?;
     let pool = EndpointPool::new(urls, policy);
     for (index, endpoint) in chain.endpoints.iter().enumerate() {
+        if endpoint.offline_since.is_some() {
+            pool.known_offline(index);
+        }
         let limits = endpoint.limits;
         let widen = |size: Option<u32>| size.map(|size| size as usize);
         pool.learn(index, |learned| {
