@@ -51,6 +51,10 @@ impl JsonRpc {
         &self.pool
     }
 
+    pub fn into_pool(self) -> EndpointPool {
+        self.pool
+    }
+
     /// Sends `calls` as one batch request and returns their answers in the same order. `check` looks
     /// at the answers and rejects them (as from a lying endpoint, which is then failed over) with a
     /// reason; `splittable` says whether a timeout means "too large" rather than "try again".

@@ -3,3 +3,4 @@
 pub mod evm;
 pub mod jsonrpc;
 pub mod pool;
+pub mod solana;

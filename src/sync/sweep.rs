@@ -1,8 +1,10 @@
-//! One sweep of one chain: lease the rows to read, read them all at one block, then in one step
-//! write the results, the sweep's record and what the endpoints were found to take, and update the
-//! cache from what was committed.
+//! One sweep of one chain: lease the rows to read, read them all (EVM at one pinned block; Solana
+//! with a slot per answer), then in one step write the results, any tokens discovered, the sweep's
+//! record and what the endpoints were found to take, and update the cache from what was committed.
 
-use alloy_primitives::Address as EvmAddress;
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use alloy_primitives::{Address as EvmAddress, U256};
 use anyhow::{Context, Result};
 use tracing::Instrument;
 
@@ -11,10 +13,12 @@ use super::events::Event;
 use super::schedule::{self, Tier};
 use crate::chains::evm::{BalanceAsk, EvmReader};
 use crate::chains::pool::{EndpointPool, Learned, PoolPolicy, Standing, redact};
+use crate::chains::solana::SolanaReader;
+use crate::clock::UnixMillis;
 use crate::model::{Address, Family};
 use crate::store::{
-    BalanceFailure, BalanceKey, BalanceRead, ChainRecord, EndpointLimits, LeasedBalance, Store,
-    SyncRun,
+    AddressId, BalanceFailure, BalanceKey, BalanceRead, ChainRecord, EndpointLimits, LeasedBalance,
+    NewToken, Store, SyncRun,
 };
 
 /// How long a sweep's leases hold before another process may take the rows.
@@ -42,8 +46,27 @@ pub struct SweepReport {
     pub unreachable: Option<String>,
 }
 
-/// A reader for an EVM chain over its endpoints, starting from what they were found to take before.
-pub fn evm_reader(chain: &ChainRecord, policy: PoolPolicy) -> Result<EvmReader> {
+/// A value and the block or slot it was read at.
+type Reading = Result<(U256, u64), String>;
+
+/// A token an owner was found to hold that the chain's assets do not list yet.
+struct Discovered {
+    owner: AddressId,
+    token: NewToken,
+    reading: (U256, u64),
+}
+
+/// What a source made of a sweep's rows.
+struct RowsRead {
+    /// One per leased row, in order.
+    readings: Vec<Reading>,
+    discovered: Vec<Discovered>,
+    /// Set when nothing at all could be read, naming the endpoints.
+    unreachable: Option<String>,
+}
+
+/// The pool over a chain's endpoints, starting from what they were found to take before.
+fn pool_for(chain: &ChainRecord, policy: PoolPolicy) -> Result<EndpointPool> {
     let urls = chain
         .endpoints
         .iter()
@@ -70,6 +93,11 @@ pub fn evm_reader(chain: &ChainRecord, policy: PoolPolicy) -> Result<EvmReader> 
             }
         });
     }
+    Ok(pool)
+}
+
+/// A reader for an EVM chain over its endpoints.
+pub fn evm_reader(chain: &ChainRecord, policy: PoolPolicy) -> Result<EvmReader> {
     let chain_id = chain
         .evm_chain_id
         .context("an EVM chain without a chain id")?;
@@ -79,7 +107,11 @@ pub fn evm_reader(chain: &ChainRecord, policy: PoolPolicy) -> Result<EvmReader> 
         .map(str::parse::<EvmAddress>)
         .transpose()
         .context("the stored Multicall3 address")?;
-    Ok(EvmReader::new(pool, chain_id, multicall))
+    Ok(EvmReader::new(
+        pool_for(chain, policy)?,
+        chain_id,
+        multicall,
+    ))
 }
 
 /// Sweeps the rows of `chain` that `selection` picks. Chains whose family has no source yet are
@@ -98,7 +130,7 @@ async fn sweep(inner: &Inner, chain: &ChainRecord, selection: &Selection) -> Res
         chain: chain.name.clone(),
         ..SweepReport::default()
     };
-    if chain.family != Family::Evm || !chain.active {
+    if !has_source(chain.family) || !chain.active {
         return Ok(report);
     }
     let holder = inner.instance.id();
@@ -122,32 +154,33 @@ async fn sweep(inner: &Inner, chain: &ChainRecord, selection: &Selection) -> Res
         done: 0,
         total: rows.len(),
     });
-    let reader = evm_reader(chain, inner.policy.clone())?;
-    let asks: Vec<Result<BalanceAsk, String>> = rows.iter().map(ask_for).collect();
-    let readable: Vec<BalanceAsk> = asks
-        .iter()
-        .filter_map(|ask| ask.as_ref().ok().copied())
-        .collect();
-    let readings = reader.balances(&readable).await;
+    let (read, pool) = match chain.family {
+        Family::Evm => {
+            let reader = evm_reader(chain, inner.policy.clone())?;
+            (read_evm(&reader, &rows).await, reader.into_pool())
+        }
+        Family::Solana => {
+            let reader = SolanaReader::new(pool_for(chain, inner.policy.clone())?);
+            let known: HashSet<String> = inner
+                .store()
+                .assets_of_chain(chain.id)?
+                .into_iter()
+                .filter_map(|asset| asset.contract)
+                .collect();
+            (
+                read_solana(&reader, chain, &rows, &known).await,
+                reader.into_pool(),
+            )
+        }
+        Family::Tron | Family::Bitcoin => unreachable!("has_source said no"),
+    };
     let finished_at = inner.clock.now();
 
-    let mut values = readings
-        .as_ref()
-        .map(|readings| readings.values.clone())
-        .unwrap_or_default()
-        .into_iter();
     let mut reads = Vec::new();
     let mut failures = Vec::new();
     let mut active_addresses = Vec::new();
-    for (row, ask) in rows.iter().zip(&asks) {
-        let outcome = match (ask, &readings) {
-            (Err(why), _) | (Ok(_), Err(why)) => Err(why.clone()),
-            (Ok(_), Ok(readings)) => values
-                .next()
-                .expect("a value per readable ask")
-                .map(|raw| (raw, readings.block)),
-        };
-        match outcome {
+    for (row, reading) in rows.iter().zip(read.readings) {
+        match reading {
             Ok((raw, block)) => {
                 let changed = row.raw.is_some_and(|before| before != raw);
                 if changed {
@@ -178,21 +211,29 @@ async fn sweep(inner: &Inner, chain: &ChainRecord, selection: &Selection) -> Res
             }
         }
     }
+    active_addresses.extend(read.discovered.iter().map(|found| found.owner));
+    active_addresses.sort();
     active_addresses.dedup();
 
-    report.read = reads.len();
-    report.failed = failures.len();
-    report.requests = reader.pool().requests();
-    report.block = readings.as_ref().ok().map(|readings| readings.block);
-    report.unreachable = readings.err();
-    let standings: Vec<Standing> = (0..reader.pool().len())
-        .map(|index| reader.pool().standing(index))
-        .collect();
+    report.requests = pool.requests();
+    report.unreachable = read.unreachable;
+    let standings: Vec<Standing> = (0..pool.len()).map(|index| pool.standing(index)).collect();
     let transitions = {
         let mut store = inner.store();
+        let discovered = record_discovered(
+            &mut store,
+            chain,
+            &read.discovered,
+            finished_at,
+            &inner.ttls,
+        )?;
+        reads.extend(discovered);
+        report.read = reads.len();
+        report.failed = failures.len();
+        report.block = reads.iter().map(|read| read.block).max();
         store.record_sweep(holder, &reads, &failures)?;
         store.touch_activity(&active_addresses, finished_at)?;
-        remember_limits(&mut store, chain, reader.pool())?;
+        remember_limits(&mut store, chain, &pool)?;
         let transitions = record_standings(&mut store, chain, &standings, finished_at)?;
         let (cache_hits, cache_misses) = inner.cache.take_counts();
         store.insert_sync_run(
@@ -210,9 +251,13 @@ async fn sweep(inner: &Inner, chain: &ChainRecord, selection: &Selection) -> Res
             },
         )?;
         // The cache learns what was committed, in the same step, before anyone can read the store.
-        let swept: std::collections::HashSet<BalanceKey> = rows.iter().map(|row| row.key).collect();
+        let written: HashSet<BalanceKey> = reads
+            .iter()
+            .map(|read| read.key)
+            .chain(failures.iter().map(|failure| failure.key))
+            .collect();
         for view in store.balances_of_chain(chain.id)? {
-            if swept.contains(&view.balance.key) {
+            if written.contains(&view.balance.key) {
                 inner.cache.insert(view);
             }
         }
@@ -221,10 +266,11 @@ async fn sweep(inner: &Inner, chain: &ChainRecord, selection: &Selection) -> Res
     for event in transitions {
         inner.emit(event);
     }
+    let total = report.read + report.failed;
     inner.emit(Event::SyncProgress {
         chain: chain.name.clone(),
-        done: rows.len(),
-        total: rows.len(),
+        done: total,
+        total,
     });
     inner.emit(Event::BalancesChanged {
         chain: chain.name.clone(),
@@ -235,8 +281,42 @@ async fn sweep(inner: &Inner, chain: &ChainRecord, selection: &Selection) -> Res
     Ok(report)
 }
 
-/// What to ask the chain for a leased row; a stored address that no longer parses fails that row.
-fn ask_for(row: &LeasedBalance) -> Result<BalanceAsk, String> {
+/// The families whose balances a sweep can read.
+fn has_source(family: Family) -> bool {
+    matches!(family, Family::Evm | Family::Solana)
+}
+
+async fn read_evm(reader: &EvmReader, rows: &[LeasedBalance]) -> RowsRead {
+    let asks: Vec<Result<BalanceAsk, String>> = rows.iter().map(evm_ask).collect();
+    let readable: Vec<BalanceAsk> = asks
+        .iter()
+        .filter_map(|ask| ask.as_ref().ok().copied())
+        .collect();
+    let readings = reader.balances(&readable).await;
+    let mut values = readings
+        .as_ref()
+        .map(|readings| readings.values.clone())
+        .unwrap_or_default()
+        .into_iter();
+    let readings_per_row = asks
+        .iter()
+        .map(|ask| match (ask, &readings) {
+            (Err(why), _) | (Ok(_), Err(why)) => Err(why.clone()),
+            (Ok(_), Ok(readings)) => values
+                .next()
+                .expect("a value per readable ask")
+                .map(|raw| (raw, readings.block)),
+        })
+        .collect();
+    RowsRead {
+        readings: readings_per_row,
+        discovered: Vec::new(),
+        unreachable: readings.err(),
+    }
+}
+
+/// What to ask an EVM chain for a leased row; a stored address that no longer parses fails that row.
+fn evm_ask(row: &LeasedBalance) -> Result<BalanceAsk, String> {
     let evm = |text: &str| match Address::parse_as(Family::Evm, text) {
         Ok(Address::Evm(address)) => Ok(address),
         _ => Err(format!("the stored address {text:?} is not an EVM address")),
@@ -245,6 +325,127 @@ fn ask_for(row: &LeasedBalance) -> Result<BalanceAsk, String> {
         owner: evm(&row.address)?,
         token: row.contract.as_deref().map(evm).transpose()?,
     })
+}
+
+/// Reads Solana rows owner by owner. An owner's token listing is complete for both token programs,
+/// so a mint it does not list holds zero, and a mint it lists that is not watched yet is discovered.
+async fn read_solana(
+    reader: &SolanaReader,
+    chain: &ChainRecord,
+    rows: &[LeasedBalance],
+    known: &HashSet<String>,
+) -> RowsRead {
+    let mut owners: Vec<(AddressId, String)> = rows
+        .iter()
+        .map(|row| (row.key.address, row.address.clone()))
+        .collect();
+    owners.sort();
+    owners.dedup();
+    let names: Vec<String> = owners.iter().map(|(_, name)| name.clone()).collect();
+    let readings = reader.read(&names).await;
+    let by_owner: HashMap<AddressId, _> = owners.iter().map(|(id, _)| *id).zip(readings).collect();
+
+    let readings_per_row: Vec<Reading> = rows
+        .iter()
+        .map(|row| {
+            let owner = &by_owner[&row.key.address];
+            match &row.contract {
+                None => owner.lamports.clone(),
+                Some(mint) => owner
+                    .tokens
+                    .as_ref()
+                    .map(|(held, slot)| (held.get(mint).copied().unwrap_or_default(), *slot))
+                    .map_err(Clone::clone),
+            }
+        })
+        .collect();
+    let unreachable = readings_per_row
+        .iter()
+        .all(Result::is_err)
+        .then(|| {
+            readings_per_row
+                .iter()
+                .find_map(|reading| reading.clone().err())
+        })
+        .flatten();
+
+    // Mints held that are not watched yet: their decimals are read once, then they are watched.
+    let mut new_mints: BTreeMap<String, Vec<(AddressId, U256, u64)>> = BTreeMap::new();
+    for (owner, reading) in &by_owner {
+        if let Ok((held, slot)) = &reading.tokens {
+            for (mint, amount) in held.iter().filter(|(mint, _)| !known.contains(*mint)) {
+                new_mints
+                    .entry(mint.clone())
+                    .or_default()
+                    .push((*owner, *amount, *slot));
+            }
+        }
+    }
+    let mut discovered = Vec::new();
+    if !new_mints.is_empty() {
+        let mints: Vec<String> = new_mints.keys().cloned().collect();
+        let decimals = reader.mint_decimals(&mints).await;
+        for (mint, decimals) in mints.iter().zip(decimals) {
+            let Ok(decimals) = decimals else {
+                tracing::warn!(%mint, "a held token's mint could not be read; it is left out until it can");
+                continue;
+            };
+            let token = NewToken {
+                chain: chain.id,
+                contract: mint.clone(),
+                symbol: format!("{}…", &mint[..4.min(mint.len())]),
+                name: mint.clone(),
+                decimals,
+            };
+            for (owner, amount, slot) in &new_mints[mint] {
+                discovered.push(Discovered {
+                    owner: *owner,
+                    token: token.clone(),
+                    reading: (*amount, *slot),
+                });
+            }
+        }
+    }
+    RowsRead {
+        readings: readings_per_row,
+        discovered,
+        unreachable,
+    }
+}
+
+/// Watches the discovered tokens and returns the readings of them (zero for owners swept along that
+/// do not hold them: their listings were complete).
+fn record_discovered(
+    store: &mut Store,
+    chain: &ChainRecord,
+    discovered: &[Discovered],
+    now: UnixMillis,
+    ttls: &crate::model::Ttls,
+) -> Result<Vec<BalanceRead>> {
+    if discovered.is_empty() {
+        return Ok(Vec::new());
+    }
+    let tokens: Vec<NewToken> = discovered.iter().map(|found| found.token.clone()).collect();
+    store.insert_tokens(&tokens)?;
+    let ids: HashMap<String, crate::store::AssetId> = store
+        .assets_of_chain(chain.id)?
+        .into_iter()
+        .filter_map(|asset| asset.contract.map(|contract| (contract, asset.id)))
+        .collect();
+    let next_due_at = schedule::after_success(now, Tier::Hot, ttls);
+    Ok(discovered
+        .iter()
+        .map(|found| BalanceRead {
+            key: BalanceKey {
+                address: found.owner,
+                asset: ids[&found.token.contract],
+            },
+            raw: found.reading.0,
+            block: found.reading.1,
+            fetched_at: now,
+            next_due_at,
+        })
+        .collect())
 }
 
 fn remember_limits(store: &mut Store, chain: &ChainRecord, pool: &EndpointPool) -> Result<()> {
@@ -272,7 +473,7 @@ fn record_standings(
     store: &mut Store,
     chain: &ChainRecord,
     standings: &[Standing],
-    now: crate::clock::UnixMillis,
+    now: UnixMillis,
 ) -> Result<Vec<Event>> {
     let mut events = Vec::new();
     for (endpoint, standing) in chain.endpoints.iter().zip(standings) {

@@ -47,6 +47,11 @@ impl EvmReader {
         self.rpc.pool()
     }
 
+    /// The pool, with what it learned, once reading is done.
+    pub fn into_pool(self) -> EndpointPool {
+        self.rpc.into_pool()
+    }
+
     /// Proves with every batch that the endpoint serves this chain.
     fn check_chain_id(&self, answer: &Answer) -> Result<(), String> {
         let reported = answer
