@@ -314,6 +314,61 @@ async fn failures_back_off_and_progress_is_reported() {
     engine.shutdown().await.unwrap();
 }
 
+/// An endpoint that never answers costs one timeout, then the next endpoint reads everything.
+#[tokio::test]
+async fn a_silent_endpoint_times_out_and_fails_over() {
+    let setup = setup();
+    let silent = Proxy::start_with(
+        &setup.anvil.url,
+        support::proxy::Behaviour {
+            latency: Duration::from_secs(60),
+            ..Default::default()
+        },
+    );
+    let dir = DataDir::new();
+    let chain = [
+        "chain",
+        "add",
+        "devnet",
+        "--family",
+        "evm",
+        "--chain-id",
+        "31337",
+        "--rpc",
+        &silent.url,
+        "--rpc",
+        &setup.proxy.url,
+    ];
+    dir.holdings(&chain).assert().success();
+    dir.holdings(&["wallet", "add", &OWNERS[0].to_string(), "--chain", "devnet"])
+        .assert()
+        .success();
+    let policy = holdings::chains::pool::PoolPolicy {
+        timeout: Duration::from_millis(500),
+        ..Default::default()
+    };
+    let engine = Engine::open(
+        dir.path(),
+        EngineConfig {
+            policy,
+            ..EngineConfig::default()
+        },
+    )
+    .unwrap();
+    let reports = engine.preload(Scope::All).await.unwrap();
+    let devnet = reports
+        .iter()
+        .find(|report| report.chain == "devnet")
+        .unwrap();
+    assert_eq!((devnet.read, devnet.failed), (1, 0));
+    assert_eq!(
+        silent.requests(),
+        1,
+        "one timeout, no halving on a silent endpoint"
+    );
+    engine.shutdown().await.unwrap();
+}
+
 /// Two real processes on one database: `holdings watch` is killed with SIGKILL in the middle of a
 /// sweep, holding leases; the next `holdings sync` takes them back at once and reads everything.
 #[test]

@@ -568,6 +568,31 @@ fn garbled_lying_or_absent_answers_write_no_value() {
     }
 }
 
+/// Without Multicall3, balances are JSON-RPC quantities: an empty `"0x"` must not become a zero.
+#[test]
+fn an_empty_quantity_is_garbled_not_zero() {
+    let anvil = Anvil::start();
+    let liar = Proxy::start_with(
+        &anvil.url,
+        Behaviour {
+            always: Some(Fault::EmptyResults),
+            ..Behaviour::default()
+        },
+    );
+    let dir = devnet(&[&liar.url], false);
+    assert_eq!(sync(&dir).status.code(), Some(1));
+    assert!(
+        balances(&dir).values().all(|row| row["raw"].is_null()),
+        "nothing written"
+    );
+
+    let honest = Proxy::start(&anvil.url);
+    let dir = devnet(&[&liar.url, &honest.url], false);
+    anvil.set_native_balance(OWNERS[1], U256::from(6));
+    assert_ok(&sync(&dir));
+    assert_eq!(raw_of(&balances(&dir), OWNERS[1], "ETH"), "6");
+}
+
 #[test]
 fn unreachable_endpoints_are_named_and_change_no_balance() {
     let dir = devnet(&["http://127.0.0.1:9/", "http://127.0.0.1:7/"], true);

@@ -128,6 +128,14 @@ fn read_batch(bytes: &[u8], ids: &[u64]) -> Result<Vec<Answer>, Failure> {
             // A single error object answers the whole batch: too large, or batches not served.
             let response: Response = serde_json::from_slice(bytes).map_err(|_| not_json_rpc())?;
             return Err(match response.payload {
+                ResponsePayload::Failure(error)
+                    if is_rate_limit(&error.message) || error.code == -32005 =>
+                {
+                    Failure::RateLimited(None)
+                }
+                ResponsePayload::Failure(error) if is_refusal(&error.message) => {
+                    Failure::Refused(format!("the endpoint refuses us: {}", error.message))
+                }
                 ResponsePayload::Failure(error) if refuses_batches(&error.message) => {
                     Failure::Refused(format!("{BATCH_REFUSAL}: {}", error.message))
                 }
@@ -169,6 +177,34 @@ fn read_batch(bytes: &[u8], ids: &[u64]) -> Result<Vec<Answer>, Failure> {
         .collect()
 }
 
+/// Whether a node's error says we asked too often.
+fn is_rate_limit(message: &str) -> bool {
+    let message = message.to_ascii_lowercase();
+    [
+        "rate limit",
+        "too many requests",
+        "request limit",
+        "daily request",
+        "quota",
+    ]
+    .iter()
+    .any(|words| message.contains(words))
+}
+
+/// Whether a node's error says it will not serve us at all (a missing or wrong API key).
+fn is_refusal(message: &str) -> bool {
+    let message = message.to_ascii_lowercase();
+    [
+        "unauthorized",
+        "forbidden",
+        "api key",
+        "apikey",
+        "not allowed to access",
+    ]
+    .iter()
+    .any(|words| message.contains(words))
+}
+
 /// Whether a node's error to a batch says it serves no batches at all.
 fn refuses_batches(message: &str) -> bool {
     let message = message.to_ascii_lowercase();
@@ -203,8 +239,10 @@ pub fn is_size_error(message: &str) -> bool {
         "timed out",
         "too many",
     ];
-    let message = message.to_ascii_lowercase();
-    MARKERS.iter().any(|marker| message.contains(marker))
+    !is_rate_limit(message) && {
+        let message = message.to_ascii_lowercase();
+        MARKERS.iter().any(|marker| message.contains(marker))
+    }
 }
 
 #[cfg(test)]
@@ -274,6 +312,16 @@ mod tests {
         assert!(
             matches!(read_batch(refused.as_bytes(), &[1, 2]), Err(Failure::Refused(reason)) if reason.starts_with(BATCH_REFUSAL))
         );
+        let limited = r#"{"jsonrpc":"2.0","id":null,"error":{"code":-32005,"message":"daily request count exceeded"}}"#;
+        assert!(matches!(
+            read_batch(limited.as_bytes(), &[1, 2]),
+            Err(Failure::RateLimited(None))
+        ));
+        let keyless =
+            r#"{"jsonrpc":"2.0","id":null,"error":{"code":-32600,"message":"invalid API key"}}"#;
+        assert!(
+            matches!(read_batch(keyless.as_bytes(), &[1, 2]), Err(Failure::Refused(reason)) if !reason.starts_with(BATCH_REFUSAL))
+        );
         let anvil_over_limit =
             r#"{"jsonrpc":"2.0","id":null,"error":{"code":-32600,"message":"Invalid request"}}"#;
         assert!(matches!(
@@ -290,6 +338,8 @@ mod tests {
         assert!(is_size_error("query timeout exceeded"));
         assert!(!is_size_error("execution reverted"));
         assert!(!is_size_error("invalid opcode"));
+        assert!(!is_size_error("rate limit exceeded"));
+        assert!(!is_size_error("Too many requests"));
     }
 }
 

@@ -18,9 +18,13 @@ use url::Url;
 /// How one attempt at one endpoint went wrong.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum Failure {
-    /// Connection refused or reset, a 5xx, a timeout of a request that cannot be split: try again.
+    /// Connection refused or reset, a 5xx: try again.
     #[error("{0}")]
     Transient(String),
+    /// No answer in time: the endpoint may be down, or the request too big for it. Another endpoint
+    /// is asked; when every one times out, the request is taken to be too big and split.
+    #[error("timed out")]
+    TimedOut,
     /// 429: the endpoint asks to wait (for `Retry-After`, when it says).
     #[error("rate-limited (HTTP 429)")]
     RateLimited(Option<Duration>),
@@ -211,10 +215,6 @@ impl EndpointPool {
         redact(&self.endpoints[endpoint].url)
     }
 
-    pub fn url(&self, endpoint: usize) -> &Url {
-        &self.endpoints[endpoint].url
-    }
-
     pub fn len(&self) -> usize {
         self.endpoints.len()
     }
@@ -230,10 +230,12 @@ impl EndpointPool {
         read: impl Fn(usize, &[u8]) -> Result<T, Failure>,
     ) -> Result<T, PoolError> {
         let mut failures = Vec::new();
+        let mut every_one_timed_out = true;
         for index in self.ranked() {
             let endpoint = &self.endpoints[index];
             if let Some(wait) = endpoint.cooling_for() {
                 if wait > self.policy.max_retry_after {
+                    every_one_timed_out = false;
                     failures.push((self.display_url(index), "rate-limited".to_owned()));
                     continue;
                 }
@@ -245,7 +247,10 @@ impl EndpointPool {
                 .retry(self.backoff())
                 .when(Failure::is_retryable)
                 .adjust(|failure, delay| match failure {
-                    Failure::RateLimited(Some(retry_after)) => Some(*retry_after),
+                    // Wait as asked while attempts remain, unless it asks for longer than we wait.
+                    Failure::RateLimited(Some(retry_after)) => delay
+                        .and(Some((*retry_after).max(self.policy.min_backoff)))
+                        .filter(|wait| *wait <= self.policy.max_retry_after),
                     _ => delay,
                 })
                 .await;
@@ -270,10 +275,18 @@ impl EndpointPool {
                 }
                 Err(failure) => {
                     tracing::warn!(endpoint = %self.display_url(index), %failure, "endpoint failed; trying the next");
+                    every_one_timed_out &= failure == Failure::TimedOut;
                     endpoint.failed(&failure, self.policy.max_retry_after);
                     failures.push((self.display_url(index), failure.to_string()));
                 }
             }
+        }
+        if every_one_timed_out && !failures.is_empty() {
+            return Err(PoolError::TooLarge {
+                endpoint: self.preferred(),
+                endpoint_url: self.display_url(self.preferred()),
+                reason: "every endpoint timed out".into(),
+            });
         }
         Err(PoolError::Unreachable(failures))
     }
@@ -380,7 +393,7 @@ impl Endpoint {
 
 fn classify_send_error(err: &reqwest::Error) -> Failure {
     if err.is_timeout() {
-        Failure::TooLarge("timed out".into())
+        Failure::TimedOut
     } else if err.is_body() || err.is_decode() {
         Failure::Garbled("the answer was cut off".into())
     } else {

@@ -32,6 +32,8 @@ pub enum Fault {
     WrongChainId,
     /// Forward it, then answer with an id that was not asked.
     WrongId,
+    /// Forward it, then replace every result with `"0x"` (which lenient parsers read as zero).
+    EmptyResults,
 }
 
 /// Faults that last: the proxy's standing behaviour.
@@ -306,6 +308,14 @@ async fn answer(
             .any(|call| call["id"] == answer["id"] && call["method"] == "eth_chainId");
         if *fault == Fault::WrongChainId && asked_chain_id {
             answer["result"] = json!("0x1");
+        }
+    }
+    if *fault == Fault::EmptyResults {
+        for answer in answers
+            .iter_mut()
+            .filter(|answer| answer.get("result").is_some())
+        {
+            answer["result"] = json!("0x");
         }
     }
     if *fault == Fault::WrongId

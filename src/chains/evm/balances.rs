@@ -3,12 +3,12 @@
 use std::ops::Range;
 use std::sync::atomic::Ordering;
 
-use alloy_primitives::{Address, Bytes, U256};
+use alloy_primitives::{Address, U256};
 use alloy_sol_types::SolCall;
 use serde_json::json;
 
 use super::abi::{IERC20, IMulticall3, read_amount};
-use super::{DEFAULT_CHUNK, EvmReader, eth_call};
+use super::{DEFAULT_CHUNK, EvmReader, data, eth_call, quantity};
 use crate::chains::jsonrpc::{Answer, Call, CallFailure, is_size_error};
 
 /// One balance to read: an owner's native coin (`token: None`) or one of its tokens.
@@ -165,16 +165,20 @@ impl EvmReader {
                 ),
             })
             .collect();
-        let outcomes = self.run(&calls, &|_, _| Ok(())).await;
+        // A garbled answer is the endpoint's fault: it fails over instead of becoming a value.
+        let check = |index: usize, answer: &Answer| match (asks[index].token, answer) {
+            (None, Ok(raw)) => quantity(raw.get()).map(drop),
+            (Some(_), Ok(raw)) => data(raw.get()).map(drop),
+            (_, Err(_)) => Ok(()),
+        };
+        let outcomes = self.run(&calls, &check).await;
         asks.iter()
             .zip(outcomes)
             .map(|(ask, outcome)| match (ask.token, outcome) {
-                (None, Ok(raw)) => serde_json::from_str::<U256>(raw.get())
-                    .map_err(|_| "eth_getBalance sent a malformed amount".to_owned()),
-                (Some(_), Ok(raw)) => match serde_json::from_str::<Bytes>(raw.get()) {
-                    Ok(data) => read_amount("balanceOf", true, &data),
-                    Err(_) => Err("balanceOf sent malformed data".to_owned()),
-                },
+                (None, Ok(raw)) => quantity(raw.get()),
+                (Some(_), Ok(raw)) => {
+                    data(raw.get()).and_then(|data| read_amount("balanceOf", true, &data))
+                }
                 (Some(_), Err(CallFailure::Node(error))) => {
                     Err(format!("balanceOf reverted: {}", error.message))
                 }
@@ -247,8 +251,7 @@ fn decode_chunk(raw: &str, expected: usize) -> Result<(u64, Vec<IMulticall3::Res
 
 /// Decodes the answer of an `eth_call` to `aggregate3`.
 pub(super) fn decode_aggregate3(raw: &str) -> Result<Vec<IMulticall3::Result>, String> {
-    let data: Bytes =
-        serde_json::from_str(raw).map_err(|_| "the multicall answer is not hex data".to_owned())?;
+    let data = data(raw)?;
     IMulticall3::aggregate3Call::abi_decode_returns(&data)
         .map_err(|_| "the multicall answer does not decode".to_owned())
 }

@@ -1,12 +1,12 @@
 //! A token's symbol, name and decimals, read from its contract in one request.
 
-use alloy_primitives::{Address, Bytes, U256};
+use alloy_primitives::{Address, U256};
 use alloy_sol_types::SolCall;
 use serde_json::json;
 
 use super::abi::{IERC20, IMulticall3, read_amount, read_text};
 use super::balances::decode_aggregate3;
-use super::{EvmReader, eth_call};
+use super::{EvmReader, data, eth_call};
 use crate::chains::jsonrpc::{Call, CallFailure};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -105,9 +105,7 @@ fn plain_answer(
     outcome: Result<Box<serde_json::value::RawValue>, CallFailure>,
 ) -> Result<Returned, String> {
     match outcome {
-        Ok(raw) => serde_json::from_str::<Bytes>(raw.get())
-            .map(|data| (true, data.to_vec()))
-            .map_err(|_| "the endpoint sent malformed data".to_owned()),
+        Ok(raw) => data(raw.get()).map(|data| (true, data.to_vec())),
         Err(CallFailure::Node(_)) => Ok((false, Vec::new())),
         Err(failure) => Err(failure.to_string()),
     }

@@ -10,7 +10,7 @@ mod abi;
 mod balances;
 mod metadata;
 
-use alloy_primitives::{Address, U64};
+use alloy_primitives::{Address, Bytes, U64, U256};
 use serde_json::json;
 
 pub use balances::{BalanceAsk, Readings};
@@ -83,15 +83,49 @@ impl EvmReader {
 
     /// The latest block number.
     async fn block_number(&self) -> Result<u64, String> {
+        let check = |_: usize, answer: &Answer| {
+            answer
+                .as_ref()
+                .map_or(Ok(()), |raw| quantity(raw.get()).map(drop))
+        };
         let outcome = self
-            .run(&[Call::new("eth_blockNumber", json!([]))], &|_, _| Ok(()))
+            .run(&[Call::new("eth_blockNumber", json!([]))], &check)
             .await
             .remove(0);
         let raw = outcome.map_err(|failure| failure.to_string())?;
-        let block = serde_json::from_str::<U64>(raw.get())
-            .map_err(|_| "the endpoint sent a malformed block number")?;
-        Ok(block.to::<u64>())
+        let block = quantity(raw.get())?;
+        u64::try_from(block).map_err(|_| "the endpoint sent an impossible block number".to_owned())
     }
+}
+
+/// A JSON-RPC quantity, strictly: a string of `0x` and 1 to 64 hex digits. Lenient parsers read
+/// `"0x"` as zero, which would turn a garbled answer into a zero balance.
+pub(crate) fn quantity(raw: &str) -> Result<U256, String> {
+    let digits = raw
+        .strip_prefix("\"0x")
+        .and_then(|rest| rest.strip_suffix('"'))
+        .filter(|digits| {
+            (1..=64).contains(&digits.len()) && digits.bytes().all(|byte| byte.is_ascii_hexdigit())
+        })
+        .ok_or_else(|| format!("{} is not a JSON-RPC quantity", shorten(raw)))?;
+    U256::from_str_radix(digits, 16)
+        .map_err(|_| format!("{} is not a JSON-RPC quantity", shorten(raw)))
+}
+
+/// JSON-RPC data, strictly: a string of `0x` and an even number of hex digits.
+pub(crate) fn data(raw: &str) -> Result<Bytes, String> {
+    let digits = raw
+        .strip_prefix("\"0x")
+        .and_then(|rest| rest.strip_suffix('"'))
+        .filter(|digits| digits.len() % 2 == 0)
+        .ok_or_else(|| format!("{} is not JSON-RPC data", shorten(raw)))?;
+    alloy_primitives::hex::decode(digits)
+        .map(Bytes::from)
+        .map_err(|_| format!("{} is not JSON-RPC data", shorten(raw)))
+}
+
+fn shorten(raw: &str) -> String {
+    raw.chars().take(40).collect()
 }
 
 /// An `eth_call` at a block, with the gas cap.
@@ -101,4 +135,33 @@ fn eth_call(to: Address, data: Vec<u8>, block: &str) -> Call {
         "eth_call",
         json!([{ "to": to, "data": data, "gas": format!("{CALL_GAS_CAP:#x}") }, block]),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quantities_are_read_strictly() {
+        assert_eq!(quantity("\"0x1f\""), Ok(U256::from(31)));
+        assert_eq!(quantity("\"0x0\""), Ok(U256::ZERO));
+        for garbled in [
+            "\"0x\"", "\"\"", "\"100\"", "\"0xzz\"", "100", "null", "\"0x-1\"",
+        ] {
+            assert!(quantity(garbled).is_err(), "{garbled}");
+        }
+        assert!(
+            quantity(&format!("\"0x1{}\"", "0".repeat(64))).is_err(),
+            "more than 256 bits"
+        );
+    }
+
+    #[test]
+    fn data_is_read_strictly() {
+        assert_eq!(data("\"0x\"").unwrap().len(), 0);
+        assert_eq!(data("\"0x0102\"").unwrap().to_vec(), [1, 2]);
+        for garbled in ["\"0x1\"", "\"01\"", "null", "\"0xgg\""] {
+            assert!(data(garbled).is_err(), "{garbled}");
+        }
+    }
 }
