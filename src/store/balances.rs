@@ -90,7 +90,8 @@ impl Store {
     /// Writes a sweep in one transaction: values read, failures, history rows for changed values, and
     /// the release of the rows `holder` leased for the sweep.
     ///
-    /// A value never replaces one read at a later block (another process may have read it since).
+    /// A value never replaces one read at a later block, and a failure never marks a value read
+    /// after the failed attempt began (another process may have read it since).
     pub fn record_sweep(
         &mut self,
         holder: &str,
@@ -116,7 +117,7 @@ impl Store {
             "UPDATE balances SET error_count = error_count + 1, last_error = ?3, last_error_at = ?4, next_due_at = ?5, \
              locked_by = CASE WHEN locked_by = ?6 THEN NULL ELSE locked_by END, \
              locked_until = CASE WHEN locked_by = ?6 THEN NULL ELSE locked_until END \
-             WHERE address_id = ?1 AND asset_id = ?2",
+             WHERE address_id = ?1 AND asset_id = ?2 AND (fetched_at IS NULL OR fetched_at < ?4)",
         )?;
         for failure in failures {
             record_failure.execute(params![
@@ -425,6 +426,22 @@ mod tests {
             let never_read = store.balance(token).unwrap().unwrap();
             assert_eq!(never_read.raw, None, "a failed first read is not a zero");
             assert_eq!(never_read.error_count, 1);
+        });
+    }
+
+    #[test]
+    fn a_late_failure_does_not_mark_a_newer_read() {
+        each_store(|store| {
+            let (native, _) = registered_pair(store);
+            store
+                .record_sweep("other", &[read(native, 5, 10, 2_000)], &[])
+                .unwrap();
+            // This attempt began at 1,000, before the other process's read.
+            store
+                .record_sweep("me", &[], &[failure(native, 1_000)])
+                .unwrap();
+            let row = store.balance(native).unwrap().unwrap();
+            assert_eq!((row.error_count, row.last_error_at), (0, None));
         });
     }
 

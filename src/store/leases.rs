@@ -9,6 +9,7 @@ use super::balances::raw_column;
 
 use super::{BalanceKey, ChainId, Result, Store};
 use crate::clock::UnixMillis;
+use crate::model::Family;
 
 /// A claimed row with what a source needs to read it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -28,6 +29,23 @@ pub struct LeasedBalance {
 
 const LEASED_COLUMNS: &str = "b.address_id, b.asset_id, ad.address, a.contract, a.decimals, b.raw, b.error_count, \
      ad.last_activity_at, ad.added_at";
+
+/// What a source needs to read the rows just leased, in key order.
+fn leased_rows(
+    tx: &rusqlite::Transaction<'_>,
+    mut keys: Vec<BalanceKey>,
+) -> Result<Vec<LeasedBalance>> {
+    keys.sort();
+    let mut select = tx.prepare_cached(&format!(
+        "SELECT {LEASED_COLUMNS} FROM balances b JOIN assets a ON a.id = b.asset_id \
+         JOIN addresses ad ON ad.id = b.address_id WHERE b.address_id = ?1 AND b.asset_id = ?2"
+    ))?;
+    let rows = keys
+        .iter()
+        .map(|key| select.query_row(params![key.address, key.asset], leased_from_row))
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(rows)
+}
 
 fn leased_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<LeasedBalance> {
     Ok(LeasedBalance {
@@ -59,22 +77,19 @@ impl Store {
     ) -> Result<Vec<LeasedBalance>> {
         let tx = self.write()?;
         let due_before = if due_only { now } else { UnixMillis::MAX };
-        tx.prepare_cached(
-            "UPDATE balances SET locked_by = ?5, locked_until = ?6 WHERE (address_id, asset_id) IN ( \
-             SELECT b.address_id, b.asset_id FROM assets a JOIN balances b ON b.asset_id = a.id \
-             WHERE a.chain_id = ?1 AND b.next_due_at <= ?2 AND (b.locked_until IS NULL OR b.locked_until <= ?3) \
-             ORDER BY b.next_due_at, b.address_id, b.asset_id LIMIT ?4)",
-        )?
-        .execute(params![chain, due_before, now, i64::try_from(limit).unwrap_or(i64::MAX), holder, until])?;
-        let claimed = tx
-            .prepare_cached(&format!(
-                "SELECT {LEASED_COLUMNS} \
-                 FROM balances b JOIN assets a ON a.id = b.asset_id JOIN addresses ad ON ad.id = b.address_id \
-                 WHERE b.locked_by = ?1 AND b.locked_until = ?2 AND a.chain_id = ?3 \
-                 ORDER BY b.next_due_at, b.address_id, b.asset_id"
-            ))?
-            .query_map(params![holder, until, chain], leased_from_row)?
+        // RETURNING names exactly the rows this claim took, whatever else `holder` holds.
+        let keys = tx
+            .prepare_cached(
+                "UPDATE balances SET locked_by = ?5, locked_until = ?6 WHERE (address_id, asset_id) IN ( \
+                 SELECT b.address_id, b.asset_id FROM assets a JOIN balances b ON b.asset_id = a.id \
+                 WHERE a.chain_id = ?1 AND b.next_due_at <= ?2 AND (b.locked_until IS NULL OR b.locked_until <= ?3) \
+                 ORDER BY b.next_due_at, b.address_id, b.asset_id LIMIT ?4) RETURNING address_id, asset_id",
+            )?
+            .query_map(params![chain, due_before, now, i64::try_from(limit).unwrap_or(i64::MAX), holder, until], |row| {
+                Ok(BalanceKey { address: row.get(0)?, asset: row.get(1)? })
+            })?
             .collect::<rusqlite::Result<Vec<_>>>()?;
+        let claimed = leased_rows(&tx, keys)?;
         tx.commit()?;
         Ok(claimed)
     }
@@ -88,34 +103,50 @@ impl Store {
         until: UnixMillis,
     ) -> Result<Vec<LeasedBalance>> {
         let tx = self.write()?;
-        let mut claimed = Vec::with_capacity(keys.len());
+        let mut taken = Vec::with_capacity(keys.len());
         for key in keys {
-            let taken = tx
+            let leased = tx
                 .prepare_cached(
                     "UPDATE balances SET locked_by = ?3, locked_until = ?4 WHERE address_id = ?1 AND asset_id = ?2 \
                      AND (locked_until IS NULL OR locked_until <= ?5)",
                 )?
                 .execute(params![key.address, key.asset, holder, until, now])?;
-            if taken == 1 {
-                claimed.push(
-                    tx.prepare_cached(&format!(
-                        "SELECT {LEASED_COLUMNS} FROM balances b JOIN assets a ON a.id = b.asset_id \
-                         JOIN addresses ad ON ad.id = b.address_id WHERE b.address_id = ?1 AND b.asset_id = ?2"
-                    ))?
-                    .query_row(params![key.address, key.asset], leased_from_row)?,
-                );
+            if leased == 1 {
+                taken.push(*key);
             }
         }
+        let claimed = leased_rows(&tx, taken)?;
         tx.commit()?;
         Ok(claimed)
     }
 
-    /// When the next balance falls due, leased or not.
-    pub fn next_due_at(&self) -> Result<Option<UnixMillis>> {
+    /// Releases the leases `holder` has on `keys` (a sweep that could not finish).
+    pub fn release(&mut self, holder: &str, keys: &[BalanceKey]) -> Result<()> {
+        let tx = self.write()?;
+        let mut release = tx.prepare_cached(
+            "UPDATE balances SET locked_by = NULL, locked_until = NULL \
+             WHERE address_id = ?1 AND asset_id = ?2 AND locked_by = ?3",
+        )?;
+        for key in keys {
+            release.execute(params![key.address, key.asset, holder])?;
+        }
+        drop(release);
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// When the next balance of an active chain of `families` falls due (or its lease runs out).
+    pub fn next_due_at(&self, families: &[Family]) -> Result<Option<UnixMillis>> {
+        let families = serde_json::to_string(families).expect("families serialize");
         Ok(self
             .conn
-            .prepare_cached("SELECT min(next_due_at) FROM balances /* full scan: one pass to find the minimum */")?
-            .query_row([], |row| row.get(0))?)
+            .prepare_cached(
+                "SELECT min(max(b.next_due_at, coalesce(b.locked_until, 0))) FROM balances b \
+                 JOIN assets a ON a.id = b.asset_id JOIN chains c ON c.id = a.chain_id \
+                 WHERE c.active = 1 AND c.family IN (SELECT value FROM json_each(?1)) \
+                 /* full scan: one pass to find the minimum */",
+            )?
+            .query_row([families], |row| row.get(0))?)
     }
 
     /// Releases every lease `holder` has; returns how many there were.

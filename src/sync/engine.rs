@@ -1,8 +1,9 @@
 //! The engine both the desktop app and the CLI drive: it owns the store, the cache, the schedule
 //! and the truth about how fresh each balance is. Nothing here knows about Tauri.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
@@ -13,7 +14,7 @@ use tokio::task::JoinHandle;
 use super::cache::BalanceCache;
 use super::events::Event;
 use super::instance::Instance;
-use super::sweep::{Selection, SweepReport, sweep_chain};
+use super::sweep::{SOURCED_FAMILIES, Selection, SweepReport, sweep_chain};
 use crate::chains::pool::PoolPolicy;
 use crate::clock::{Clock, SystemClock, UnixMillis};
 use crate::data_dir;
@@ -58,8 +59,8 @@ pub enum Read {
     CachedOnly,
     /// What the store holds; anything older than the UI TTL is marked cached and queued for a refresh.
     Ui,
-    /// Only values read within this age: older ones are read again now, and a value that cannot be
-    /// is an error, never a guess. `Read::validation()` uses the validation TTL.
+    /// Only values read within this age of the request: older ones are read again now, and one that
+    /// cannot be is an error, never a guess. [`Read::validation`] uses the validation TTL.
     Current(Duration),
 }
 
@@ -89,6 +90,10 @@ pub enum ReadError {
 
 /// A read of these rows of this chain.
 type FetchRequest = (ChainId, Vec<BalanceKey>);
+
+/// A finished read is forgotten at once (see `fetch_coalesced`); this bounds how long one whose
+/// caller was cancelled before forgetting it can linger.
+const FETCH_LINGER: Duration = Duration::from_secs(1);
 
 pub(super) struct Inner {
     store: Mutex<Store>,
@@ -133,18 +138,83 @@ impl Inner {
     /// Leases of instances that died (however they died) are released at once.
     fn reclaim_dead_leases(&self) -> Result<()> {
         for dead in self.instance.find_dead() {
-            let released = self.store().release_all(&dead)?;
-            tracing::info!(instance = %dead, released, "took back the leases of an instance that is gone");
+            let released = self.store().release_all(dead.id())?;
+            tracing::info!(instance = %dead.id(), released, "took back the leases of an instance that is gone");
+            dead.forget();
         }
         Ok(())
+    }
+
+    fn chains(&self) -> Result<Vec<ChainRecord>> {
+        Ok(self.store().chains()?)
+    }
+
+    /// Sweeps each chain with its selection, the chains side by side.
+    async fn sweep_each(
+        &self,
+        selections: Vec<(ChainRecord, Selection)>,
+    ) -> Result<Vec<SweepReport>> {
+        let sweeps = selections
+            .iter()
+            .map(|(chain, selection)| sweep_chain(self, chain, selection));
+        futures::future::join_all(sweeps)
+            .await
+            .into_iter()
+            .collect()
+    }
+
+    /// One pass over what is due on every active chain, or on `only` that one.
+    async fn sweep_due(&self, only: Option<ChainId>) -> Result<Vec<SweepReport>> {
+        self.reclaim_dead_leases()?;
+        let chains = self
+            .chains()?
+            .into_iter()
+            .filter(|chain| only.is_none_or(|id| id == chain.id));
+        self.sweep_each(chains.map(|chain| (chain, Selection::Due)).collect())
+            .await
+    }
+
+    /// Sweeps these rows, grouped by chain.
+    async fn sweep_keys(
+        &self,
+        keys: impl IntoIterator<Item = (ChainId, BalanceKey)>,
+    ) -> Result<Vec<SweepReport>> {
+        let mut by_chain: BTreeMap<ChainId, Vec<BalanceKey>> = BTreeMap::new();
+        for (chain, key) in keys {
+            by_chain.entry(chain).or_default().push(key);
+        }
+        let selections = self
+            .chains()?
+            .into_iter()
+            .filter_map(|chain| {
+                by_chain
+                    .remove(&chain.id)
+                    .map(|keys| (chain, Selection::Keys(keys)))
+            })
+            .collect();
+        self.sweep_each(selections).await
+    }
+
+    /// How long until the next balance is due, between one second and one UI TTL.
+    fn until_next_due(&self) -> Duration {
+        let now = self.clock.now();
+        let next = self
+            .store()
+            .next_due_at(SOURCED_FAMILIES)
+            .ok()
+            .flatten()
+            .unwrap_or(now + millis(self.ttls.ui));
+        Duration::from_millis(u64::try_from(next - now).unwrap_or(0))
+            .clamp(Duration::from_secs(1), self.ttls.ui)
     }
 }
 
 pub struct Engine {
     inner: Arc<Inner>,
     shutdown: watch::Sender<bool>,
-    refresh_requests: mpsc::UnboundedSender<Vec<BalanceKey>>,
-    refresh_queue: Mutex<Option<mpsc::UnboundedReceiver<Vec<BalanceKey>>>>,
+    started: AtomicBool,
+    refresh_requests: mpsc::UnboundedSender<Vec<(ChainId, BalanceKey)>>,
+    refresh_queue: Mutex<Option<mpsc::UnboundedReceiver<Vec<(ChainId, BalanceKey)>>>>,
     tasks: Mutex<Vec<JoinHandle<()>>>,
 }
 
@@ -168,7 +238,10 @@ impl Engine {
             clock: config.clock,
             instance,
             events,
-            fetches: moka::future::Cache::new(10_000),
+            fetches: moka::future::Cache::builder()
+                .max_capacity(10_000)
+                .time_to_live(FETCH_LINGER)
+                .build(),
         });
         inner.reclaim_dead_leases()?;
         let (shutdown, _) = watch::channel(false);
@@ -176,6 +249,7 @@ impl Engine {
         Ok(Engine {
             inner,
             shutdown,
+            started: AtomicBool::new(false),
             refresh_requests,
             refresh_queue: Mutex::new(Some(refresh_queue)),
             tasks: Mutex::new(Vec::new()),
@@ -195,7 +269,7 @@ impl Engine {
         self.inner.instance.id()
     }
 
-    /// Runs `read` against the store, under the engine's lock.
+    /// Runs `read` against the store, under the engine's lock (do not call the engine from it).
     pub fn with_store<T>(&self, read: impl FnOnce(&Store) -> T) -> T {
         read(&self.inner.store())
     }
@@ -212,18 +286,8 @@ impl Engine {
         let now = self.inner.clock.now();
         match read {
             Read::CachedOnly => {}
-            Read::Ui => {
-                let ui = millis(self.inner.ttls.ui);
-                let stale: Vec<BalanceKey> = views
-                    .iter()
-                    .filter(|view| view.balance.fetched_at.is_none_or(|at| now - at >= ui))
-                    .map(|view| view.balance.key)
-                    .collect();
-                if !stale.is_empty() {
-                    let _ = self.refresh_requests.send(stale);
-                }
-            }
-            Read::Current(max_age) => return self.current(views, max_age).await,
+            Read::Ui => self.queue_refresh_of_old(&views, now),
+            Read::Current(max_age) => return self.current(views, now - millis(max_age)).await,
         }
         Ok(views
             .into_iter()
@@ -231,14 +295,30 @@ impl Engine {
             .collect())
     }
 
-    /// Reads again whatever is older than `max_age`, and answers only with values read within it of
-    /// this request (so a `max_age` of zero means "read now").
+    /// Queues a background read of what is older than the UI TTL, leaving alone rows that are
+    /// backing off after failures (a UI that redraws often must not defeat the backoff).
+    fn queue_refresh_of_old(&self, views: &[Arc<BalanceView>], now: UnixMillis) {
+        if !self.started.load(Ordering::Relaxed) {
+            return;
+        }
+        let ui = millis(self.inner.ttls.ui);
+        let old: Vec<(ChainId, BalanceKey)> = views
+            .iter()
+            .filter(|view| view.balance.fetched_at.is_none_or(|at| now - at >= ui))
+            .filter(|view| view.balance.error_count == 0 || view.balance.next_due_at <= now)
+            .map(|view| (view.chain_id, view.balance.key))
+            .collect();
+        if !old.is_empty() {
+            let _ = self.refresh_requests.send(old);
+        }
+    }
+
+    /// Reads again whatever was not read since `since`, and answers only with values read since.
     async fn current(
         &self,
         views: Vec<Arc<BalanceView>>,
-        max_age: Duration,
+        since: UnixMillis,
     ) -> Result<Vec<Balance>, ReadError> {
-        let since = self.inner.clock.now() - millis(max_age);
         let is_current = |view: &BalanceView| {
             let balance = &view.balance;
             balance.fetched_at.is_some_and(|at| at >= since)
@@ -246,20 +326,36 @@ impl Engine {
                     .last_error_at
                     .is_none_or(|failed| Some(failed) <= balance.fetched_at)
         };
-        let mut stale_by_chain: BTreeMap<ChainId, Vec<BalanceKey>> = BTreeMap::new();
+        let mut stale: BTreeMap<ChainId, Vec<BalanceKey>> = BTreeMap::new();
         for view in views.iter().filter(|view| !is_current(view)) {
-            stale_by_chain
+            stale
                 .entry(view.chain_id)
                 .or_default()
                 .push(view.balance.key);
         }
-        if !stale_by_chain.is_empty() {
-            let chains = self.chains()?;
-            let fetches = stale_by_chain.into_iter().filter_map(|(chain_id, keys)| {
+        if !stale.is_empty() {
+            let chains = self.inner.chains()?;
+            let fetches = stale.into_iter().filter_map(|(chain_id, keys)| {
                 let chain = chains.iter().find(|chain| chain.id == chain_id)?.clone();
                 Some(self.fetch_coalesced(chain, keys))
             });
             futures::future::join_all(fetches).await;
+            // A read joined mid-way may have started before `since`: read those rows once more.
+            let behind: Vec<(ChainId, BalanceKey)> = views
+                .iter()
+                .filter_map(|view| self.reload(view.balance.key).ok().flatten())
+                .filter(|view| {
+                    !is_current(view)
+                        && view
+                            .balance
+                            .last_error_at
+                            .is_none_or(|failed| failed < since)
+                })
+                .map(|view| (view.chain_id, view.balance.key))
+                .collect();
+            if !behind.is_empty() {
+                self.inner.sweep_keys(behind).await?;
+            }
         }
         let now = self.inner.clock.now();
         let mut balances = Vec::with_capacity(views.len());
@@ -304,77 +400,52 @@ impl Engine {
                 Arc::new(result.map(drop).map_err(|err| format!("{err:#}")))
             })
             .await;
+        // Only reads under way are shared; the next request after this one reads anew.
         self.inner.fetches.invalidate(&request).await;
         if let Err(why) = outcome.as_ref() {
             tracing::warn!(%why, "a read for a current balance failed");
         }
     }
 
-    /// Reads every balance of `scope` now, TTLs ignored, reporting progress per chain.
+    /// Reads every balance of `scope` now, TTLs ignored, reporting progress per chain: what a
+    /// Preload button does, and what the engine does at start.
     pub async fn preload(&self, scope: Scope) -> Result<Vec<SweepReport>> {
-        self.read_now(scope).await
-    }
-
-    /// A manual refresh of `scope`: everything in it is read now, whatever its age.
-    pub async fn refresh(&self, scope: Scope) -> Result<Vec<SweepReport>> {
-        self.read_now(scope).await
-    }
-
-    /// One pass over what is due on every active chain, or on `only` that one.
-    pub async fn sync_due(&self, only: Option<ChainId>) -> Result<Vec<SweepReport>> {
         self.inner.reclaim_dead_leases()?;
-        let chains: Vec<ChainRecord> = self
-            .chains()?
-            .into_iter()
-            .filter(|chain| only.is_none_or(|id| id == chain.id))
-            .collect();
-        let sweeps = chains
-            .iter()
-            .map(|chain| sweep_chain(&self.inner, chain, &Selection::Due));
-        futures::future::join_all(sweeps)
-            .await
-            .into_iter()
-            .collect()
-    }
-
-    async fn read_now(&self, scope: Scope) -> Result<Vec<SweepReport>> {
-        self.inner.reclaim_dead_leases()?;
-        let chains = self.chains()?;
         let selections: Vec<(ChainRecord, Selection)> = match scope {
-            Scope::All => chains
+            Scope::All => self
+                .inner
+                .chains()?
                 .into_iter()
                 .map(|chain| (chain, Selection::Everything))
                 .collect(),
-            Scope::Chain(id) => chains
+            Scope::Chain(id) => self
+                .inner
+                .chains()?
                 .into_iter()
                 .filter(|chain| chain.id == id)
                 .map(|chain| (chain, Selection::Everything))
                 .collect(),
             scope => {
-                let mut by_chain: BTreeMap<ChainId, Vec<BalanceKey>> = BTreeMap::new();
-                for view in self.load(scope)? {
-                    by_chain
-                        .entry(view.chain_id)
-                        .or_default()
-                        .push(view.balance.key);
-                }
-                chains
-                    .into_iter()
-                    .filter_map(|chain| {
-                        by_chain
-                            .remove(&chain.id)
-                            .map(|keys| (chain, Selection::Keys(keys)))
-                    })
-                    .collect()
+                let keys = self
+                    .load(scope)?
+                    .iter()
+                    .map(|view| (view.chain_id, view.balance.key))
+                    .collect::<Vec<_>>();
+                return self.inner.sweep_keys(keys).await;
             }
         };
-        let sweeps = selections
-            .iter()
-            .map(|(chain, selection)| sweep_chain(&self.inner, chain, selection));
-        futures::future::join_all(sweeps)
-            .await
-            .into_iter()
-            .collect()
+        self.inner.sweep_each(selections).await
+    }
+
+    /// A manual refresh of `scope` (a Refresh button): the same reading as a preload, by its
+    /// user-facing name.
+    pub async fn refresh(&self, scope: Scope) -> Result<Vec<SweepReport>> {
+        self.preload(scope).await
+    }
+
+    /// One pass over what is due on every active chain, or on `only` that one.
+    pub async fn sync_due(&self, only: Option<ChainId>) -> Result<Vec<SweepReport>> {
+        self.inner.sweep_due(only).await
     }
 
     /// Starts the background work: first a preload of everything (what the store holds is already
@@ -384,39 +455,42 @@ impl Engine {
         let Some(mut queue) = self.refresh_queue.lock().expect("queue lock").take() else {
             return;
         };
-        let engine = EngineHandle {
-            inner: self.inner.clone(),
-        };
+        self.started.store(true, Ordering::Relaxed);
+        let inner = self.inner.clone();
         let mut shutdown = self.shutdown.subscribe();
         let task = tokio::spawn(async move {
-            if let Err(err) = engine.sweep_all(Selection::Everything).await {
+            let everything = inner.chains().map(|chains| {
+                chains
+                    .into_iter()
+                    .map(|chain| (chain, Selection::Everything))
+                    .collect()
+            });
+            if let Err(err) = async { inner.sweep_each(everything?).await }.await {
                 tracing::warn!(error = %format!("{err:#}"), "the start-up preload failed");
             }
             loop {
-                let wait = engine.until_next_due();
-                tokio::select! {
+                let wait = inner.until_next_due();
+                let outcome = tokio::select! {
                     _ = shutdown.changed() => break,
-                    Some(keys) = queue.recv() => {
-                        let mut keys: HashSet<BalanceKey> = keys.into_iter().collect();
+                    Some(first) = queue.recv() => {
+                        let mut keys: BTreeSet<(ChainId, BalanceKey)> = first.into_iter().collect();
                         while let Ok(more) = queue.try_recv() {
                             keys.extend(more);
                         }
-                        if let Err(err) = engine.sweep_keys(keys.into_iter().collect()).await {
-                            tracing::warn!(error = %format!("{err:#}"), "a refresh failed");
-                        }
+                        inner.sweep_keys(keys).await
                     }
-                    _ = tokio::time::sleep(wait) => {
-                        if let Err(err) = engine.sweep_all(Selection::Due).await {
-                            tracing::warn!(error = %format!("{err:#}"), "a scheduled sync failed");
-                        }
-                    }
+                    _ = tokio::time::sleep(wait) => inner.sweep_due(None).await,
+                };
+                if let Err(err) = outcome {
+                    tracing::warn!(error = %format!("{err:#}"), "a background sync failed");
                 }
             }
         });
         self.tasks.lock().expect("tasks lock").push(task);
     }
 
-    /// Stops the background work once its writes are done, and releases this instance's leases.
+    /// Stops the background work once its writes are done, releases this instance's leases, and
+    /// unregisters it.
     pub async fn shutdown(self) -> Result<()> {
         let _ = self.shutdown.send(true);
         let tasks = std::mem::take(&mut *self.tasks.lock().expect("tasks lock"));
@@ -424,13 +498,12 @@ impl Engine {
             let _ = task.await;
         }
         self.inner.store().release_all(self.inner.instance.id())?;
+        self.inner.instance.unregister();
         Ok(())
     }
 
-    fn chains(&self) -> Result<Vec<ChainRecord>> {
-        Ok(self.inner.store().chains()?)
-    }
-
+    /// The views of `scope`; the cache is filled under the store's lock, so a sweep committing
+    /// meanwhile cannot be overwritten by what was read before it.
     fn load(&self, scope: Scope) -> Result<Vec<Arc<BalanceView>>> {
         if let Scope::Balance(key) = scope {
             if let Some(view) = self.inner.cache.get(&key) {
@@ -438,15 +511,13 @@ impl Engine {
             }
             return Ok(self.reload(key)?.into_iter().collect());
         }
-        let views = {
-            let store = self.inner.store();
-            match scope {
-                Scope::All => store.all_balances()?,
-                Scope::Chain(chain) => store.balances_of_chain(chain)?,
-                Scope::Wallet(wallet) => store.balances_of_wallet(wallet)?,
-                Scope::Address(address) => store.balance_views_of_address(address)?,
-                Scope::Balance(_) => unreachable!("handled above"),
-            }
+        let store = self.inner.store();
+        let views = match scope {
+            Scope::All => store.all_balances()?,
+            Scope::Chain(chain) => store.balances_of_chain(chain)?,
+            Scope::Wallet(wallet) => store.balances_of_wallet(wallet)?,
+            Scope::Address(address) => store.balance_views_of_address(address)?,
+            Scope::Balance(_) => unreachable!("handled above"),
         };
         Ok(views
             .into_iter()
@@ -456,66 +527,10 @@ impl Engine {
 
     /// Reads one balance from the store into the cache.
     fn reload(&self, key: BalanceKey) -> Result<Option<Arc<BalanceView>>> {
-        let view = self.inner.store().balance_view(key)?;
-        Ok(view.map(|view| self.inner.cache.insert(view)))
-    }
-}
-
-/// What the background task holds of the engine.
-struct EngineHandle {
-    inner: Arc<Inner>,
-}
-
-impl EngineHandle {
-    async fn sweep_all(&self, selection: Selection) -> Result<()> {
-        self.inner.reclaim_dead_leases()?;
-        let chains = self.inner.store().chains()?;
-        let sweeps = chains
-            .iter()
-            .map(|chain| sweep_chain(&self.inner, chain, &selection));
-        for report in futures::future::join_all(sweeps).await {
-            report?;
-        }
-        Ok(())
-    }
-
-    async fn sweep_keys(&self, keys: Vec<BalanceKey>) -> Result<()> {
-        let mut by_chain: BTreeMap<ChainId, Vec<BalanceKey>> = BTreeMap::new();
-        for key in keys {
-            if let Some(view) = self.inner.cache.get(&key) {
-                by_chain.entry(view.chain_id).or_default().push(key);
-            }
-        }
-        let chains = self.inner.store().chains()?;
-        let selections: Vec<(ChainRecord, Selection)> = chains
-            .into_iter()
-            .filter_map(|chain| {
-                by_chain
-                    .remove(&chain.id)
-                    .map(|keys| (chain, Selection::Keys(keys)))
-            })
-            .collect();
-        let sweeps = selections
-            .iter()
-            .map(|(chain, selection)| sweep_chain(&self.inner, chain, selection));
-        for report in futures::future::join_all(sweeps).await {
-            report?;
-        }
-        Ok(())
-    }
-
-    /// How long until the next balance is due, between one second and one UI TTL.
-    fn until_next_due(&self) -> Duration {
-        let now = self.inner.clock.now();
-        let next = self
-            .inner
-            .store()
-            .next_due_at()
-            .ok()
-            .flatten()
-            .unwrap_or(now + millis(self.inner.ttls.ui));
-        let wait = Duration::from_millis(u64::try_from(next - now).unwrap_or(0));
-        wait.clamp(Duration::from_secs(1), self.inner.ttls.ui)
+        let store = self.inner.store();
+        Ok(store
+            .balance_view(key)?
+            .map(|view| self.inner.cache.insert(view)))
     }
 }
 

@@ -11,7 +11,7 @@ use anyhow::{Context, Result};
 
 use crate::clock::{Clock, SystemClock};
 
-/// This process's registration; unregistered when dropped.
+/// This process's registration.
 #[derive(Debug)]
 pub struct Instance {
     id: String,
@@ -19,8 +19,17 @@ pub struct Instance {
     _lock: File,
 }
 
+/// An instance whose process is gone; its lock is held here until its leases are released.
+#[derive(Debug)]
+pub struct DeadInstance {
+    id: String,
+    path: PathBuf,
+    _lock: File,
+}
+
 impl Instance {
-    /// Registers a new instance in `data_dir`.
+    /// Registers a new instance in `data_dir`. The lock file is locked before it takes its name,
+    /// so no other process can ever see it unlocked and take it for dead.
     pub fn register(data_dir: &Path) -> Result<Self> {
         let dir = data_dir.join("instances");
         std::fs::create_dir_all(&dir)
@@ -34,10 +43,13 @@ impl Instance {
             OPENED.fetch_add(1, Ordering::Relaxed)
         );
         let path = dir.join(format!("{id}.lock"));
-        let file =
-            File::create(&path).with_context(|| format!("cannot create {}", path.display()))?;
+        let staging = dir.join(format!("{id}.new"));
+        let file = File::create(&staging)
+            .with_context(|| format!("cannot create {}", staging.display()))?;
         file.try_lock()
-            .with_context(|| format!("cannot lock {}", path.display()))?;
+            .with_context(|| format!("cannot lock {}", staging.display()))?;
+        std::fs::rename(&staging, &path)
+            .with_context(|| format!("cannot create {}", path.display()))?;
         Ok(Self {
             id,
             path,
@@ -50,9 +62,8 @@ impl Instance {
         &self.id
     }
 
-    /// The ids of instances registered in `data_dir` whose process is gone. Their lock files are
-    /// removed; the caller releases their leases.
-    pub fn find_dead(&self) -> Vec<String> {
+    /// Instances registered beside this one whose process is gone.
+    pub fn find_dead(&self) -> Vec<DeadInstance> {
         let Some(dir) = self.path.parent() else {
             return Vec::new();
         };
@@ -76,11 +87,12 @@ impl Instance {
                 continue;
             };
             match file.try_lock() {
-                Ok(()) => {
-                    // Nobody holds it: its process is gone.
-                    let _ = std::fs::remove_file(&path);
-                    dead.push(id);
-                }
+                // Nobody holds it: its process is gone.
+                Ok(()) => dead.push(DeadInstance {
+                    id,
+                    path,
+                    _lock: file,
+                }),
                 Err(TryLockError::WouldBlock) => {}
                 Err(TryLockError::Error(err)) => {
                     tracing::warn!(path = %path.display(), %err, "cannot check an instance")
@@ -89,10 +101,21 @@ impl Instance {
         }
         dead
     }
+
+    /// Removes the registration, once this instance's leases are released. An instance dropped
+    /// without it (a panic) leaves its file, unlocked, for the next one to clean up.
+    pub fn unregister(&self) {
+        let _ = std::fs::remove_file(&self.path);
+    }
 }
 
-impl Drop for Instance {
-    fn drop(&mut self) {
+impl DeadInstance {
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    /// Removes its registration; call once its leases are released.
+    pub fn forget(self) {
         let _ = std::fs::remove_file(&self.path);
     }
 }
@@ -101,6 +124,12 @@ impl Drop for Instance {
 mod tests {
     use super::*;
 
+    fn ids(dead: Vec<DeadInstance>) -> Vec<String> {
+        dead.into_iter()
+            .map(|instance| instance.id().to_owned())
+            .collect()
+    }
+
     #[test]
     fn a_live_instance_is_not_dead_and_a_released_one_is() {
         let dir = tempfile::tempdir().unwrap();
@@ -108,14 +137,31 @@ mod tests {
         let second = Instance::register(dir.path()).unwrap();
         assert!(first.find_dead().is_empty(), "both hold their locks");
         // A crashed process leaves its file behind, unlocked.
-        let crashed = dir.path().join("instances/4242-1.lock");
+        let crashed = dir.path().join("instances/4242-1-0.lock");
         std::fs::write(&crashed, "").unwrap();
-        assert_eq!(second.find_dead(), ["4242-1"]);
+        let dead = second.find_dead();
+        assert_eq!(
+            dead.iter().map(DeadInstance::id).collect::<Vec<_>>(),
+            ["4242-1-0"]
+        );
+        assert!(crashed.exists(), "still there until forgotten");
+        dead.into_iter().for_each(DeadInstance::forget);
         assert!(!crashed.exists());
+        first.unregister();
         drop(first);
         assert!(
             second.find_dead().is_empty(),
             "a clean exit removes its own file"
         );
+    }
+
+    #[test]
+    fn a_dropped_instance_is_found_dead() {
+        let dir = tempfile::tempdir().unwrap();
+        let survivor = Instance::register(dir.path()).unwrap();
+        let crashed = Instance::register(dir.path()).unwrap();
+        let id = crashed.id().to_owned();
+        drop(crashed); // its lock goes with it, its file stays
+        assert_eq!(ids(survivor.find_dead()), [id]);
     }
 }

@@ -125,14 +125,54 @@ pub(super) async fn sweep_chain(
     sweep(inner, chain, selection).instrument(span).await
 }
 
+/// A chain's source, ready before any row is leased (so nothing can fail between the two).
+enum Reader {
+    Evm(EvmReader),
+    /// With the mints already watched on the chain.
+    Solana(SolanaReader, HashSet<String>),
+}
+
+impl Reader {
+    fn for_chain(inner: &Inner, chain: &ChainRecord) -> Result<Reader> {
+        Ok(match chain.family {
+            Family::Evm => Reader::Evm(evm_reader(chain, inner.policy.clone())?),
+            Family::Solana => {
+                let known = inner
+                    .store()
+                    .assets_of_chain(chain.id)?
+                    .into_iter()
+                    .filter_map(|asset| asset.contract)
+                    .collect();
+                Reader::Solana(
+                    SolanaReader::new(pool_for(chain, inner.policy.clone())?),
+                    known,
+                )
+            }
+            Family::Tron | Family::Bitcoin => unreachable!("no source yet: has_source said no"),
+        })
+    }
+
+    /// Reads the rows; hands back the pool with what it learned.
+    async fn read(self, chain: &ChainRecord, rows: &[LeasedBalance]) -> (RowsRead, EndpointPool) {
+        match self {
+            Reader::Evm(reader) => (read_evm(&reader, rows).await, reader.into_pool()),
+            Reader::Solana(reader, known) => (
+                read_solana(&reader, chain, rows, &known).await,
+                reader.into_pool(),
+            ),
+        }
+    }
+}
+
 async fn sweep(inner: &Inner, chain: &ChainRecord, selection: &Selection) -> Result<SweepReport> {
-    let mut report = SweepReport {
+    let report = SweepReport {
         chain: chain.name.clone(),
         ..SweepReport::default()
     };
     if !has_source(chain.family) || !chain.active {
         return Ok(report);
     }
+    let reader = Reader::for_chain(inner, chain)?;
     let holder = inner.instance.id();
     let started_at = inner.clock.now();
     let until = started_at + LEASE_MS;
@@ -149,31 +189,34 @@ async fn sweep(inner: &Inner, chain: &ChainRecord, selection: &Selection) -> Res
     if rows.is_empty() {
         return Ok(report);
     }
+    let outcome = read_and_record(inner, chain, reader, &rows, started_at, report).await;
+    if outcome.is_err() {
+        // Leave nothing leased behind: another sweep may read these rows at once.
+        let keys: Vec<BalanceKey> = rows.iter().map(|row| row.key).collect();
+        if let Err(err) = inner.store().release(holder, &keys) {
+            tracing::warn!(error = %err, "cannot release the leases of a failed sweep");
+        }
+    }
+    outcome
+}
+
+/// Reads the leased rows and writes what was read. Values are stamped with the time the sweep
+/// began, before anything was asked: never younger than they are.
+async fn read_and_record(
+    inner: &Inner,
+    chain: &ChainRecord,
+    reader: Reader,
+    rows: &[LeasedBalance],
+    started_at: UnixMillis,
+    mut report: SweepReport,
+) -> Result<SweepReport> {
+    let holder = inner.instance.id();
     inner.emit(Event::SyncProgress {
         chain: chain.name.clone(),
         done: 0,
         total: rows.len(),
     });
-    let (read, pool) = match chain.family {
-        Family::Evm => {
-            let reader = evm_reader(chain, inner.policy.clone())?;
-            (read_evm(&reader, &rows).await, reader.into_pool())
-        }
-        Family::Solana => {
-            let reader = SolanaReader::new(pool_for(chain, inner.policy.clone())?);
-            let known: HashSet<String> = inner
-                .store()
-                .assets_of_chain(chain.id)?
-                .into_iter()
-                .filter_map(|asset| asset.contract)
-                .collect();
-            (
-                read_solana(&reader, chain, &rows, &known).await,
-                reader.into_pool(),
-            )
-        }
-        Family::Tron | Family::Bitcoin => unreachable!("has_source said no"),
-    };
+    let (read, pool) = reader.read(chain, rows).await;
     let finished_at = inner.clock.now();
 
     let mut reads = Vec::new();
@@ -196,7 +239,7 @@ async fn sweep(inner: &Inner, chain: &ChainRecord, selection: &Selection) -> Res
                     key: row.key,
                     raw,
                     block,
-                    fetched_at: finished_at,
+                    fetched_at: started_at,
                     next_due_at,
                 });
             }
@@ -205,7 +248,7 @@ async fn sweep(inner: &Inner, chain: &ChainRecord, selection: &Selection) -> Res
                 failures.push(BalanceFailure {
                     key: row.key,
                     error,
-                    failed_at: finished_at,
+                    failed_at: started_at,
                     next_due_at,
                 });
             }
@@ -220,13 +263,8 @@ async fn sweep(inner: &Inner, chain: &ChainRecord, selection: &Selection) -> Res
     let standings: Vec<Standing> = (0..pool.len()).map(|index| pool.standing(index)).collect();
     let transitions = {
         let mut store = inner.store();
-        let discovered = record_discovered(
-            &mut store,
-            chain,
-            &read.discovered,
-            finished_at,
-            &inner.ttls,
-        )?;
+        let discovered =
+            record_discovered(&mut store, chain, &read.discovered, started_at, &inner.ttls)?;
         reads.extend(discovered);
         report.read = reads.len();
         report.failed = failures.len();
@@ -282,8 +320,10 @@ async fn sweep(inner: &Inner, chain: &ChainRecord, selection: &Selection) -> Res
 }
 
 /// The families whose balances a sweep can read.
+pub(super) const SOURCED_FAMILIES: &[Family] = &[Family::Evm, Family::Solana];
+
 fn has_source(family: Family) -> bool {
-    matches!(family, Family::Evm | Family::Solana)
+    SOURCED_FAMILIES.contains(&family)
 }
 
 async fn read_evm(reader: &EvmReader, rows: &[LeasedBalance]) -> RowsRead {
