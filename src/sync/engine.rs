@@ -91,6 +91,9 @@ pub enum ReadError {
 /// A read of these rows of this chain.
 type FetchRequest = (ChainId, Vec<BalanceKey>);
 
+/// Rows a UI read found old, with their chains, for the background task to read.
+type RefreshRequest = Vec<(ChainId, BalanceKey)>;
+
 /// A finished read is forgotten at once (see `fetch_coalesced`); this bounds how long one whose
 /// caller was cancelled before forgetting it can linger.
 const FETCH_LINGER: Duration = Duration::from_secs(1);
@@ -213,8 +216,8 @@ pub struct Engine {
     inner: Arc<Inner>,
     shutdown: watch::Sender<bool>,
     started: AtomicBool,
-    refresh_requests: mpsc::UnboundedSender<Vec<(ChainId, BalanceKey)>>,
-    refresh_queue: Mutex<Option<mpsc::UnboundedReceiver<Vec<(ChainId, BalanceKey)>>>>,
+    refresh_requests: mpsc::UnboundedSender<RefreshRequest>,
+    refresh_queue: Mutex<Option<mpsc::UnboundedReceiver<RefreshRequest>>>,
     tasks: Mutex<Vec<JoinHandle<()>>>,
 }
 
