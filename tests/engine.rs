@@ -610,6 +610,8 @@ fn no_api_key_reaches_a_log_line() {
             .assert()
             .success();
     }
+    let listed = dir.holdings(&["chain", "list", "--json"]).output().unwrap();
+    outputs.push_str(&String::from_utf8_lossy(&listed.stdout));
     let mut logs = String::new();
     for entry in std::fs::read_dir(dir.path().join("logs")).unwrap() {
         logs.push_str(&std::fs::read_to_string(entry.unwrap().path()).unwrap());

@@ -57,7 +57,7 @@ impl JsonRpc {
 
     /// Sends `calls` as one batch request and returns their answers in the same order. `check` looks
     /// at the answers and rejects them (as from a lying endpoint, which is then failed over) with a
-    /// reason; `splittable` says whether a timeout means "too large" rather than "try again".
+    /// reason.
     pub async fn batch(
         &self,
         calls: &[Call],

@@ -7,6 +7,7 @@ use anyhow::{Result, bail, ensure};
 use clap::{ArgGroup, Args, Subcommand};
 
 use super::output::printable;
+use crate::chains::pool::redact;
 use crate::config::chains::MULTICALL3;
 use crate::data_dir;
 use crate::model::{Address, BitcoinNetwork, ChainName, Family, parse_endpoint_url};
@@ -138,7 +139,18 @@ fn native_coin(family: Family) -> (&'static str, &'static str, u8) {
 }
 
 fn list(dir: &Path, json: bool) -> Result<()> {
-    let chains = data_dir::open(dir)?.chains()?;
+    let mut chains = data_dir::open(dir)?.chains()?;
+    // API keys live in endpoint paths and queries: show scheme, host and port only.
+    for endpoint in chains
+        .iter_mut()
+        .flat_map(|chain| chain.endpoints.iter_mut())
+    {
+        endpoint.url = endpoint
+            .url
+            .parse()
+            .map(|url| redact(&url))
+            .unwrap_or_else(|_| "(not a URL)".into());
+    }
     let mut out = std::io::stdout().lock();
     if json {
         writeln!(out, "{}", serde_json::to_string_pretty(&chains)?)?;

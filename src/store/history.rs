@@ -78,7 +78,12 @@ fn history_from_row(row: &Row<'_>) -> rusqlite::Result<HistoryRow> {
             address: row.get(0)?,
             asset: row.get(1)?,
         },
-        raw: raw_column(row, 2)?.unwrap_or_default(),
+        // The column is NOT NULL; a NULL would be a corrupt row, never a zero.
+        raw: raw_column(row, 2)?.ok_or(rusqlite::Error::InvalidColumnType(
+            2,
+            "raw".into(),
+            rusqlite::types::Type::Null,
+        ))?,
         block: row.get(3)?,
         observed_at: row.get(4)?,
     })

@@ -74,7 +74,7 @@ fn pool_for(chain: &ChainRecord, policy: PoolPolicy) -> Result<EndpointPool> {
             endpoint
                 .url
                 .parse()
-                .with_context(|| format!("the stored endpoint {:?} is not a URL", endpoint.url))
+                .with_context(|| format!("a stored endpoint of {} is not a URL", chain.name))
         })
         .collect::<Result<Vec<_>>>()?;
     let pool = EndpointPool::new(urls, policy);
@@ -269,7 +269,9 @@ async fn read_and_record(
         report.read = reads.len();
         report.failed = failures.len();
         report.block = reads.iter().map(|read| read.block).max();
-        store.record_sweep(holder, &reads, &failures)?;
+        let outcome = store.record_sweep(holder, &reads, &failures)?;
+        // A value superseded by a later block another process stored was read, but not written.
+        report.read -= outcome.superseded;
         store.touch_activity(&active_addresses, finished_at)?;
         remember_limits(&mut store, chain, &pool)?;
         let transitions = record_standings(&mut store, chain, &standings, finished_at)?;
