@@ -104,10 +104,10 @@ async fn stored_balances_are_served_before_any_request() {
     setup.proxy.reset_counts();
     let engine = engine_with(&setup.dir, now_clock());
     let key = key_of(&engine, OWNERS[1], "USDC");
-    let cached = engine.cached(key).expect("loaded into the cache at open");
-    assert_eq!(cached.view.balance.raw, Some(U256::from(201)));
     let all = engine.balances(Scope::All, Read::CachedOnly).await.unwrap();
     assert_eq!(all.len(), 4);
+    let cached = engine.cached(key).expect("read through into the cache");
+    assert_eq!(cached.view.balance.raw, Some(U256::from(201)));
     assert_eq!(
         setup.proxy.requests(),
         0,
@@ -122,6 +122,7 @@ async fn freshness_follows_the_injected_clock() {
     let clock = now_clock();
     let engine = engine_with(&setup.dir, clock.clone());
     let key = key_of(&engine, OWNERS[0], "ETH");
+    engine.balances(Scope::All, Read::CachedOnly).await.unwrap();
     assert_eq!(engine.cached(key).unwrap().freshness, Freshness::Never);
     engine.preload(Scope::All).await.unwrap();
     assert_eq!(engine.cached(key).unwrap().freshness, Freshness::Fresh);

@@ -30,20 +30,24 @@ pub struct LeasedBalance {
 const LEASED_COLUMNS: &str = "b.address_id, b.asset_id, ad.address, a.contract, a.decimals, b.raw, b.error_count, \
      ad.last_activity_at, ad.added_at";
 
-/// What a source needs to read the rows just leased, in key order.
+/// What a source needs to read the rows just leased, in key order: one query over everything
+/// `holder` leased until `until`, kept to `keys` (the same instance may hold others alike).
 fn leased_rows(
     tx: &rusqlite::Transaction<'_>,
-    mut keys: Vec<BalanceKey>,
+    holder: &str,
+    until: UnixMillis,
+    keys: Vec<BalanceKey>,
 ) -> Result<Vec<LeasedBalance>> {
-    keys.sort();
-    let mut select = tx.prepare_cached(&format!(
-        "SELECT {LEASED_COLUMNS} FROM balances b JOIN assets a ON a.id = b.asset_id \
-         JOIN addresses ad ON ad.id = b.address_id WHERE b.address_id = ?1 AND b.asset_id = ?2"
-    ))?;
-    let rows = keys
-        .iter()
-        .map(|key| select.query_row(params![key.address, key.asset], leased_from_row))
+    let wanted: std::collections::HashSet<BalanceKey> = keys.into_iter().collect();
+    let mut rows = tx
+        .prepare_cached(&format!(
+            "SELECT {LEASED_COLUMNS} FROM balances b JOIN assets a ON a.id = b.asset_id \
+             JOIN addresses ad ON ad.id = b.address_id WHERE b.locked_by = ?1 AND b.locked_until = ?2"
+        ))?
+        .query_map(params![holder, until], leased_from_row)?
+        .filter(|row| row.as_ref().map_or(true, |row| wanted.contains(&row.key)))
         .collect::<rusqlite::Result<Vec<_>>>()?;
+    rows.sort_by_key(|row| row.key);
     Ok(rows)
 }
 
@@ -89,7 +93,7 @@ impl Store {
                 Ok(BalanceKey { address: row.get(0)?, asset: row.get(1)? })
             })?
             .collect::<rusqlite::Result<Vec<_>>>()?;
-        let claimed = leased_rows(&tx, keys)?;
+        let claimed = leased_rows(&tx, holder, until, keys)?;
         tx.commit()?;
         Ok(claimed)
     }
@@ -115,7 +119,7 @@ impl Store {
                 taken.push(*key);
             }
         }
-        let claimed = leased_rows(&tx, taken)?;
+        let claimed = leased_rows(&tx, holder, until, taken)?;
         tx.commit()?;
         Ok(claimed)
     }

@@ -78,6 +78,11 @@ impl BalanceCache {
         found
     }
 
+    /// Whether `key` is cached, without counting a hit or a miss.
+    pub fn holds(&self, key: &BalanceKey) -> bool {
+        self.entries.contains_key(key)
+    }
+
     pub fn insert(&self, view: BalanceView) -> Arc<BalanceView> {
         let view = Arc::new(view);
         self.entries.insert(view.balance.key, view.clone());

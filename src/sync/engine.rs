@@ -222,16 +222,13 @@ pub struct Engine {
 }
 
 impl Engine {
-    /// Opens the engine on a data dir: the store, this instance's registration (taking back the
-    /// leases of crashed instances) and the cache, filled with every balance the store holds so
-    /// they can be shown before any network call.
+    /// Opens the engine on a data dir: the store, and this instance's registration (taking back
+    /// the leases of crashed instances). It reads no chain: what the store holds can be shown at
+    /// once, and the cache fills as it is read.
     pub fn open(dir: &Path, config: EngineConfig) -> Result<Engine> {
         let store = data_dir::open(dir)?;
         let instance = Instance::register(dir)?;
         let cache = BalanceCache::new(config.cache_capacity, &config.ttls);
-        for view in store.all_balances()? {
-            cache.insert(view);
-        }
         let (events, _) = broadcast::channel(1_024);
         let inner = Arc::new(Inner {
             store: Mutex::new(store),

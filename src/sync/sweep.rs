@@ -125,7 +125,7 @@ pub(super) async fn sweep_chain(
     sweep(inner, chain, selection).instrument(span).await
 }
 
-/// A chain's source, ready before any row is leased (so nothing can fail between the two).
+/// A chain's source.
 enum Reader {
     Evm(EvmReader),
     /// With the mints already watched on the chain.
@@ -172,7 +172,6 @@ async fn sweep(inner: &Inner, chain: &ChainRecord, selection: &Selection) -> Res
     if !has_source(chain.family) || !chain.active {
         return Ok(report);
     }
-    let reader = Reader::for_chain(inner, chain)?;
     let holder = inner.instance.id();
     let started_at = inner.clock.now();
     let until = started_at + LEASE_MS;
@@ -189,7 +188,11 @@ async fn sweep(inner: &Inner, chain: &ChainRecord, selection: &Selection) -> Res
     if rows.is_empty() {
         return Ok(report);
     }
-    let outcome = read_and_record(inner, chain, reader, &rows, started_at, report).await;
+    let outcome = async {
+        let reader = Reader::for_chain(inner, chain)?;
+        read_and_record(inner, chain, reader, &rows, started_at, report).await
+    }
+    .await;
     if outcome.is_err() {
         // Leave nothing leased behind: another sweep may read these rows at once.
         let keys: Vec<BalanceKey> = rows.iter().map(|row| row.key).collect();
@@ -291,14 +294,18 @@ async fn read_and_record(
             },
         )?;
         // The cache learns what was committed, in the same step, before anyone can read the store.
-        let written: HashSet<BalanceKey> = reads
+        // Rows it does not hold are read through it later.
+        let cached: HashSet<BalanceKey> = reads
             .iter()
             .map(|read| read.key)
             .chain(failures.iter().map(|failure| failure.key))
+            .filter(|key| inner.cache.holds(key))
             .collect();
-        for view in store.balances_of_chain(chain.id)? {
-            if written.contains(&view.balance.key) {
-                inner.cache.insert(view);
+        if !cached.is_empty() {
+            for view in store.balances_of_chain(chain.id)? {
+                if cached.contains(&view.balance.key) {
+                    inner.cache.insert(view);
+                }
             }
         }
         transitions
