@@ -76,3 +76,4 @@ impl DataDir {
 pub mod anvil;
 pub mod contracts;
 pub mod proxy;
+pub mod solana;

@@ -1,0 +1,234 @@
+//! A local Solana JSON-RPC server for tests (no Solana node can be installed here). It answers as
+//! the documented methods of the public RPC API do — `getMultipleAccounts` (base64 with a data
+//! slice, or jsonParsed for mints), `getTokenAccountsByOwner` (jsonParsed) — with the same field
+//! names, nesting and number encodings: lamports as JSON integers, token amounts as decimal strings,
+//! a `context.slot` on every answer, and the documented error for more than 100 keys
+//! (`-32602 "Too many inputs provided; max 100"`). Batches are served like single requests.
+
+use std::collections::HashMap;
+use std::convert::Infallible;
+use std::sync::{Arc, Mutex};
+
+use http_body_util::{BodyExt, Full};
+use hyper::body::{Bytes, Incoming};
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper::{Request, Response};
+use hyper_util::rt::TokioIo;
+use serde_json::{Value, json};
+
+pub const TOKEN_PROGRAM: &str = "TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA";
+pub const TOKEN_2022_PROGRAM: &str = "TokenzQdBNbLqP5VEhdkAS6EPFLC1PHnBqCXEpPxuEb";
+pub const SLOT: u64 = 341_197_053;
+
+#[derive(Debug, Clone)]
+pub struct TokenAccount {
+    pub pubkey: String,
+    pub owner: String,
+    pub mint: String,
+    /// As the API sends it: a decimal string (a test may make it anything else).
+    pub amount: String,
+    pub program: &'static str,
+    /// The parsed type the API reports: `"account"` for a token account.
+    pub kind: &'static str,
+}
+
+impl TokenAccount {
+    pub fn new(pubkey: &str, owner: &str, mint: &str, amount: &str, program: &'static str) -> Self {
+        Self {
+            pubkey: pubkey.into(),
+            owner: owner.into(),
+            mint: mint.into(),
+            amount: amount.into(),
+            program,
+            kind: "account",
+        }
+    }
+}
+
+#[derive(Debug, Default)]
+pub struct Ledger {
+    pub lamports: HashMap<String, u64>,
+    pub token_accounts: Vec<TokenAccount>,
+    /// Mint → decimals.
+    pub mints: HashMap<String, u8>,
+    /// Answer every request with HTTP 429 and this Retry-After, while set.
+    pub rate_limited: Option<u64>,
+}
+
+#[derive(Default)]
+struct State {
+    ledger: Mutex<Ledger>,
+    calls: Mutex<Vec<String>>,
+    requests: Mutex<usize>,
+}
+
+pub struct SolanaServer {
+    pub url: String,
+    state: Arc<State>,
+    _shutdown: tokio::sync::oneshot::Sender<()>,
+}
+
+impl SolanaServer {
+    pub fn start() -> Self {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        listener.set_nonblocking(true).unwrap();
+        let address = listener.local_addr().unwrap();
+        let state = Arc::new(State::default());
+        let (shutdown, mut stopped) = tokio::sync::oneshot::channel::<()>();
+        let serving = state.clone();
+        std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            runtime.block_on(async move {
+                let listener = tokio::net::TcpListener::from_std(listener).unwrap();
+                loop {
+                    tokio::select! {
+                        _ = &mut stopped => break,
+                        accepted = listener.accept() => {
+                            let Ok((stream, _)) = accepted else { continue };
+                            let state = serving.clone();
+                            tokio::spawn(async move {
+                                let service = service_fn(move |request| handle(state.clone(), request));
+                                let _ = http1::Builder::new().serve_connection(TokioIo::new(stream), service).await;
+                            });
+                        }
+                    }
+                }
+            });
+        });
+        Self {
+            url: format!("http://{address}"),
+            state,
+            _shutdown: shutdown,
+        }
+    }
+
+    pub fn ledger(&self, change: impl FnOnce(&mut Ledger)) {
+        change(&mut self.state.ledger.lock().unwrap());
+    }
+
+    /// How many calls of `method` were made.
+    pub fn calls_of(&self, method: &str) -> usize {
+        self.state
+            .calls
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|call| *call == method)
+            .count()
+    }
+
+    pub fn requests(&self) -> usize {
+        *self.state.requests.lock().unwrap()
+    }
+}
+
+async fn handle(
+    state: Arc<State>,
+    request: Request<Incoming>,
+) -> Result<Response<Full<Bytes>>, Infallible> {
+    let body = request
+        .into_body()
+        .collect()
+        .await
+        .map(|body| body.to_bytes())
+        .unwrap_or_default();
+    *state.requests.lock().unwrap() += 1;
+    if let Some(seconds) = state.ledger.lock().unwrap().rate_limited {
+        let response = Response::builder()
+            .status(429)
+            .header("retry-after", seconds.to_string())
+            .body(Full::new(Bytes::from_static(
+                b"Too many requests for a specific RPC call",
+            )))
+            .unwrap();
+        return Ok(response);
+    }
+    let parsed: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+    let answer = match &parsed {
+        Value::Array(calls) => {
+            Value::Array(calls.iter().map(|call| answer(&state, call)).collect())
+        }
+        call => answer(&state, call),
+    };
+    let response = Response::builder()
+        .header("content-type", "application/json")
+        .body(Full::new(Bytes::from(serde_json::to_vec(&answer).unwrap())))
+        .unwrap();
+    Ok(response)
+}
+
+fn answer(state: &State, call: &Value) -> Value {
+    let method = call["method"].as_str().unwrap_or_default();
+    state.calls.lock().unwrap().push(method.to_owned());
+    let ledger = state.ledger.lock().unwrap();
+    let result = match method {
+        "getMultipleAccounts" => multiple_accounts(&ledger, &call["params"]),
+        "getTokenAccountsByOwner" => Ok(token_accounts(&ledger, &call["params"])),
+        _ => Err(json!({ "code": -32601, "message": "Method not found" })),
+    };
+    match result {
+        Ok(result) => json!({ "jsonrpc": "2.0", "result": result, "id": call["id"] }),
+        Err(error) => json!({ "jsonrpc": "2.0", "error": error, "id": call["id"] }),
+    }
+}
+
+fn context() -> Value {
+    json!({ "apiVersion": "2.0.15", "slot": SLOT })
+}
+
+fn multiple_accounts(ledger: &Ledger, params: &Value) -> Result<Value, Value> {
+    let keys = params[0].as_array().cloned().unwrap_or_default();
+    if keys.len() > 100 {
+        return Err(json!({ "code": -32602, "message": "Too many inputs provided; max 100" }));
+    }
+    let parsed = params[1]["encoding"] == "jsonParsed";
+    let value: Vec<Value> = keys
+        .iter()
+        .map(|key| {
+            let key = key.as_str().unwrap_or_default();
+            if parsed {
+                return ledger.mints.get(key).map(|decimals| {
+                    json!({
+                        "data": { "parsed": { "info": { "decimals": decimals, "freezeAuthority": null, "isInitialized": true,
+                            "mintAuthority": null, "supply": "1000000000" }, "type": "mint" }, "program": "spl-token", "space": 82 },
+                        "executable": false, "lamports": 1_461_600, "owner": TOKEN_PROGRAM, "rentEpoch": u64::MAX, "space": 82
+                    })
+                });
+            }
+            ledger.lamports.get(key).map(|lamports| {
+                json!({ "data": ["", "base64"], "executable": false, "lamports": lamports,
+                    "owner": "11111111111111111111111111111111", "rentEpoch": u64::MAX, "space": 0 })
+            })
+        })
+        .map(|account| account.unwrap_or(Value::Null))
+        .collect();
+    Ok(json!({ "context": context(), "value": value }))
+}
+
+fn token_accounts(ledger: &Ledger, params: &Value) -> Value {
+    let owner = params[0].as_str().unwrap_or_default();
+    let program = params[1]["programId"].as_str().unwrap_or_default();
+    let value: Vec<Value> = ledger
+        .token_accounts
+        .iter()
+        .filter(|account| account.owner == owner && account.program == program)
+        .map(|account| {
+            let decimals = ledger.mints.get(&account.mint).copied().unwrap_or(0);
+            json!({
+                "account": {
+                    "data": { "parsed": { "info": { "isNative": false, "mint": account.mint, "owner": account.owner,
+                        "state": "initialized", "tokenAmount": { "amount": account.amount, "decimals": decimals,
+                        "uiAmount": null, "uiAmountString": account.amount } }, "type": account.kind },
+                        "program": if program == TOKEN_PROGRAM { "spl-token" } else { "spl-token-2022" }, "space": 165 },
+                    "executable": false, "lamports": 2_039_280, "owner": program, "rentEpoch": u64::MAX, "space": 165
+                },
+                "pubkey": account.pubkey
+            })
+        })
+        .collect();
+    json!({ "context": context(), "value": value })
+}
