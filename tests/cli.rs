@@ -383,7 +383,7 @@ fn hostile_text_is_printed_escaped() {
 fn syncing_chains_without_a_source_yet_exits_2() {
     let dir = DataDir::new();
     for args in [
-        vec!["sync", "--chain", "bitcoin"],
+        vec!["sync", "--chain", "tron"],
         vec!["preload", "--chain", "tron"],
     ] {
         dir.holdings(&args)

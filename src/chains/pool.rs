@@ -223,10 +223,28 @@ impl EndpointPool {
         self.endpoints.is_empty()
     }
 
-    /// Posts a JSON `body` and hands the answer to `read`, which says whether it is usable.
+    /// Posts a JSON `body` to the endpoints' base URL (JSON-RPC) and hands the answer to `read`,
+    /// which says whether it is usable.
     pub async fn post<T>(
         &self,
         body: &[u8],
+        read: impl Fn(usize, &[u8]) -> Result<T, Failure>,
+    ) -> Result<T, PoolError> {
+        self.send(
+            Ask {
+                path: "",
+                body: Some(body),
+            },
+            read,
+        )
+        .await
+    }
+
+    /// Sends `ask` to the healthiest endpoint, retrying and failing over as the module says, and
+    /// hands the answer to `read`, which says whether it is usable.
+    pub async fn send<T>(
+        &self,
+        ask: Ask<'_>,
         read: impl Fn(usize, &[u8]) -> Result<T, Failure>,
     ) -> Result<T, PoolError> {
         let mut failures = Vec::new();
@@ -242,7 +260,7 @@ impl EndpointPool {
                 // Every other endpoint failed already: honour its Retry-After, then use it.
                 tokio::time::sleep(wait).await;
             }
-            let attempt = || self.attempt(index, body, &read);
+            let attempt = || self.attempt(index, ask, &read);
             let result = attempt
                 .retry(self.backoff())
                 .when(Failure::is_retryable)
@@ -294,17 +312,22 @@ impl EndpointPool {
     async fn attempt<T>(
         &self,
         index: usize,
-        body: &[u8],
+        ask: Ask<'_>,
         read: &impl Fn(usize, &[u8]) -> Result<T, Failure>,
     ) -> Result<T, Failure> {
         let endpoint = &self.endpoints[index];
         endpoint.limiter.until_ready().await;
         self.requests.fetch_add(1, Ordering::Relaxed);
-        let response = self
-            .http
-            .post(endpoint.url.clone())
-            .header(reqwest::header::CONTENT_TYPE, "application/json")
-            .body(body.to_vec())
+        let url = under(&endpoint.url, ask.path);
+        let request = match ask.body {
+            Some(body) => self
+                .http
+                .post(url)
+                .header(reqwest::header::CONTENT_TYPE, "application/json")
+                .body(body.to_vec()),
+            None => self.http.get(url),
+        };
+        let response = request
             .send()
             .await
             .map_err(|err| classify_send_error(&err))?;
@@ -357,6 +380,28 @@ impl EndpointPool {
         });
         order
     }
+}
+
+/// One HTTP request, to whichever endpoint serves it: a path under the endpoint's base URL (empty
+/// for the base itself), and a JSON body to POST, or none to GET.
+#[derive(Debug, Clone, Copy)]
+pub struct Ask<'a> {
+    pub path: &'a str,
+    pub body: Option<&'a [u8]>,
+}
+
+/// `path` under `base`, keeping the base's own path: an Esplora base such as
+/// `https://mempool.space/api` takes `address/…` as `https://mempool.space/api/address/…`.
+fn under(base: &Url, path: &str) -> Url {
+    if path.is_empty() {
+        return base.clone();
+    }
+    let joined = format!(
+        "{}/{}",
+        base.as_str().trim_end_matches('/'),
+        path.trim_start_matches('/')
+    );
+    Url::parse(&joined).unwrap_or_else(|_| base.clone())
 }
 
 /// The prefix of a refusal that asks the caller to send single requests instead of a batch.
@@ -445,6 +490,21 @@ mod tests {
             redact(&"http://127.0.0.1:8545/".parse().unwrap()),
             "http://127.0.0.1:8545"
         );
+    }
+
+    #[test]
+    fn paths_go_under_the_base_url() {
+        let esplora: Url = "https://mempool.space/api".parse().unwrap();
+        assert_eq!(
+            under(&esplora, "address/bc1x").as_str(),
+            "https://mempool.space/api/address/bc1x"
+        );
+        let trongrid: Url = "https://api.trongrid.io/".parse().unwrap();
+        assert_eq!(
+            under(&trongrid, "/v1/accounts/T1").as_str(),
+            "https://api.trongrid.io/v1/accounts/T1"
+        );
+        assert_eq!(under(&trongrid, ""), trongrid);
     }
 
     #[test]

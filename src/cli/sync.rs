@@ -29,8 +29,8 @@ pub(super) fn run(dir: &Path, chain: Option<&str>, pass: Pass) -> Result<()> {
                 let Some(chain) = engine.with_store(|store| store.chain_by_name(name))? else {
                     bail!("there is no chain named {name:?}; `holdings chain list` shows them");
                 };
-                if matches!(chain.family, Family::Tron | Family::Bitcoin) {
-                    return Err(NotAvailableYet("sync of TRON and Bitcoin chains").into());
+                if chain.family == Family::Tron {
+                    return Err(NotAvailableYet("sync of TRON chains").into());
                 }
                 Some(chain.id)
             }

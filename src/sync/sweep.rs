@@ -11,6 +11,7 @@ use tracing::Instrument;
 use super::engine::Inner;
 use super::events::Event;
 use super::schedule::{self, Tier};
+use crate::chains::bitcoin::BitcoinReader;
 use crate::chains::evm::{BalanceAsk, EvmReader};
 use crate::chains::pool::{EndpointPool, Learned, PoolPolicy, Standing, redact};
 use crate::chains::solana::SolanaReader;
@@ -130,6 +131,7 @@ enum Reader {
     Evm(EvmReader),
     /// With the mints already watched on the chain.
     Solana(SolanaReader, HashSet<String>),
+    Bitcoin(BitcoinReader),
 }
 
 impl Reader {
@@ -148,7 +150,10 @@ impl Reader {
                     known,
                 )
             }
-            Family::Tron | Family::Bitcoin => unreachable!("no source yet: has_source said no"),
+            Family::Bitcoin => {
+                Reader::Bitcoin(BitcoinReader::new(pool_for(chain, inner.policy.clone())?))
+            }
+            Family::Tron => unreachable!("no source yet: has_source said no"),
         })
     }
 
@@ -160,6 +165,7 @@ impl Reader {
                 read_solana(&reader, chain, rows, &known).await,
                 reader.into_pool(),
             ),
+            Reader::Bitcoin(reader) => (read_bitcoin(&reader, rows).await, reader.into_pool()),
         }
     }
 }
@@ -329,7 +335,7 @@ async fn read_and_record(
 }
 
 /// The families whose balances a sweep can read.
-pub(super) const SOURCED_FAMILIES: &[Family] = &[Family::Evm, Family::Solana];
+pub(super) const SOURCED_FAMILIES: &[Family] = &[Family::Evm, Family::Solana, Family::Bitcoin];
 
 fn has_source(family: Family) -> bool {
     SOURCED_FAMILIES.contains(&family)
@@ -374,6 +380,37 @@ fn evm_ask(row: &LeasedBalance) -> Result<BalanceAsk, String> {
         owner: evm(&row.address)?,
         token: row.contract.as_deref().map(evm).transpose()?,
     })
+}
+
+/// Reads Bitcoin rows (native only) at the tip's height.
+async fn read_bitcoin(reader: &BitcoinReader, rows: &[LeasedBalance]) -> RowsRead {
+    let height = match reader.tip_height().await {
+        Ok(height) => height,
+        Err(why) => {
+            return RowsRead {
+                readings: vec![Err(why.clone()); rows.len()],
+                discovered: Vec::new(),
+                unreachable: Some(why),
+            };
+        }
+    };
+    let addresses: Vec<String> = rows.iter().map(|row| row.address.clone()).collect();
+    let readings: Vec<Reading> = reader
+        .confirmed(&addresses)
+        .await
+        .into_iter()
+        .map(|sats| sats.map(|sats| (sats, height)))
+        .collect();
+    let unreachable = readings
+        .iter()
+        .all(Result::is_err)
+        .then(|| readings.iter().find_map(|r| r.clone().err()))
+        .flatten();
+    RowsRead {
+        readings,
+        discovered: Vec::new(),
+        unreachable,
+    }
 }
 
 /// Reads Solana rows owner by owner. An owner's token listing is complete for both token programs,

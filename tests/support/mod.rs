@@ -75,5 +75,6 @@ impl DataDir {
 
 pub mod anvil;
 pub mod contracts;
+pub mod esplora;
 pub mod proxy;
 pub mod solana;

@@ -1,0 +1,119 @@
+//! Bitcoin through an Esplora REST API (blockstream.info, mempool.space, or one's own): the tip
+//! height once a sweep, then each address's `chain_stats`, a few at a time (Esplora has no batch).
+//! The confirmed balance is what the chain funded the address less what it spent.
+
+use alloy_primitives::U256;
+use futures::StreamExt;
+use serde::Deserialize;
+
+use super::pool::{Ask, EndpointPool, Failure};
+
+/// Address requests in flight at once: public Esplora instances limit bursts.
+const IN_FLIGHT: usize = 4;
+
+pub struct BitcoinReader {
+    pool: EndpointPool,
+}
+
+#[derive(Deserialize)]
+struct AddressStats {
+    chain_stats: TxoStats,
+}
+
+#[derive(Deserialize)]
+struct TxoStats {
+    funded_txo_sum: u64,
+    spent_txo_sum: u64,
+}
+
+impl BitcoinReader {
+    pub fn new(pool: EndpointPool) -> Self {
+        Self { pool }
+    }
+
+    pub fn into_pool(self) -> EndpointPool {
+        self.pool
+    }
+
+    /// The height of the chain's tip.
+    pub async fn tip_height(&self) -> Result<u64, String> {
+        self.pool
+            .send(
+                Ask {
+                    path: "blocks/tip/height",
+                    body: None,
+                },
+                |_, body| {
+                    std::str::from_utf8(body)
+                        .ok()
+                        .and_then(|text| text.trim().parse::<u64>().ok())
+                        .ok_or_else(|| Failure::Garbled("the tip height is not a number".into()))
+                },
+            )
+            .await
+            .map_err(|err| err.to_string())
+    }
+
+    /// The confirmed balance of each address, in sats, in order.
+    pub async fn confirmed(&self, addresses: &[String]) -> Vec<Result<U256, String>> {
+        // Futures made up front (not in a stream's closure) keep the whole sweep `Send`.
+        let reads: Vec<_> = addresses
+            .iter()
+            .map(|address| self.confirmed_one(address))
+            .collect();
+        futures::stream::iter(reads)
+            .buffered(IN_FLIGHT)
+            .collect()
+            .await
+    }
+
+    async fn confirmed_one(&self, address: &str) -> Result<U256, String> {
+        let path = format!("address/{address}");
+        self.pool
+            .send(
+                Ask {
+                    path: &path,
+                    body: None,
+                },
+                |_, body| read_stats(body),
+            )
+            .await
+            .map_err(|err| err.to_string())
+    }
+}
+
+/// Funded less spent; an answer in which more was spent than funded is not believed.
+fn read_stats(body: &[u8]) -> Result<U256, Failure> {
+    let stats: AddressStats = serde_json::from_slice(body)
+        .map_err(|_| Failure::Garbled("the address answer is malformed".into()))?;
+    let chain = stats.chain_stats;
+    chain
+        .funded_txo_sum
+        .checked_sub(chain.spent_txo_sum)
+        .map(U256::from)
+        .ok_or_else(|| Failure::Garbled("the address spent more than it was funded".into()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn confirmed_is_funded_less_spent() {
+        let body = br#"{"address":"bc1q","chain_stats":{"funded_txo_count":2,"funded_txo_sum":150000,"spent_txo_count":1,"spent_txo_sum":50000,"tx_count":3},"mempool_stats":{"funded_txo_count":0,"funded_txo_sum":0,"spent_txo_count":0,"spent_txo_sum":0,"tx_count":0}}"#;
+        assert_eq!(read_stats(body), Ok(U256::from(100_000)));
+    }
+
+    #[test]
+    fn impossible_or_malformed_stats_are_garbled() {
+        let overspent = br#"{"chain_stats":{"funded_txo_sum":1,"spent_txo_sum":2}}"#;
+        assert!(matches!(read_stats(overspent), Err(Failure::Garbled(_))));
+        for body in [
+            &br#"{"chain_stats":{"funded_txo_sum":-1,"spent_txo_sum":0}}"#[..],
+            b"{\"chain_stats\":{}}",
+            b"Invalid Bitcoin address",
+        ] {
+            assert!(matches!(read_stats(body), Err(Failure::Garbled(_))));
+        }
+    }
+}

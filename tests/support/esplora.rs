@@ -1,0 +1,134 @@
+//! A local Esplora server for tests (no Bitcoin node can be installed here), serving under `/api`
+//! as mempool.space does. It answers as Esplora's documented REST API: `GET /blocks/tip/height` as a
+//! plain-text integer, `GET /address/:address` as JSON with `chain_stats` and `mempool_stats`
+//! (`funded_txo_count`, `funded_txo_sum`, `spent_txo_count`, `spent_txo_sum`, `tx_count`, amounts in
+//! sats as JSON integers; an address never seen has zeros), and `400 Invalid Bitcoin address` for
+//! text that is not one.
+
+use std::collections::HashMap;
+use std::convert::Infallible;
+use std::sync::{Arc, Mutex};
+
+use http_body_util::Full;
+use hyper::body::{Bytes, Incoming};
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper::{Request, Response};
+use hyper_util::rt::TokioIo;
+use serde_json::json;
+
+pub const TIP: u64 = 870_123;
+
+/// An address's confirmed funded and spent sums, and its mempool's.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Stats {
+    pub funded: i64,
+    pub spent: i64,
+    pub mempool_funded: i64,
+    /// How many transactions touched it (used addresses have some).
+    pub tx_count: u64,
+}
+
+#[derive(Default)]
+struct State {
+    addresses: Mutex<HashMap<String, Stats>>,
+    requests: Mutex<Vec<String>>,
+}
+
+pub struct Esplora {
+    /// The API base, with its `/api` path.
+    pub url: String,
+    state: Arc<State>,
+    _shutdown: tokio::sync::oneshot::Sender<()>,
+}
+
+impl Esplora {
+    pub fn start() -> Self {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        listener.set_nonblocking(true).unwrap();
+        let address = listener.local_addr().unwrap();
+        let state = Arc::new(State::default());
+        let (shutdown, mut stopped) = tokio::sync::oneshot::channel::<()>();
+        let serving = state.clone();
+        std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            runtime.block_on(async move {
+                let listener = tokio::net::TcpListener::from_std(listener).unwrap();
+                loop {
+                    tokio::select! {
+                        _ = &mut stopped => break,
+                        accepted = listener.accept() => {
+                            let Ok((stream, _)) = accepted else { continue };
+                            let state = serving.clone();
+                            tokio::spawn(async move {
+                                let service = service_fn(move |request| handle(state.clone(), request));
+                                let _ = http1::Builder::new().serve_connection(TokioIo::new(stream), service).await;
+                            });
+                        }
+                    }
+                }
+            });
+        });
+        Self {
+            url: format!("http://{address}/api"),
+            state,
+            _shutdown: shutdown,
+        }
+    }
+
+    pub fn set(&self, address: &str, stats: Stats) {
+        self.state
+            .addresses
+            .lock()
+            .unwrap()
+            .insert(address.to_owned(), stats);
+    }
+
+    /// The paths requested so far.
+    pub fn requests(&self) -> Vec<String> {
+        self.state.requests.lock().unwrap().clone()
+    }
+}
+
+async fn handle(
+    state: Arc<State>,
+    request: Request<Incoming>,
+) -> Result<Response<Full<Bytes>>, Infallible> {
+    let path = request.uri().path().to_owned();
+    state.requests.lock().unwrap().push(path.clone());
+    let (status, body) = if path == "/api/blocks/tip/height" {
+        (200, TIP.to_string())
+    } else if let Some(address) = path.strip_prefix("/api/address/") {
+        if address
+            .parse::<bitcoin::Address<bitcoin::address::NetworkUnchecked>>()
+            .is_err()
+        {
+            (400, "Invalid Bitcoin address".to_owned())
+        } else {
+            let stats = state
+                .addresses
+                .lock()
+                .unwrap()
+                .get(address)
+                .copied()
+                .unwrap_or_default();
+            let body = json!({
+                "address": address,
+                "chain_stats": { "funded_txo_count": 1, "funded_txo_sum": stats.funded, "spent_txo_count": 0,
+                    "spent_txo_sum": stats.spent, "tx_count": stats.tx_count },
+                "mempool_stats": { "funded_txo_count": 0, "funded_txo_sum": stats.mempool_funded, "spent_txo_count": 0,
+                    "spent_txo_sum": 0, "tx_count": 0 }
+            });
+            (200, body.to_string())
+        }
+    } else {
+        (404, "Not found".to_owned())
+    };
+    Ok(Response::builder()
+        .status(status)
+        .body(Full::new(Bytes::from(body)))
+        .unwrap())
+}
