@@ -380,20 +380,6 @@ fn hostile_text_is_printed_escaped() {
 }
 
 #[test]
-fn syncing_chains_without_a_source_yet_exits_2() {
-    let dir = DataDir::new();
-    for args in [
-        vec!["sync", "--chain", "tron"],
-        vec!["preload", "--chain", "tron"],
-    ] {
-        dir.holdings(&args)
-            .assert()
-            .code(2)
-            .stderr(predicate::str::contains("not available yet"));
-    }
-}
-
-#[test]
 fn a_database_from_a_newer_holdings_is_refused_untouched() {
     let dir = DataDir::new();
     dir.holdings(&["wallet", "add", ALICE]).assert().success();

@@ -5,3 +5,4 @@ pub mod evm;
 pub mod jsonrpc;
 pub mod pool;
 pub mod solana;
+pub mod tron;

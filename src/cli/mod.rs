@@ -70,11 +70,6 @@ enum TokenCommand {
     Import { file: PathBuf },
 }
 
-/// A command whose issue has not landed; it exits with status 2.
-#[derive(Debug, thiserror::Error)]
-#[error("`holdings {0}` is not available yet")]
-struct NotAvailableYet(&'static str);
-
 pub fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
@@ -101,11 +96,7 @@ pub fn main() -> ExitCode {
         Err(err) if is_broken_pipe(&err) => ExitCode::SUCCESS,
         Err(err) => {
             eprintln!("error: {}", output::one_line(&format!("{err:#}")));
-            if err.is::<NotAvailableYet>() {
-                ExitCode::from(2)
-            } else {
-                ExitCode::FAILURE
-            }
+            ExitCode::FAILURE
         }
     }
 }

@@ -5,8 +5,6 @@ use std::path::Path;
 
 use anyhow::{Result, bail};
 
-use super::NotAvailableYet;
-use crate::model::Family;
 use crate::sync::{Engine, EngineConfig, Event, Scope, SweepReport};
 
 /// Which pass to make.
@@ -29,9 +27,6 @@ pub(super) fn run(dir: &Path, chain: Option<&str>, pass: Pass) -> Result<()> {
                 let Some(chain) = engine.with_store(|store| store.chain_by_name(name))? else {
                     bail!("there is no chain named {name:?}; `holdings chain list` shows them");
                 };
-                if chain.family == Family::Tron {
-                    return Err(NotAvailableYet("sync of TRON chains").into());
-                }
                 Some(chain.id)
             }
             None => None,

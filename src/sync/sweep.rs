@@ -15,6 +15,7 @@ use crate::chains::bitcoin::BitcoinReader;
 use crate::chains::evm::{BalanceAsk, EvmReader};
 use crate::chains::pool::{EndpointPool, Learned, PoolPolicy, Standing, redact};
 use crate::chains::solana::SolanaReader;
+use crate::chains::tron::TronReader;
 use crate::clock::UnixMillis;
 use crate::model::{Address, Family};
 use crate::store::{
@@ -64,6 +65,17 @@ struct RowsRead {
     discovered: Vec<Discovered>,
     /// Set when nothing at all could be read, naming the endpoints.
     unreachable: Option<String>,
+}
+
+impl RowsRead {
+    /// Nothing could be read: every row fails with `why`.
+    fn failed(rows: usize, why: String) -> Self {
+        RowsRead {
+            readings: vec![Err(why.clone()); rows],
+            discovered: Vec::new(),
+            unreachable: Some(why),
+        }
+    }
 }
 
 /// The pool over a chain's endpoints, starting from what they were found to take before.
@@ -132,6 +144,8 @@ enum Reader {
     /// With the mints already watched on the chain.
     Solana(SolanaReader, HashSet<String>),
     Bitcoin(BitcoinReader),
+    /// With the TRC-20 contracts already watched on the chain.
+    Tron(TronReader, HashSet<String>),
 }
 
 impl Reader {
@@ -153,7 +167,18 @@ impl Reader {
             Family::Bitcoin => {
                 Reader::Bitcoin(BitcoinReader::new(pool_for(chain, inner.policy.clone())?))
             }
-            Family::Tron => unreachable!("no source yet: has_source said no"),
+            Family::Tron => {
+                let known = inner
+                    .store()
+                    .assets_of_chain(chain.id)?
+                    .into_iter()
+                    .filter_map(|asset| asset.contract)
+                    .collect();
+                Reader::Tron(
+                    TronReader::new(pool_for(chain, inner.policy.clone())?),
+                    known,
+                )
+            }
         })
     }
 
@@ -166,6 +191,10 @@ impl Reader {
                 reader.into_pool(),
             ),
             Reader::Bitcoin(reader) => (read_bitcoin(&reader, rows).await, reader.into_pool()),
+            Reader::Tron(reader, known) => (
+                read_tron(&reader, chain, rows, &known).await,
+                reader.into_pool(),
+            ),
         }
     }
 }
@@ -175,7 +204,7 @@ async fn sweep(inner: &Inner, chain: &ChainRecord, selection: &Selection) -> Res
         chain: chain.name.clone(),
         ..SweepReport::default()
     };
-    if !has_source(chain.family) || !chain.active {
+    if !chain.active {
         return Ok(report);
     }
     let holder = inner.instance.id();
@@ -335,11 +364,7 @@ async fn read_and_record(
 }
 
 /// The families whose balances a sweep can read.
-pub(super) const SOURCED_FAMILIES: &[Family] = &[Family::Evm, Family::Solana, Family::Bitcoin];
-
-fn has_source(family: Family) -> bool {
-    SOURCED_FAMILIES.contains(&family)
-}
+pub(super) const SOURCED_FAMILIES: &[Family] = &Family::ALL;
 
 async fn read_evm(reader: &EvmReader, rows: &[LeasedBalance]) -> RowsRead {
     let asks: Vec<Result<BalanceAsk, String>> = rows.iter().map(evm_ask).collect();
@@ -380,6 +405,105 @@ fn evm_ask(row: &LeasedBalance) -> Result<BalanceAsk, String> {
         owner: evm(&row.address)?,
         token: row.contract.as_deref().map(evm).transpose()?,
     })
+}
+
+/// Reads TRON rows owner by owner at the latest block: TRX and the listed TRC-20 amounts from the
+/// account, `balanceOf` for watched tokens its list lacks, and tokens listed but not watched yet are
+/// discovered.
+async fn read_tron(
+    reader: &TronReader,
+    chain: &ChainRecord,
+    rows: &[LeasedBalance],
+    known: &HashSet<String>,
+) -> RowsRead {
+    let block = match reader.block().await {
+        Ok(block) => block,
+        Err(why) => return RowsRead::failed(rows.len(), why),
+    };
+    let mut owners: Vec<(AddressId, String)> = rows
+        .iter()
+        .map(|row| (row.key.address, row.address.clone()))
+        .collect();
+    owners.sort();
+    owners.dedup();
+    let names: Vec<String> = owners.iter().map(|(_, name)| name.clone()).collect();
+    let by_owner: HashMap<AddressId, _> = owners
+        .iter()
+        .map(|(id, _)| *id)
+        .zip(reader.accounts(&names).await)
+        .collect();
+
+    let unlisted: Vec<(String, String)> = rows
+        .iter()
+        .filter_map(|row| {
+            let contract = row.contract.as_ref()?;
+            let account = by_owner[&row.key.address].as_ref().ok()?;
+            (!account.trc20.contains_key(contract)).then(|| (row.address.clone(), contract.clone()))
+        })
+        .collect();
+    let called: HashMap<(String, String), Result<U256, String>> = unlisted
+        .iter()
+        .cloned()
+        .zip(reader.balances_of(&unlisted).await)
+        .collect();
+
+    let readings: Vec<Reading> = rows
+        .iter()
+        .map(|row| {
+            let account = by_owner[&row.key.address].as_ref().map_err(Clone::clone)?;
+            let value = match &row.contract {
+                None => account.sun,
+                Some(contract) => match account.trc20.get(contract) {
+                    Some(amount) => *amount,
+                    None => called[&(row.address.clone(), contract.clone())].clone()?,
+                },
+            };
+            Ok((value, block))
+        })
+        .collect();
+    let unreachable = readings
+        .iter()
+        .all(Result::is_err)
+        .then(|| readings.iter().find_map(|r| r.clone().err()))
+        .flatten();
+
+    let mut held: BTreeMap<String, Vec<(AddressId, U256)>> = BTreeMap::new();
+    for (owner, account) in &by_owner {
+        for (contract, amount) in account.iter().flat_map(|account| &account.trc20) {
+            if !known.contains(contract) {
+                held.entry(contract.clone())
+                    .or_default()
+                    .push((*owner, *amount));
+            }
+        }
+    }
+    let mut discovered = Vec::new();
+    for (contract, holders) in held {
+        match reader.token(&contract).await {
+            Ok((symbol, decimals)) => {
+                let token = NewToken {
+                    chain: chain.id,
+                    contract: contract.clone(),
+                    symbol: symbol.clone(),
+                    name: symbol,
+                    decimals,
+                };
+                discovered.extend(holders.into_iter().map(|(owner, amount)| Discovered {
+                    owner,
+                    token: token.clone(),
+                    reading: (amount, block),
+                }));
+            }
+            Err(why) => {
+                tracing::warn!(%contract, %why, "a held token could not be read; it is left out until it can")
+            }
+        }
+    }
+    RowsRead {
+        readings,
+        discovered,
+        unreachable,
+    }
 }
 
 /// Reads Bitcoin rows (native only) at the tip's height.

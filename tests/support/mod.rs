@@ -78,3 +78,4 @@ pub mod contracts;
 pub mod esplora;
 pub mod proxy;
 pub mod solana;
+pub mod trongrid;

@@ -1,0 +1,270 @@
+//! TRON through a TronGrid-style HTTP API: the block once a sweep (`/wallet/getnowblock`), each
+//! owner's TRX and TRC-20 holdings (`/v1/accounts/{address}`, which also discovers its tokens), and
+//! `balanceOf` through `/wallet/triggerconstantcontract` for watched tokens the list lacks. TRON's
+//! API takes no batches, so requests go a few at a time under each endpoint's rate limit.
+
+use std::collections::BTreeMap;
+
+use alloy_primitives::U256;
+use alloy_sol_types::SolValue;
+use futures::StreamExt;
+use serde_json::{Value, json};
+
+use super::pool::{Ask, EndpointPool, Failure};
+use crate::model::{Address, Amount, Family};
+
+/// Requests in flight at once: TronGrid limits bursts, more so without an API key.
+const IN_FLIGHT: usize = 4;
+
+/// What one owner holds: TRX in sun, and the TRC-20 amounts its account lists, by contract.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TronAccount {
+    pub sun: U256,
+    pub trc20: BTreeMap<String, U256>,
+}
+
+pub struct TronReader {
+    pool: EndpointPool,
+}
+
+impl TronReader {
+    pub fn new(pool: EndpointPool) -> Self {
+        Self { pool }
+    }
+
+    pub fn into_pool(self) -> EndpointPool {
+        self.pool
+    }
+
+    /// The number of the latest block.
+    pub async fn block(&self) -> Result<u64, String> {
+        self.pool
+            .send(
+                Ask {
+                    path: "wallet/getnowblock",
+                    body: Some(b"{}"),
+                },
+                |_, body| {
+                    let block: Value =
+                        serde_json::from_slice(body).map_err(|_| garbled("the block"))?;
+                    block["block_header"]["raw_data"]["number"]
+                        .as_u64()
+                        .ok_or_else(|| garbled("the block"))
+                },
+            )
+            .await
+            .map_err(|err| err.to_string())
+    }
+
+    /// Each owner's account, in order; an account that does not exist yet holds nothing.
+    pub async fn accounts(&self, owners: &[String]) -> Vec<Result<TronAccount, String>> {
+        // Futures made up front (not in a stream's closure) keep the whole sweep `Send`.
+        let reads: Vec<_> = owners.iter().map(|owner| self.account(owner)).collect();
+        futures::stream::iter(reads)
+            .buffered(IN_FLIGHT)
+            .collect()
+            .await
+    }
+
+    async fn account(&self, owner: &str) -> Result<TronAccount, String> {
+        let path = format!("v1/accounts/{owner}");
+        self.pool
+            .send(
+                Ask {
+                    path: &path,
+                    body: None,
+                },
+                |_, body| read_account(body),
+            )
+            .await
+            .map_err(|err| err.to_string())
+    }
+
+    /// `balanceOf(owner)` of each (owner, contract), in order.
+    pub async fn balances_of(&self, pairs: &[(String, String)]) -> Vec<Result<U256, String>> {
+        let reads: Vec<_> = pairs
+            .iter()
+            .map(|(owner, contract)| self.balance_of(owner, contract))
+            .collect();
+        futures::stream::iter(reads)
+            .buffered(IN_FLIGHT)
+            .collect()
+            .await
+    }
+
+    async fn balance_of(&self, owner: &str, contract: &str) -> Result<U256, String> {
+        let Ok(Address::Tron(holder)) = Address::parse_as(Family::Tron, owner) else {
+            return Err(format!("{owner:?} is not a TRON address"));
+        };
+        let parameter =
+            alloy_primitives::hex::encode(alloy_primitives::Address::from(holder.0).abi_encode());
+        let result = self
+            .constant_call(owner, contract, "balanceOf(address)", &parameter)
+            .await?;
+        if result.len() < 32 {
+            return Err(format!(
+                "balanceOf returned {} bytes, not a 32-byte amount",
+                result.len()
+            ));
+        }
+        Ok(U256::from_be_slice(&result[..32]))
+    }
+
+    /// A token's symbol and decimals, read from its contract.
+    pub async fn token(&self, contract: &str) -> Result<(String, u8), String> {
+        let decimals = self
+            .constant_call(contract, contract, "decimals()", "")
+            .await?;
+        let symbol = self
+            .constant_call(contract, contract, "symbol()", "")
+            .await?;
+        let decimals = decimals
+            .get(..32)
+            .map(U256::from_be_slice)
+            .and_then(|value| u8::try_from(value).ok())
+            .ok_or("decimals() did not return a small number")?;
+        let symbol =
+            String::abi_decode(&symbol).map_err(|_| "symbol() did not return text".to_owned())?;
+        Ok((symbol, decimals))
+    }
+
+    /// Calls a view function; the data it returned, or why there is none.
+    async fn constant_call(
+        &self,
+        owner: &str,
+        contract: &str,
+        function: &str,
+        parameter: &str,
+    ) -> Result<Vec<u8>, String> {
+        let body = json!({
+            "owner_address": owner,
+            "contract_address": contract,
+            "function_selector": function,
+            "parameter": parameter,
+            "visible": true
+        })
+        .to_string();
+        let answer = self
+            .pool
+            .send(
+                Ask {
+                    path: "wallet/triggerconstantcontract",
+                    body: Some(body.as_bytes()),
+                },
+                |_, body| {
+                    serde_json::from_slice::<Value>(body).map_err(|_| garbled("a contract call"))
+                },
+            )
+            .await
+            .map_err(|err| err.to_string())?;
+        if answer["result"]["result"] != true {
+            let message = answer["result"]["message"].as_str().unwrap_or_default();
+            let message = alloy_primitives::hex::decode(message)
+                .ok()
+                .and_then(|bytes| String::from_utf8(bytes).ok())
+                .unwrap_or_else(|| message.to_owned());
+            return Err(format!("{function} failed: {message}"));
+        }
+        if answer["transaction"]["ret"][0]["ret"]
+            .as_str()
+            .is_some_and(|ret| ret != "SUCCESS")
+        {
+            return Err(format!("{function} reverted"));
+        }
+        let hex = answer["constant_result"][0]
+            .as_str()
+            .ok_or_else(|| format!("{function} returned nothing"))?;
+        alloy_primitives::hex::decode(hex)
+            .map_err(|_| format!("{function} returned malformed data"))
+    }
+}
+
+fn garbled(what: &str) -> Failure {
+    Failure::Garbled(format!("{what} answer is malformed"))
+}
+
+/// Reads a `/v1/accounts/{address}` answer. TRX comes as a JSON integer, absent when zero; each
+/// TRC-20 amount as a decimal string, and one that is not a count of base units fails the answer.
+fn read_account(body: &[u8]) -> Result<TronAccount, Failure> {
+    let answer: Value = serde_json::from_slice(body).map_err(|_| garbled("the account"))?;
+    if answer["success"] != true {
+        return Err(garbled("the account"));
+    }
+    let Some(account) = answer["data"]
+        .as_array()
+        .ok_or_else(|| garbled("the account"))?
+        .first()
+    else {
+        return Ok(TronAccount {
+            sun: U256::ZERO,
+            trc20: BTreeMap::new(),
+        });
+    };
+    let sun = match &account["balance"] {
+        Value::Null => U256::ZERO,
+        balance => U256::from(balance.as_u64().ok_or_else(|| garbled("the TRX balance"))?),
+    };
+    let mut trc20 = BTreeMap::new();
+    for entry in account["trc20"].as_array().into_iter().flatten() {
+        for (contract, amount) in entry
+            .as_object()
+            .ok_or_else(|| garbled("the TRC-20 list"))?
+        {
+            let amount = amount
+                .as_str()
+                .and_then(|text| Amount::parse_raw(text).ok())
+                .ok_or_else(|| {
+                    Failure::Garbled(format!("the TRC-20 amount of {contract} is not a count"))
+                })?;
+            trc20.insert(contract.clone(), amount);
+        }
+    }
+    Ok(TronAccount { sun, trc20 })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_account_reads_trx_and_its_token_list() {
+        let body = br#"{"data":[{"address":"41a614f803b6fd780986a42c78ec9c7f77e6ded13c","balance":1234567,"trc20":[{"TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t":"1000000"}]}],"success":true,"meta":{"at":1,"page_size":1}}"#;
+        let account = read_account(body).unwrap();
+        assert_eq!(account.sun, U256::from(1_234_567));
+        assert_eq!(
+            account.trc20["TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t"],
+            U256::from(1_000_000)
+        );
+    }
+
+    #[test]
+    fn a_missing_account_or_balance_holds_nothing() {
+        let missing = br#"{"data":[],"success":true,"meta":{"at":1,"page_size":0}}"#;
+        assert_eq!(read_account(missing).unwrap().sun, U256::ZERO);
+        let no_trx = br#"{"data":[{"address":"41"}],"success":true,"meta":{"at":1,"page_size":1}}"#;
+        assert_eq!(
+            read_account(no_trx).unwrap(),
+            TronAccount {
+                sun: U256::ZERO,
+                trc20: BTreeMap::new()
+            }
+        );
+    }
+
+    #[test]
+    fn negative_or_malformed_amounts_are_garbled() {
+        for body in [
+            &br#"{"data":[{"balance":-5}],"success":true}"#[..],
+            br#"{"data":[{"trc20":[{"TX":"-1"}]}],"success":true}"#,
+            br#"{"data":[{"trc20":[{"TX":"1e6"}]}],"success":true}"#,
+            br#"{"success":false,"error":"rate limited"}"#,
+            br#"{"data":[{"balance":1"#,
+        ] {
+            assert!(
+                matches!(read_account(body), Err(Failure::Garbled(_))),
+                "{}",
+                String::from_utf8_lossy(body)
+            );
+        }
+    }
+}

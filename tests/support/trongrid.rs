@@ -1,0 +1,197 @@
+//! A local TronGrid-style server for tests (no TRON node can be installed here). It answers as
+//! TronGrid's documented HTTP API: `POST /wallet/getnowblock` (`block_header.raw_data.number`),
+//! `GET /v1/accounts/{address}` (`{"data":[…],"success":true,"meta":{…}}`, TRX `balance` in sun as a
+//! JSON integer left out when zero, `trc20` as a list of one-entry objects of decimal strings, and
+//! `"data":[]` for an account that does not exist), and `POST /wallet/triggerconstantcontract`
+//! (`constant_result` hex words, or `result.code`/`result.message` with a hex-encoded message).
+
+use std::collections::HashMap;
+use std::convert::Infallible;
+use std::sync::{Arc, Mutex};
+
+use alloy_primitives::U256;
+use alloy_sol_types::SolValue;
+use http_body_util::{BodyExt, Full};
+use hyper::body::{Bytes, Incoming};
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper::{Request, Response};
+use hyper_util::rt::TokioIo;
+use serde_json::{Value, json};
+
+pub const BLOCK: u64 = 66_123_456;
+
+/// A TRON address (base58check of 0x41 and 20 bytes) made from a seed.
+pub fn address(seed: u8) -> String {
+    let mut payload = [seed; 21];
+    payload[0] = 0x41;
+    bs58::encode(payload).with_check().into_string()
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Account {
+    /// TRX in sun; `None` leaves the field out, as the API does for zero.
+    pub sun: Option<u64>,
+    /// The account's TRC-20 list: contract and amount as sent (a decimal string, normally).
+    pub trc20: Vec<(String, String)>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Contract {
+    pub symbol: String,
+    pub decimals: u8,
+    /// `balanceOf` by owner (base58).
+    pub balances: HashMap<String, U256>,
+}
+
+#[derive(Default)]
+pub struct Ledger {
+    pub accounts: HashMap<String, Account>,
+    pub contracts: HashMap<String, Contract>,
+}
+
+#[derive(Default)]
+struct State {
+    ledger: Mutex<Ledger>,
+    paths: Mutex<Vec<String>>,
+}
+
+pub struct TronGrid {
+    pub url: String,
+    state: Arc<State>,
+    _shutdown: tokio::sync::oneshot::Sender<()>,
+}
+
+impl TronGrid {
+    pub fn start() -> Self {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        listener.set_nonblocking(true).unwrap();
+        let address = listener.local_addr().unwrap();
+        let state = Arc::new(State::default());
+        let (shutdown, mut stopped) = tokio::sync::oneshot::channel::<()>();
+        let serving = state.clone();
+        std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            runtime.block_on(async move {
+                let listener = tokio::net::TcpListener::from_std(listener).unwrap();
+                loop {
+                    tokio::select! {
+                        _ = &mut stopped => break,
+                        accepted = listener.accept() => {
+                            let Ok((stream, _)) = accepted else { continue };
+                            let state = serving.clone();
+                            tokio::spawn(async move {
+                                let service = service_fn(move |request| handle(state.clone(), request));
+                                let _ = http1::Builder::new().serve_connection(TokioIo::new(stream), service).await;
+                            });
+                        }
+                    }
+                }
+            });
+        });
+        Self {
+            url: format!("http://{address}"),
+            state,
+            _shutdown: shutdown,
+        }
+    }
+
+    pub fn ledger(&self, change: impl FnOnce(&mut Ledger)) {
+        change(&mut self.state.ledger.lock().unwrap());
+    }
+
+    /// How many requests went to a path ending in `suffix`.
+    pub fn requests_to(&self, suffix: &str) -> usize {
+        self.state
+            .paths
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|path| path.ends_with(suffix))
+            .count()
+    }
+}
+
+async fn handle(
+    state: Arc<State>,
+    request: Request<Incoming>,
+) -> Result<Response<Full<Bytes>>, Infallible> {
+    let path = request.uri().path().to_owned();
+    let body = request
+        .into_body()
+        .collect()
+        .await
+        .map(|body| body.to_bytes())
+        .unwrap_or_default();
+    state.paths.lock().unwrap().push(path.clone());
+    let ledger = state.ledger.lock().unwrap();
+    let answer = if path == "/wallet/getnowblock" {
+        json!({ "blockID": "0000000003f0f1c0", "block_header": { "raw_data": { "number": BLOCK, "timestamp": 1_763_700_000_000u64,
+            "version": 31 }, "witness_signature": "00" } })
+    } else if let Some(owner) = path.strip_prefix("/v1/accounts/") {
+        let data: Vec<Value> = ledger
+            .accounts
+            .get(owner)
+            .map(|account| {
+                let mut entry = json!({ "address": owner, "create_time": 1_600_000_000_000u64,
+                    "trc20": account.trc20.iter().map(|(contract, amount)| json!({ contract.clone(): amount })).collect::<Vec<_>>() });
+                if let Some(sun) = account.sun {
+                    entry["balance"] = json!(sun);
+                }
+                entry
+            })
+            .into_iter()
+            .collect();
+        json!({ "data": data, "success": true, "meta": { "at": 1_763_700_000_000u64, "page_size": data.len() } })
+    } else if path == "/wallet/triggerconstantcontract" {
+        trigger(
+            &ledger,
+            &serde_json::from_slice(&body).unwrap_or(Value::Null),
+        )
+    } else {
+        return Ok(Response::builder()
+            .status(404)
+            .body(Full::new(Bytes::from_static(b"Not Found")))
+            .unwrap());
+    };
+    Ok(Response::builder()
+        .header("content-type", "application/json")
+        .body(Full::new(Bytes::from(answer.to_string())))
+        .unwrap())
+}
+
+fn trigger(ledger: &Ledger, call: &Value) -> Value {
+    let Some(contract) = call["contract_address"]
+        .as_str()
+        .and_then(|address| ledger.contracts.get(address))
+    else {
+        let message = alloy_primitives::hex::encode("Smart contract is not exist.");
+        return json!({ "result": { "code": "CONTRACT_VALIDATE_ERROR", "message": message } });
+    };
+    let word = match call["function_selector"].as_str().unwrap_or_default() {
+        "balanceOf(address)" => {
+            // The parameter is the owner's 20 bytes in an ABI word; find the owner it encodes.
+            let parameter = call["parameter"].as_str().unwrap_or_default();
+            let amount = contract
+                .balances
+                .iter()
+                .find(|(owner, _)| {
+                    let bytes = bs58::decode(owner).with_check(None).into_vec().unwrap();
+                    parameter.ends_with(&alloy_primitives::hex::encode(&bytes[1..]))
+                })
+                .map(|(_, amount)| *amount)
+                .unwrap_or_default();
+            amount.abi_encode()
+        }
+        "decimals()" => U256::from(contract.decimals).abi_encode(),
+        "symbol()" => contract.symbol.abi_encode(),
+        _ => {
+            return json!({ "result": { "result": true }, "constant_result": [""], "transaction": { "ret": [{ "ret": "REVERT" }] } });
+        }
+    };
+    json!({ "result": { "result": true }, "energy_used": 900, "constant_result": [alloy_primitives::hex::encode(word)],
+        "transaction": { "ret": [{}], "visible": true } })
+}

@@ -1,0 +1,158 @@
+//! TRON balances through the real `holdings` binary, against `support::trongrid`, a local server
+//! that answers as TronGrid's documented HTTP API does.
+
+mod support;
+
+use alloy_primitives::U256;
+use serde_json::Value;
+use support::DataDir;
+use support::trongrid::{Account, BLOCK, Contract, TronGrid, address};
+
+fn devtron(server: &TronGrid) -> DataDir {
+    let dir = DataDir::new();
+    dir.holdings(&[
+        "chain",
+        "add",
+        "devtron",
+        "--family",
+        "tron",
+        "--rpc",
+        &server.url,
+    ])
+    .assert()
+    .success();
+    dir
+}
+
+fn balances(dir: &DataDir) -> Vec<Value> {
+    let output = dir
+        .holdings(&["balances", "--json", "--all"])
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).unwrap()
+}
+
+fn row<'a>(rows: &'a [Value], owner: &str, symbol: &str) -> &'a Value {
+    rows.iter()
+        .find(|row| row["address"] == owner && row["symbol"] == symbol)
+        .unwrap_or_else(|| panic!("no row for {owner} {symbol}: {rows:#?}"))
+}
+
+#[test]
+fn trx_and_trc20_are_read_exactly_and_held_tokens_are_discovered() {
+    let server = TronGrid::start();
+    let (holder, newcomer, usdt) = (address(1), address(2), address(9));
+    server.ledger(|ledger| {
+        ledger.accounts.insert(
+            holder.clone(),
+            Account {
+                sun: Some(1_500_001),
+                trc20: vec![(usdt.clone(), "2500000".into())],
+            },
+        );
+        // `newcomer` has no account yet; its USDT is read with balanceOf once USDT is watched.
+        ledger.contracts.insert(
+            usdt.clone(),
+            Contract {
+                symbol: "USDT".into(),
+                decimals: 6,
+                balances: [(newcomer.clone(), U256::from(7))].into(),
+            },
+        );
+    });
+    let dir = devtron(&server);
+    for owner in [&holder, &newcomer] {
+        dir.holdings(&["wallet", "add", owner, "--chain", "devtron"])
+            .assert()
+            .success();
+    }
+    dir.holdings(&["sync"]).assert().success();
+    let rows = balances(&dir);
+    let trx = row(&rows, &holder, "TRX");
+    assert_eq!(
+        (
+            trx["raw"].as_str(),
+            trx["amount"].as_str(),
+            trx["block"].as_u64()
+        ),
+        (Some("1500001"), Some("1.500001"), Some(BLOCK))
+    );
+    assert_eq!(
+        row(&rows, &newcomer, "TRX")["raw"],
+        "0",
+        "an account that does not exist holds nothing"
+    );
+    let usdt_row = row(&rows, &holder, "USDT");
+    assert_eq!(
+        (
+            usdt_row["raw"].as_str(),
+            usdt_row["decimals"].as_u64(),
+            usdt_row["asset"].as_str()
+        ),
+        (Some("2500000"), Some(6), Some(usdt.as_str()))
+    );
+
+    dir.holdings(&["preload"]).assert().success();
+    assert_eq!(
+        row(&balances(&dir), &newcomer, "USDT")["raw"],
+        "7",
+        "read with balanceOf: its list lacks it"
+    );
+    assert_eq!(
+        server.requests_to("/wallet/getnowblock"),
+        2,
+        "one block a sweep"
+    );
+}
+
+#[test]
+fn a_malformed_account_writes_nothing_for_it() {
+    for amount in ["-1", "1e6", "", "0x10"] {
+        let server = TronGrid::start();
+        let (holder, usdt) = (address(1), address(9));
+        server.ledger(|ledger| {
+            ledger.accounts.insert(
+                holder.clone(),
+                Account {
+                    sun: Some(5),
+                    trc20: vec![(usdt.clone(), "3".into())],
+                },
+            );
+            ledger.contracts.insert(
+                usdt.clone(),
+                Contract {
+                    symbol: "USDT".into(),
+                    decimals: 6,
+                    ..Contract::default()
+                },
+            );
+        });
+        let dir = devtron(&server);
+        dir.holdings(&["wallet", "add", &holder, "--chain", "devtron"])
+            .assert()
+            .success();
+        dir.holdings(&["sync"]).assert().success();
+        server
+            .ledger(|ledger| ledger.accounts.get_mut(&holder).unwrap().trc20[0].1 = amount.into());
+        let output = dir.holdings(&["preload"]).output().unwrap();
+        assert_eq!(
+            output.status.code(),
+            Some(1),
+            "{amount:?}: nothing could be read"
+        );
+        let rows = balances(&dir);
+        for symbol in ["TRX", "USDT"] {
+            let kept = row(&rows, &holder, symbol);
+            assert_eq!(kept["freshness"], "stale", "{amount:?} {symbol}");
+            assert!(
+                kept["raw"] == "5" || kept["raw"] == "3",
+                "{amount:?} {symbol}: the last good value stays"
+            );
+        }
+    }
+}
