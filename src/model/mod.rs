@@ -7,6 +7,7 @@ pub mod chain;
 pub mod endpoint;
 pub mod family;
 pub mod freshness;
+pub mod watch_key;
 
 pub use address::{Address, AddressError};
 pub use amount::{Amount, AmountError};
@@ -14,3 +15,4 @@ pub use chain::{BitcoinNetwork, ChainName, ChainNameError};
 pub use endpoint::{EndpointUrlError, parse_endpoint_url};
 pub use family::Family;
 pub use freshness::{Freshness, Ttls};
+pub use watch_key::{Branch, WatchKey, WatchKeyError};
