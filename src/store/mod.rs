@@ -32,7 +32,7 @@ pub use history::HistoryRow;
 pub use ids::{AddressId, AssetId, ChainId, WalletId};
 pub use leases::LeasedBalance;
 pub use sync_runs::SyncRun;
-pub use wallets::{AddressRecord, Registration, WalletRecord};
+pub use wallets::{AddressRecord, DerivedAddress, Registration, WalletRecord};
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
@@ -67,6 +67,7 @@ const MIGRATION_STEPS: &[M<'static>] = &[
         "../../migrations/0002_endpoint_batch_bytes.sql"
     )),
     M::up(include_str!("../../migrations/0003_endpoint_offline.sql")),
+    M::up(include_str!("../../migrations/0004_derived_addresses.sql")),
 ];
 const MIGRATIONS: Migrations<'static> = Migrations::from_slice(MIGRATION_STEPS);
 

@@ -82,3 +82,17 @@ pub(crate) fn registered_pair(
         },
     )
 }
+
+pub(crate) fn bitcoin_chain(name: &str) -> NewChain {
+    NewChain {
+        name: name.parse::<ChainName>().unwrap(),
+        family: Family::Bitcoin,
+        evm_chain_id: None,
+        bitcoin_network: Some(crate::model::BitcoinNetwork::Mainnet),
+        native_symbol: "BTC".into(),
+        native_name: "Bitcoin".into(),
+        native_decimals: 8,
+        multicall: None,
+        endpoints: vec!["http://127.0.0.1:1/".parse().unwrap()],
+    }
+}

@@ -7,6 +7,13 @@ use super::{AddressId, ChainId, Result, Store, StoreError, WalletId, parse_colum
 use crate::clock::UnixMillis;
 use crate::model::{Address, Family};
 
+/// An address derived from a wallet's key, and where it sits in it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DerivedAddress {
+    pub address: Address,
+    pub derivation: String,
+}
+
 /// One address to watch on the given chains (already checked to be of the address's family).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Registration {
@@ -32,6 +39,10 @@ pub struct AddressRecord {
     pub wallet_id: WalletId,
     pub family: Family,
     pub address: String,
+    /// Where a derived address sits in its wallet's key: `"0/17"` (receive) or `"1/3"` (change).
+    pub derivation: Option<String>,
+    /// Whether the chain has seen it used (derived addresses; it moves the gap limit).
+    pub used: bool,
     pub added_at: UnixMillis,
     /// Names of the chains the address is watched on.
     pub chains: Vec<String>,
@@ -58,6 +69,56 @@ impl Store {
         }
         tx.commit()?;
         Ok(wallets)
+    }
+
+    /// Registers a wallet that stands for many addresses (an extended key or descriptor, as typed)
+    /// with its first derived addresses, on `chains`, in one transaction.
+    pub fn register_watch_key(
+        &mut self,
+        source: &str,
+        label: Option<&str>,
+        addresses: &[DerivedAddress],
+        chains: &[ChainId],
+        now: UnixMillis,
+    ) -> Result<WalletId> {
+        let tx = self.write()?;
+        let known: bool = tx
+            .prepare_cached("SELECT EXISTS (SELECT 1 FROM wallets WHERE source = ?1)")?
+            .query_row([source], |row| row.get(0))?;
+        if known {
+            return Err(StoreError::Conflict("this key is already watched".into()));
+        }
+        let wallet = insert_wallet(&tx, source, Family::Bitcoin.as_str(), label, now)?;
+        add_derived_in(&tx, wallet, addresses, chains, now)?;
+        tx.commit()?;
+        Ok(wallet)
+    }
+
+    /// Adds more derived addresses to a wallet on `chains`; returns the balance rows to read.
+    pub fn add_derived(
+        &mut self,
+        wallet: WalletId,
+        addresses: &[DerivedAddress],
+        chains: &[ChainId],
+        now: UnixMillis,
+    ) -> Result<Vec<super::BalanceKey>> {
+        let tx = self.write()?;
+        let keys = add_derived_in(&tx, wallet, addresses, chains, now)?;
+        tx.commit()?;
+        Ok(keys)
+    }
+
+    /// Records that the chain has seen these addresses used.
+    pub fn mark_used(&mut self, addresses: &[AddressId]) -> Result<()> {
+        let tx = self.write()?;
+        let mut mark =
+            tx.prepare_cached("UPDATE addresses SET used = 1 WHERE id = ?1 AND used = 0")?;
+        for address in addresses {
+            mark.execute([address])?;
+        }
+        drop(mark);
+        tx.commit()?;
+        Ok(())
     }
 
     /// Records that the balances of `addresses` changed at `now`, which makes them hot.
@@ -103,7 +164,7 @@ impl Store {
     /// Every registered address, in the order they were added.
     pub fn addresses(&self) -> Result<Vec<AddressRecord>> {
         let mut statement = self.conn.prepare_cached(
-            "SELECT id, wallet_id, family, address, added_at FROM addresses ORDER BY id",
+            "SELECT id, wallet_id, family, address, added_at, derivation, used FROM addresses ORDER BY id",
         )?;
         let addresses = statement
             .query_map([], address_from_row)?
@@ -118,7 +179,7 @@ impl Store {
         let found = self
             .conn
             .prepare_cached(
-                "SELECT id, wallet_id, family, address, added_at FROM addresses WHERE family = ?1 AND address = ?2",
+                "SELECT id, wallet_id, family, address, added_at, derivation, used FROM addresses WHERE family = ?1 AND address = ?2",
             )?
             .query_row(params![address.family().as_str(), address.to_string()], address_from_row)
             .optional()?;
@@ -127,7 +188,7 @@ impl Store {
 
     fn addresses_of_wallet(&self, wallet: WalletId) -> Result<Vec<AddressRecord>> {
         let mut statement = self.conn.prepare_cached(
-            "SELECT id, wallet_id, family, address, added_at FROM addresses WHERE wallet_id = ?1 ORDER BY id",
+            "SELECT id, wallet_id, family, address, added_at, derivation, used FROM addresses WHERE wallet_id = ?1 ORDER BY id",
         )?;
         let addresses = statement
             .query_map([wallet], address_from_row)?
@@ -165,42 +226,93 @@ fn register_one(
         .optional()?
     {
         Some(wallet) => wallet,
-        None => {
-            tx.prepare_cached(
-                "INSERT INTO wallets (source, family, label, created_at) VALUES (?1, ?2, ?3, ?4)",
-            )?
-            .execute(params![text, family, entry.label, now])?;
-            WalletId(tx.last_insert_rowid())
-        }
+        None => insert_wallet(tx, &text, family, entry.label.as_deref(), now)?,
     };
-    let address: AddressId = match tx
-        .prepare_cached("SELECT id FROM addresses WHERE family = ?1 AND address = ?2")?
-        .query_row([family, &text], |row| row.get(0))
-        .optional()?
-    {
-        Some(address) => address,
-        None => {
-            tx.prepare_cached("INSERT INTO addresses (wallet_id, family, address, added_at) VALUES (?1, ?2, ?3, ?4)")?
-                .execute(params![wallet, family, text, now])?;
-            AddressId(tx.last_insert_rowid())
-        }
-    };
+    let address = find_or_insert_address(tx, wallet, &entry.address, None, now)?;
     let mut added = 0;
     for chain in &entry.chains {
-        let new = tx
-            .prepare_cached(
-                "INSERT OR IGNORE INTO address_chains (address_id, chain_id) VALUES (?1, ?2)",
-            )?
-            .execute(params![address, chain])?;
-        if new == 1 {
-            tx.prepare_cached(
-                "INSERT INTO balances (address_id, asset_id) SELECT ?1, id FROM assets WHERE chain_id = ?2",
-            )?
-            .execute(params![address, chain])?;
-            added += 1;
-        }
+        added += usize::from(watch_on(tx, address, *chain)?);
     }
     Ok((wallet, added))
+}
+
+fn add_derived_in(
+    tx: &Transaction<'_>,
+    wallet: WalletId,
+    addresses: &[DerivedAddress],
+    chains: &[ChainId],
+    now: UnixMillis,
+) -> Result<Vec<super::BalanceKey>> {
+    let mut keys = Vec::new();
+    for derived in addresses {
+        let address =
+            find_or_insert_address(tx, wallet, &derived.address, Some(&derived.derivation), now)?;
+        for chain in chains {
+            if watch_on(tx, address, *chain)? {
+                let mut assets = tx.prepare_cached("SELECT id FROM assets WHERE chain_id = ?1")?;
+                let assets = assets
+                    .query_map([chain], |row| row.get(0))?
+                    .collect::<rusqlite::Result<Vec<_>>>()?;
+                keys.extend(
+                    assets
+                        .into_iter()
+                        .map(|asset| super::BalanceKey { address, asset }),
+                );
+            }
+        }
+    }
+    Ok(keys)
+}
+
+fn insert_wallet(
+    tx: &Transaction<'_>,
+    source: &str,
+    family: &str,
+    label: Option<&str>,
+    now: UnixMillis,
+) -> Result<WalletId> {
+    tx.prepare_cached(
+        "INSERT INTO wallets (source, family, label, created_at) VALUES (?1, ?2, ?3, ?4)",
+    )?
+    .execute(params![source, family, label, now])?;
+    Ok(WalletId(tx.last_insert_rowid()))
+}
+
+fn find_or_insert_address(
+    tx: &Transaction<'_>,
+    wallet: WalletId,
+    address: &Address,
+    derivation: Option<&str>,
+    now: UnixMillis,
+) -> Result<AddressId> {
+    let family = address.family().as_str();
+    let text = address.to_string();
+    let found = tx
+        .prepare_cached("SELECT id FROM addresses WHERE family = ?1 AND address = ?2")?
+        .query_row([family, &text], |row| row.get(0))
+        .optional()?;
+    if let Some(found) = found {
+        return Ok(found);
+    }
+    tx.prepare_cached(
+        "INSERT INTO addresses (wallet_id, family, address, derivation, added_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+    )?
+    .execute(params![wallet, family, text, derivation, now])?;
+    Ok(AddressId(tx.last_insert_rowid()))
+}
+
+/// Watches `address` on `chain`, with a balance row per asset; false if it was watched already.
+fn watch_on(tx: &Transaction<'_>, address: AddressId, chain: ChainId) -> Result<bool> {
+    let new = tx
+        .prepare_cached(
+            "INSERT OR IGNORE INTO address_chains (address_id, chain_id) VALUES (?1, ?2)",
+        )?
+        .execute(params![address, chain])?;
+    if new == 1 {
+        tx.prepare_cached("INSERT INTO balances (address_id, asset_id) SELECT ?1, id FROM assets WHERE chain_id = ?2")?
+            .execute(params![address, chain])?;
+    }
+    Ok(new == 1)
 }
 
 fn address_from_row(row: &Row<'_>) -> rusqlite::Result<AddressRecord> {
@@ -210,6 +322,8 @@ fn address_from_row(row: &Row<'_>) -> rusqlite::Result<AddressRecord> {
         family: parse_column(row, 2)?,
         address: row.get(3)?,
         added_at: row.get(4)?,
+        derivation: row.get(5)?,
+        used: row.get(6)?,
         chains: Vec::new(),
     })
 }
@@ -298,6 +412,51 @@ mod tests {
             let second = store.register(&[entry(ALICE, None, &[two])], 2).unwrap();
             assert_eq!(first, second, "the same wallet");
             assert_eq!(store.addresses().unwrap()[0].chains, ["one", "two"]);
+        });
+    }
+
+    #[test]
+    fn a_watch_key_wallet_grows_by_derived_addresses() {
+        each_store(|store| {
+            let chain = store
+                .insert_chain(&crate::store::testing::bitcoin_chain("btc"))
+                .unwrap();
+            let derived = |text: &str, derivation: &str| DerivedAddress {
+                address: Address::parse(text).unwrap(),
+                derivation: derivation.into(),
+            };
+            let wallet = store
+                .register_watch_key(
+                    "zpub-test",
+                    Some("cold"),
+                    &[derived("bc1qcr8te4kr609gcawutmrza0j4xv80jy8z306fyu", "0/0")],
+                    &[chain],
+                    1,
+                )
+                .unwrap();
+            assert!(matches!(
+                store.register_watch_key("zpub-test", None, &[], &[chain], 2),
+                Err(StoreError::Conflict(_))
+            ));
+            let keys = store
+                .add_derived(
+                    wallet,
+                    &[derived("bc1qnjg0jd8228aq7egyzacy8cys3knf9xvrerkf9g", "0/1")],
+                    &[chain],
+                    3,
+                )
+                .unwrap();
+            assert_eq!(keys.len(), 1, "one balance row to read: the native coin");
+            let addresses = &store.wallets().unwrap()[0].addresses;
+            assert_eq!(
+                addresses
+                    .iter()
+                    .map(|a| a.derivation.as_deref())
+                    .collect::<Vec<_>>(),
+                [Some("0/0"), Some("0/1")]
+            );
+            store.mark_used(&[addresses[1].id]).unwrap();
+            assert!(store.wallets().unwrap()[0].addresses[1].used);
         });
     }
 
