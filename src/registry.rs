@@ -1,7 +1,7 @@
 //! Deciding which chains an address is watched on: the ones the user named, or else every active
 //! chain of its family (and, for Bitcoin, of its network).
 
-use crate::model::{Address, BitcoinNetwork, Family};
+use crate::model::{Address, BitcoinNetwork, Family, WatchKey};
 use crate::store::{ChainRecord, Registration};
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -65,6 +65,68 @@ pub fn plan(
         label,
         chains: ids,
     })
+}
+
+/// The chains a Bitcoin watch key is watched on: those named, or every active Bitcoin chain of its
+/// network. All of one network, so one derivation serves them all.
+pub fn plan_watch_key<'a>(
+    chains: &'a [ChainRecord],
+    key: &WatchKey,
+    requested: &[String],
+) -> Result<(BitcoinNetwork, Vec<&'a ChainRecord>), RegistrationError> {
+    let network_of = |chain: &ChainRecord| {
+        chain
+            .bitcoin_network
+            .as_deref()
+            .and_then(|text| text.parse::<BitcoinNetwork>().ok())
+    };
+    let chosen: Vec<&ChainRecord> = if requested.is_empty() {
+        chains
+            .iter()
+            .filter(|chain| {
+                chain.active && network_of(chain).is_some_and(|network| key.serves(network))
+            })
+            .collect()
+    } else {
+        let mut named = Vec::with_capacity(requested.len());
+        for name in requested {
+            let chain = chains
+                .iter()
+                .find(|chain| chain.name == *name)
+                .ok_or_else(|| RegistrationError::UnknownChain(name.clone()))?;
+            if !chain.active {
+                return Err(RegistrationError::InactiveChain(chain.name.clone()));
+            }
+            if chain.family != Family::Bitcoin {
+                return Err(RegistrationError::WrongFamily {
+                    chain: chain.name.clone(),
+                    chain_family: chain.family,
+                    address_family: Family::Bitcoin,
+                });
+            }
+            if !network_of(chain).is_some_and(|network| key.serves(network)) {
+                return Err(RegistrationError::WrongNetwork {
+                    chain: chain.name.clone(),
+                    network: chain.bitcoin_network.clone().unwrap_or_default(),
+                    address_network: "key's",
+                });
+            }
+            named.push(chain);
+        }
+        named
+    };
+    let network = chosen
+        .first()
+        .and_then(|chain| network_of(chain))
+        .ok_or(RegistrationError::NoChain(Family::Bitcoin))?;
+    // Testnet and signet share their addresses; regtest's differ, so it is never mixed with them.
+    Ok((
+        network,
+        chosen
+            .into_iter()
+            .filter(|chain| network_of(chain) == Some(network))
+            .collect(),
+    ))
 }
 
 /// Whether `chain` can watch `address`: same family, and for Bitcoin the same network.

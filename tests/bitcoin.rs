@@ -155,3 +155,105 @@ fn a_testnet_address_is_refused_on_a_mainnet_chain() {
     .stderr(predicates::str::contains("testnet or signet address"));
     assert_eq!(dir.content(), before);
 }
+
+/// BIP84's account key (its test vector), as a wallet would export it.
+const BIP84_ZPUB: &str = "zpub6rFR7y4Q2AijBEqTUquhVz398htDFrtymD9xYYfG1m4wAcvPhXNfE3EfH1r1ADqtfSdVCToUG868RvUUkgDKf31mGDtKsAYz2oz2AGutZYs";
+
+#[test]
+fn a_zpub_with_25_used_receive_addresses_scans_to_45() {
+    use holdings::model::{BitcoinNetwork, Branch, WatchKey};
+
+    let server = Esplora::start();
+    let key = WatchKey::parse(BIP84_ZPUB).unwrap();
+    let receive = |index| {
+        key.address(Branch::Receive, index, BitcoinNetwork::Mainnet)
+            .unwrap()
+            .to_string()
+    };
+    assert_eq!(
+        receive(0),
+        "bc1qcr8te4kr609gcawutmrza0j4xv80jy8z306fyu",
+        "BIP84's first address"
+    );
+    for index in 0..25 {
+        server.set(
+            &receive(index),
+            Stats {
+                funded: 1_000 + i64::from(index),
+                spent: 0,
+                tx_count: 1,
+                ..Stats::default()
+            },
+        );
+    }
+    let dir = devbtc(&server);
+    dir.holdings(&[
+        "wallet",
+        "add",
+        BIP84_ZPUB,
+        "--chain",
+        "devbtc",
+        "--label",
+        "cold storage",
+    ])
+    .assert()
+    .success()
+    .stdout(predicates::str::contains("first 40 addresses"));
+    dir.holdings(&["sync"]).assert().success();
+
+    let wallets: Value = serde_json::from_slice(
+        &dir.holdings(&["wallet", "list", "--json"])
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .unwrap();
+    let addresses = wallets[0]["addresses"].as_array().unwrap();
+    let on_branch = |prefix: &str| {
+        addresses
+            .iter()
+            .filter(|a| a["derivation"].as_str().unwrap().starts_with(prefix))
+            .count()
+    };
+    assert_eq!(on_branch("0/"), 45, "25 used, then 20 unused");
+    assert_eq!(on_branch("1/"), 20, "no change address used: the first 20");
+    assert_eq!(wallets[0]["source"], BIP84_ZPUB);
+    assert_eq!(wallets[0]["label"], "cold storage");
+
+    let rows = balances(&dir);
+    let total: u64 = rows
+        .iter()
+        .map(|row| row["raw"].as_str().unwrap().parse::<u64>().unwrap())
+        .sum();
+    assert_eq!(total, (0..25).map(|index| 1_000 + index).sum::<u64>());
+    let asked = server
+        .requests()
+        .iter()
+        .filter(|path| path.starts_with("/api/address/"))
+        .count();
+    assert_eq!(asked, 65, "every derived address read once");
+}
+
+#[test]
+fn a_key_for_another_network_or_a_bad_key_is_refused() {
+    let server = Esplora::start();
+    let dir = devbtc(&server);
+    let before = dir.content();
+    let tpub = "tpubD6NzVbkrYhZ4XgiXtGrdW5XDAPFCL9h7we1vwNCpn8tGbBcgfVYjXyhWo4E1xkh56hjod1RhGjxbaTLV3X4FyWuejifB9jusQ46QzG87VKp";
+    for (key, message) in [
+        (tpub, "key's address"),
+        (
+            "zpub6rFR7y4Q2AijBEqTUquhVz398htDFrtymD9xYYfG1m4wAcvPhXNfE3EfH1r1ADqtfSdVCToUG868RvUUkgDKf31mGDtKsAYz2oz2AGutZYt",
+            "not an extended public key",
+        ),
+    ] {
+        let output = dir
+            .holdings(&["wallet", "add", key, "--chain", "devbtc"])
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(1), "{stderr}");
+        assert!(stderr.contains(message), "{stderr}");
+        assert_eq!(dir.content(), before);
+    }
+}

@@ -18,12 +18,24 @@ pub struct BitcoinReader {
 #[derive(Deserialize)]
 struct AddressStats {
     chain_stats: TxoStats,
+    mempool_stats: Option<TxoStats>,
 }
 
 #[derive(Deserialize)]
 struct TxoStats {
     funded_txo_sum: u64,
     spent_txo_sum: u64,
+    #[serde(default)]
+    tx_count: u64,
+}
+
+/// What a sweep learns of an address.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AddressReading {
+    /// Confirmed balance in sats.
+    pub confirmed: U256,
+    /// Whether any transaction, confirmed or not, has touched it (what a gap limit counts).
+    pub used: bool,
 }
 
 impl BitcoinReader {
@@ -54,12 +66,12 @@ impl BitcoinReader {
             .map_err(|err| err.to_string())
     }
 
-    /// The confirmed balance of each address, in sats, in order.
-    pub async fn confirmed(&self, addresses: &[String]) -> Vec<Result<U256, String>> {
+    /// Each address's confirmed balance and whether it was used, in order.
+    pub async fn addresses(&self, addresses: &[String]) -> Vec<Result<AddressReading, String>> {
         // Futures made up front (not in a stream's closure) keep the whole sweep `Send`.
         let reads: Vec<_> = addresses
             .iter()
-            .map(|address| self.confirmed_one(address))
+            .map(|address| self.address(address))
             .collect();
         futures::stream::iter(reads)
             .buffered(IN_FLIGHT)
@@ -67,7 +79,7 @@ impl BitcoinReader {
             .await
     }
 
-    async fn confirmed_one(&self, address: &str) -> Result<U256, String> {
+    async fn address(&self, address: &str) -> Result<AddressReading, String> {
         let path = format!("address/{address}");
         self.pool
             .send(
@@ -83,15 +95,20 @@ impl BitcoinReader {
 }
 
 /// Funded less spent; an answer in which more was spent than funded is not believed.
-fn read_stats(body: &[u8]) -> Result<U256, Failure> {
+fn read_stats(body: &[u8]) -> Result<AddressReading, Failure> {
     let stats: AddressStats = serde_json::from_slice(body)
         .map_err(|_| Failure::Garbled("the address answer is malformed".into()))?;
-    let chain = stats.chain_stats;
-    chain
+    let chain = &stats.chain_stats;
+    let confirmed = chain
         .funded_txo_sum
         .checked_sub(chain.spent_txo_sum)
         .map(U256::from)
-        .ok_or_else(|| Failure::Garbled("the address spent more than it was funded".into()))
+        .ok_or_else(|| Failure::Garbled("the address spent more than it was funded".into()))?;
+    let used = chain.tx_count > 0
+        || stats
+            .mempool_stats
+            .is_some_and(|mempool| mempool.tx_count > 0);
+    Ok(AddressReading { confirmed, used })
 }
 
 #[cfg(test)]
@@ -101,7 +118,13 @@ mod tests {
     #[test]
     fn confirmed_is_funded_less_spent() {
         let body = br#"{"address":"bc1q","chain_stats":{"funded_txo_count":2,"funded_txo_sum":150000,"spent_txo_count":1,"spent_txo_sum":50000,"tx_count":3},"mempool_stats":{"funded_txo_count":0,"funded_txo_sum":0,"spent_txo_count":0,"spent_txo_sum":0,"tx_count":0}}"#;
-        assert_eq!(read_stats(body), Ok(U256::from(100_000)));
+        assert_eq!(
+            read_stats(body),
+            Ok(AddressReading {
+                confirmed: U256::from(100_000),
+                used: true
+            })
+        );
     }
 
     #[test]

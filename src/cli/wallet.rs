@@ -9,9 +9,9 @@ use clap::Subcommand;
 use super::output::printable;
 use crate::clock::{Clock, SystemClock};
 use crate::data_dir;
-use crate::model::Address;
+use crate::model::{Address, Family, GAP_LIMIT, WatchKey};
 use crate::registry;
-use crate::store::StoreError;
+use crate::store::{DerivedAddress, StoreError};
 
 #[derive(Debug, Subcommand)]
 pub(super) enum WalletCommand {
@@ -49,6 +49,9 @@ pub(super) fn run(dir: &Path, command: WalletCommand) -> Result<()> {
 }
 
 fn add(dir: &Path, text: &str, chains: &[String], label: Option<String>) -> Result<()> {
+    if WatchKey::looks_like(text) {
+        return add_watch_key(dir, text, chains, label);
+    }
     let address =
         Address::parse(text).with_context(|| format!("cannot add {:?}", printable(text)))?;
     let mut store = data_dir::open(dir)?;
@@ -69,6 +72,46 @@ fn add(dir: &Path, text: &str, chains: &[String], label: Option<String>) -> Resu
         out,
         "watching {} on {}",
         registration.address,
+        names.join(", ")
+    )?;
+    Ok(())
+}
+
+/// Watches an extended key or descriptor: its first `GAP_LIMIT` addresses of each branch now, more as
+/// syncs find them used.
+fn add_watch_key(dir: &Path, text: &str, chains: &[String], label: Option<String>) -> Result<()> {
+    let cannot = || format!("cannot add {:?}", printable(text));
+    let key = WatchKey::parse(text).with_context(cannot)?;
+    let mut store = data_dir::open(dir)?;
+    let known = store.chains()?;
+    let (network, chosen) = registry::plan_watch_key(&known, &key, chains).with_context(cannot)?;
+    let mut first = Vec::new();
+    for branch in key.branches() {
+        for index in 0..GAP_LIMIT {
+            let derived = key
+                .address(branch, index, network)
+                .with_context(|| format!("{}: cannot derive {index}", cannot()))?;
+            let address = Address::parse_as(Family::Bitcoin, &derived.to_string())?;
+            first.push(DerivedAddress {
+                address,
+                derivation: format!("{}/{index}", branch.number()),
+            });
+        }
+    }
+    let ids: Vec<_> = chosen.iter().map(|chain| chain.id).collect();
+    store.register_watch_key(
+        key.as_str(),
+        label.as_deref(),
+        &first,
+        &ids,
+        SystemClock.now(),
+    )?;
+    let names: Vec<&str> = chosen.iter().map(|chain| chain.name.as_str()).collect();
+    let mut out = std::io::stdout().lock();
+    writeln!(
+        out,
+        "watching the key's first {} addresses on {}; syncs watch more as they are used",
+        first.len(),
         names.join(", ")
     )?;
     Ok(())

@@ -15,4 +15,4 @@ pub use chain::{BitcoinNetwork, ChainName, ChainNameError};
 pub use endpoint::{EndpointUrlError, parse_endpoint_url};
 pub use family::Family;
 pub use freshness::{Freshness, Ttls};
-pub use watch_key::{Branch, WatchKey, WatchKeyError};
+pub use watch_key::{Branch, GAP_LIMIT, WatchKey, WatchKeyError};

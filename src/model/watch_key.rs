@@ -11,6 +11,9 @@ use miniscript::descriptor::{Descriptor, DescriptorPublicKey};
 
 use super::BitcoinNetwork;
 
+/// How many unused addresses past the last used one of a branch stay watched (BIP44's gap limit).
+pub const GAP_LIMIT: u32 = 20;
+
 /// The receive chain (`…/0/*`) or the change chain (`…/1/*`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Branch {
@@ -19,10 +22,11 @@ pub enum Branch {
 }
 
 impl Branch {
-    pub fn as_str(self) -> &'static str {
+    /// The branch's step in a derivation path, as stored: `0/17` is the 18th receive address.
+    pub fn number(self) -> u32 {
         match self {
-            Branch::Receive => "receive",
-            Branch::Change => "change",
+            Branch::Receive => 0,
+            Branch::Change => 1,
         }
     }
 }

@@ -108,6 +108,24 @@ impl Store {
         Ok(keys)
     }
 
+    /// The derived addresses watched on `chain`: wallet, its key as typed, derivation, used.
+    pub fn derived_addresses(
+        &self,
+        chain: ChainId,
+    ) -> Result<Vec<(WalletId, String, String, bool)>> {
+        let mut statement = self.conn.prepare_cached(
+            "SELECT w.id, w.source, ad.derivation, ad.used FROM address_chains ac \
+             JOIN addresses ad ON ad.id = ac.address_id JOIN wallets w ON w.id = ad.wallet_id \
+             WHERE ac.chain_id = ?1 AND ad.derivation IS NOT NULL",
+        )?;
+        let rows = statement
+            .query_map([chain], |row| {
+                Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?))
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(rows)
+    }
+
     /// Records that the chain has seen these addresses used.
     pub fn mark_used(&mut self, addresses: &[AddressId]) -> Result<()> {
         let tx = self.write()?;
@@ -457,6 +475,12 @@ mod tests {
             );
             store.mark_used(&[addresses[1].id]).unwrap();
             assert!(store.wallets().unwrap()[0].addresses[1].used);
+            let derived = store.derived_addresses(chain).unwrap();
+            assert_eq!(derived.len(), 2);
+            assert_eq!(
+                derived[1],
+                (wallet, "zpub-test".to_owned(), "0/1".to_owned(), true)
+            );
         });
     }
 

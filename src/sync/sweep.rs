@@ -17,10 +17,10 @@ use crate::chains::pool::{EndpointPool, Learned, PoolPolicy, Standing, redact};
 use crate::chains::solana::SolanaReader;
 use crate::chains::tron::TronReader;
 use crate::clock::UnixMillis;
-use crate::model::{Address, Family};
+use crate::model::{Address, BitcoinNetwork, Family, GAP_LIMIT, WatchKey};
 use crate::store::{
-    AddressId, BalanceFailure, BalanceKey, BalanceRead, ChainRecord, EndpointLimits, LeasedBalance,
-    NewToken, Store, SyncRun,
+    AddressId, BalanceFailure, BalanceKey, BalanceRead, ChainRecord, DerivedAddress,
+    EndpointLimits, LeasedBalance, NewToken, Store, SyncRun, WalletId,
 };
 
 /// How long a sweep's leases hold before another process may take the rows.
@@ -65,6 +65,8 @@ struct RowsRead {
     discovered: Vec<Discovered>,
     /// Set when nothing at all could be read, naming the endpoints.
     unreachable: Option<String>,
+    /// Addresses the chain has seen used (Bitcoin: what moves a watch key's gap limit).
+    used: Vec<AddressId>,
 }
 
 impl RowsRead {
@@ -74,6 +76,7 @@ impl RowsRead {
             readings: vec![Err(why.clone()); rows],
             discovered: Vec::new(),
             unreachable: Some(why),
+            used: Vec::new(),
         }
     }
 }
@@ -135,7 +138,82 @@ pub(super) async fn sweep_chain(
     selection: &Selection,
 ) -> Result<SweepReport> {
     let span = tracing::info_span!("sweep", chain = %chain.name);
-    sweep(inner, chain, selection).instrument(span).await
+    async {
+        let mut report = sweep(inner, chain, selection).await?;
+        // Used addresses move a watch key's gap limit: derive further and read those, until it holds.
+        while chain.family == Family::Bitcoin {
+            let grown = extend_watch_keys(inner, chain)?;
+            if grown.is_empty() {
+                break;
+            }
+            let more = sweep(inner, chain, &Selection::Keys(grown)).await?;
+            report.read += more.read;
+            report.failed += more.failed;
+            report.requests += more.requests;
+            report.block = report.block.max(more.block);
+        }
+        Ok(report)
+    }
+    .instrument(span)
+    .await
+}
+
+/// Derives, for every watch key on `chain`, the addresses its gap limit now asks for (up to
+/// `GAP_LIMIT` past the last used one of each branch), and watches them; returns their rows.
+fn extend_watch_keys(inner: &Inner, chain: &ChainRecord) -> Result<Vec<BalanceKey>> {
+    let Some(network) = chain
+        .bitcoin_network
+        .as_deref()
+        .and_then(|text| text.parse::<BitcoinNetwork>().ok())
+    else {
+        return Ok(Vec::new());
+    };
+    let mut store = inner.store();
+    // Per wallet and branch: how many are derived, and the last used index.
+    let mut wallets: BTreeMap<WalletId, (String, BTreeMap<u32, (u32, Option<u32>)>)> =
+        BTreeMap::new();
+    for (wallet, source, derivation, used) in store.derived_addresses(chain.id)? {
+        let Some((branch, index)) = derivation
+            .split_once('/')
+            .and_then(|(b, i)| Some((b.parse().ok()?, i.parse::<u32>().ok()?)))
+        else {
+            continue;
+        };
+        let (_, branches) = wallets
+            .entry(wallet)
+            .or_insert_with(|| (source, BTreeMap::new()));
+        let (derived, last_used) = branches.entry(branch).or_insert((0, None));
+        *derived = (*derived).max(index + 1);
+        if used {
+            *last_used = Some(last_used.map_or(index, |last: u32| last.max(index)));
+        }
+    }
+    let mut keys = Vec::new();
+    for (wallet, (source, branches)) in wallets {
+        let Ok(key) = WatchKey::parse(&source) else {
+            continue;
+        };
+        let mut new = Vec::new();
+        for branch in key.branches() {
+            let (derived, last_used) = branches.get(&branch.number()).copied().unwrap_or((0, None));
+            let wanted = last_used.map_or(GAP_LIMIT, |last| last + 1 + GAP_LIMIT);
+            for index in derived..wanted {
+                let derived = key.address(branch, index, network).and_then(|address| {
+                    Address::parse_as(Family::Bitcoin, &address.to_string()).ok()
+                });
+                if let Some(address) = derived {
+                    new.push(DerivedAddress {
+                        address,
+                        derivation: format!("{}/{index}", branch.number()),
+                    });
+                }
+            }
+        }
+        if !new.is_empty() {
+            keys.extend(store.add_derived(wallet, &new, &[chain.id], inner.clock.now())?);
+        }
+    }
+    Ok(keys)
 }
 
 /// A chain's source.
@@ -311,6 +389,7 @@ async fn read_and_record(
         // A value superseded by a later block another process stored was read, but not written.
         report.read -= outcome.superseded;
         store.touch_activity(&active_addresses, finished_at)?;
+        store.mark_used(&read.used)?;
         remember_limits(&mut store, chain, &pool)?;
         let transitions = record_standings(&mut store, chain, &standings, finished_at)?;
         let (cache_hits, cache_misses) = inner.cache.take_counts();
@@ -392,6 +471,7 @@ async fn read_evm(reader: &EvmReader, rows: &[LeasedBalance]) -> RowsRead {
         readings: readings_per_row,
         discovered: Vec::new(),
         unreachable: readings.err(),
+        used: Vec::new(),
     }
 }
 
@@ -503,6 +583,7 @@ async fn read_tron(
         readings,
         discovered,
         unreachable,
+        used: Vec::new(),
     }
 }
 
@@ -510,20 +591,19 @@ async fn read_tron(
 async fn read_bitcoin(reader: &BitcoinReader, rows: &[LeasedBalance]) -> RowsRead {
     let height = match reader.tip_height().await {
         Ok(height) => height,
-        Err(why) => {
-            return RowsRead {
-                readings: vec![Err(why.clone()); rows.len()],
-                discovered: Vec::new(),
-                unreachable: Some(why),
-            };
-        }
+        Err(why) => return RowsRead::failed(rows.len(), why),
     };
     let addresses: Vec<String> = rows.iter().map(|row| row.address.clone()).collect();
-    let readings: Vec<Reading> = reader
-        .confirmed(&addresses)
-        .await
+    let read = reader.addresses(&addresses).await;
+    let used = rows
+        .iter()
+        .zip(&read)
+        .filter(|(_, read)| read.as_ref().is_ok_and(|read| read.used))
+        .map(|(row, _)| row.key.address)
+        .collect();
+    let readings: Vec<Reading> = read
         .into_iter()
-        .map(|sats| sats.map(|sats| (sats, height)))
+        .map(|read| read.map(|read| (read.confirmed, height)))
         .collect();
     let unreachable = readings
         .iter()
@@ -534,6 +614,7 @@ async fn read_bitcoin(reader: &BitcoinReader, rows: &[LeasedBalance]) -> RowsRea
         readings,
         discovered: Vec::new(),
         unreachable,
+        used,
     }
 }
 
@@ -620,6 +701,7 @@ async fn read_solana(
         readings: readings_per_row,
         discovered,
         unreachable,
+        used: Vec::new(),
     }
 }
 
