@@ -141,22 +141,27 @@ pub(super) async fn sweep_chain(
     async {
         let mut report = sweep(inner, chain, selection).await?;
         // Used addresses move a watch key's gap limit: derive further and read those, until it holds.
-        while chain.family == Family::Bitcoin {
-            let grown = extend_watch_keys(inner, chain)?;
-            if grown.is_empty() {
-                break;
+        if chain.family == Family::Bitcoin {
+            loop {
+                let grown = extend_watch_keys(inner, chain)?;
+                if grown.is_empty() {
+                    break;
+                }
+                let more = sweep(inner, chain, &Selection::Keys(grown)).await?;
+                report.read += more.read;
+                report.failed += more.failed;
+                report.requests += more.requests;
+                report.block = report.block.max(more.block);
             }
-            let more = sweep(inner, chain, &Selection::Keys(grown)).await?;
-            report.read += more.read;
-            report.failed += more.failed;
-            report.requests += more.requests;
-            report.block = report.block.max(more.block);
         }
         Ok(report)
     }
     .instrument(span)
     .await
 }
+
+/// Of a watch key's branch: how many addresses are derived, and the last used index.
+type BranchState = (u32, Option<u32>);
 
 /// Derives, for every watch key on `chain`, the addresses its gap limit now asks for (up to
 /// `GAP_LIMIT` past the last used one of each branch), and watches them; returns their rows.
@@ -169,9 +174,7 @@ fn extend_watch_keys(inner: &Inner, chain: &ChainRecord) -> Result<Vec<BalanceKe
         return Ok(Vec::new());
     };
     let mut store = inner.store();
-    // Per wallet and branch: how many are derived, and the last used index.
-    let mut wallets: BTreeMap<WalletId, (String, BTreeMap<u32, (u32, Option<u32>)>)> =
-        BTreeMap::new();
+    let mut wallets: BTreeMap<WalletId, (String, BTreeMap<u32, BranchState>)> = BTreeMap::new();
     for (wallet, source, derivation, used) in store.derived_addresses(chain.id)? {
         let Some((branch, index)) = derivation
             .split_once('/')
