@@ -80,6 +80,11 @@ fn confirmed_balances_are_funded_less_spent_at_the_tip() {
         (Some("149999999"), Some("1.49999999"))
     );
     assert_eq!(segwit["block"], TIP);
+    assert_eq!(
+        segwit["pending"], "5000",
+        "the mempool's, shown apart from the confirmed amount"
+    );
+    assert_eq!(row(&rows, LEGACY)["pending"], Value::Null);
     assert_eq!(row(&rows, LEGACY)["raw"], "1");
     assert_eq!(
         row(&rows, TAPROOT)["raw"],

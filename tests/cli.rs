@@ -70,6 +70,7 @@ fn a_new_evm_address_has_one_never_row_per_evm_chain() {
             "age_seconds",
             "freshness",
             "error",
+            "pending",
         ];
         expected.sort_unstable();
         assert_eq!(keys, expected);

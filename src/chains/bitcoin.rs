@@ -34,6 +34,8 @@ struct TxoStats {
 pub struct AddressReading {
     /// Confirmed balance in sats.
     pub confirmed: U256,
+    /// What unconfirmed transactions would add (or, negative, take): shown apart, never summed in.
+    pub pending: i128,
     /// Whether any transaction, confirmed or not, has touched it (what a gap limit counts).
     pub used: bool,
 }
@@ -104,11 +106,16 @@ fn read_stats(body: &[u8]) -> Result<AddressReading, Failure> {
         .checked_sub(chain.spent_txo_sum)
         .map(U256::from)
         .ok_or_else(|| Failure::Garbled("the address spent more than it was funded".into()))?;
-    let used = chain.tx_count > 0
-        || stats
-            .mempool_stats
-            .is_some_and(|mempool| mempool.tx_count > 0);
-    Ok(AddressReading { confirmed, used })
+    let mempool = stats.mempool_stats.as_ref();
+    let used = chain.tx_count > 0 || mempool.is_some_and(|mempool| mempool.tx_count > 0);
+    let pending = mempool.map_or(0, |mempool| {
+        i128::from(mempool.funded_txo_sum) - i128::from(mempool.spent_txo_sum)
+    });
+    Ok(AddressReading {
+        confirmed,
+        pending,
+        used,
+    })
 }
 
 #[cfg(test)]
@@ -122,9 +129,17 @@ mod tests {
             read_stats(body),
             Ok(AddressReading {
                 confirmed: U256::from(100_000),
+                pending: 0,
                 used: true
             })
         );
+    }
+
+    #[test]
+    fn pending_is_the_mempool_s_change_apart() {
+        let body = br#"{"chain_stats":{"funded_txo_sum":10,"spent_txo_sum":0,"tx_count":1},"mempool_stats":{"funded_txo_sum":3,"spent_txo_sum":8,"tx_count":2}}"#;
+        let reading = read_stats(body).unwrap();
+        assert_eq!((reading.confirmed, reading.pending), (U256::from(10), -5));
     }
 
     #[test]

@@ -45,6 +45,9 @@ struct BalanceJson {
     age_seconds: Option<i64>,
     freshness: Freshness,
     error: Option<String>,
+    /// Base units unconfirmed transactions would add (or, negative, take), where the chain shows it
+    /// apart (Bitcoin); not part of `raw`.
+    pending: Option<String>,
 }
 
 pub(super) fn run(dir: &Path, args: &BalancesArgs) -> Result<()> {
@@ -137,6 +140,10 @@ fn to_json(view: &BalanceView, ttls: Ttls, now: UnixMillis) -> BalanceJson {
         age_seconds: balance.fetched_at.map(|at| ((now - at) / 1_000).max(0)),
         freshness: ttls.classify(balance.fetched_at, balance.last_error_at, now),
         error: balance.last_error.clone(),
+        pending: balance
+            .pending
+            .filter(|pending| *pending != 0)
+            .map(|pending| pending.to_string()),
     }
 }
 

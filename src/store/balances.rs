@@ -61,6 +61,8 @@ pub struct BalanceRow {
     pub last_error_at: Option<UnixMillis>,
     pub locked_by: Option<String>,
     pub locked_until: Option<UnixMillis>,
+    /// What the mempool would change, where the chain shows it apart (Bitcoin); signed.
+    pub pending: Option<i128>,
 }
 
 /// A balance row with what a reader needs to show it.
@@ -79,7 +81,7 @@ pub struct BalanceView {
 }
 
 const BALANCE_COLUMNS: &str = "b.address_id, b.asset_id, b.raw, b.block, b.fetched_at, b.next_due_at, \
-     b.sync_count, b.error_count, b.last_error, b.last_error_at, b.locked_by, b.locked_until";
+     b.sync_count, b.error_count, b.last_error, b.last_error_at, b.locked_by, b.locked_until, b.pending";
 
 const VIEW_FROM: &str = "FROM balances b JOIN addresses ad ON ad.id = b.address_id \
      JOIN assets a ON a.id = b.asset_id JOIN chains c ON c.id = a.chain_id";
@@ -133,6 +135,20 @@ impl Store {
         drop(record_failure);
         tx.commit()?;
         Ok(outcome)
+    }
+
+    /// Records what the mempool would change of each balance, read with it.
+    pub fn record_pending(&mut self, pending: &[(BalanceKey, i128)]) -> Result<()> {
+        let tx = self.write()?;
+        let mut record = tx.prepare_cached(
+            "UPDATE balances SET pending = ?3 WHERE address_id = ?1 AND asset_id = ?2",
+        )?;
+        for (key, amount) in pending {
+            record.execute(params![key.address, key.asset, amount.to_string()])?;
+        }
+        drop(record);
+        tx.commit()?;
+        Ok(())
     }
 
     pub fn balance(&self, key: BalanceKey) -> Result<Option<BalanceRow>> {
@@ -259,6 +275,21 @@ fn write_read(tx: &Transaction<'_>, holder: &str, read: &BalanceRead) -> Result<
     })
 }
 
+/// Reads the signed pending column.
+fn pending_column(row: &Row<'_>, index: usize) -> rusqlite::Result<Option<i128>> {
+    let text: Option<String> = row.get(index)?;
+    text.map(|text| {
+        text.parse::<i128>().map_err(|err| {
+            rusqlite::Error::FromSqlConversionFailure(
+                index,
+                rusqlite::types::Type::Text,
+                Box::new(err),
+            )
+        })
+    })
+    .transpose()
+}
+
 /// Reads an amount column; a value that is not decimal digits is a corrupt row, not a zero.
 pub(super) fn raw_column(row: &Row<'_>, index: usize) -> rusqlite::Result<Option<U256>> {
     let text: Option<String> = row.get(index)?;
@@ -290,6 +321,7 @@ fn balance_at(row: &Row<'_>, first: usize) -> rusqlite::Result<BalanceRow> {
         last_error_at: row.get(first + 9)?,
         locked_by: row.get(first + 10)?,
         locked_until: row.get(first + 11)?,
+        pending: pending_column(row, first + 12)?,
     })
 }
 
@@ -442,6 +474,21 @@ mod tests {
                 .unwrap();
             let row = store.balance(native).unwrap().unwrap();
             assert_eq!((row.error_count, row.last_error_at), (0, None));
+        });
+    }
+
+    #[test]
+    fn pending_amounts_are_kept_signed() {
+        each_store(|store| {
+            let (native, token) = registered_pair(store);
+            store
+                .record_pending(&[(native, -5_000), (token, 12)])
+                .unwrap();
+            assert_eq!(
+                store.balance(native).unwrap().unwrap().pending,
+                Some(-5_000)
+            );
+            assert_eq!(store.balance(token).unwrap().unwrap().pending, Some(12));
         });
     }
 

@@ -67,6 +67,8 @@ struct RowsRead {
     unreachable: Option<String>,
     /// Addresses the chain has seen used (Bitcoin: what moves a watch key's gap limit).
     used: Vec<AddressId>,
+    /// What the mempool would change of balances read, where the chain shows it apart (Bitcoin).
+    pending: Vec<(BalanceKey, i128)>,
 }
 
 impl RowsRead {
@@ -77,6 +79,7 @@ impl RowsRead {
             discovered: Vec::new(),
             unreachable: Some(why),
             used: Vec::new(),
+            pending: Vec::new(),
         }
     }
 }
@@ -393,6 +396,7 @@ async fn read_and_record(
         report.read -= outcome.superseded;
         store.touch_activity(&active_addresses, finished_at)?;
         store.mark_used(&read.used)?;
+        store.record_pending(&read.pending)?;
         remember_limits(&mut store, chain, &pool)?;
         let transitions = record_standings(&mut store, chain, &standings, finished_at)?;
         let (cache_hits, cache_misses) = inner.cache.take_counts();
@@ -475,6 +479,7 @@ async fn read_evm(reader: &EvmReader, rows: &[LeasedBalance]) -> RowsRead {
         discovered: Vec::new(),
         unreachable: readings.err(),
         used: Vec::new(),
+        pending: Vec::new(),
     }
 }
 
@@ -587,6 +592,7 @@ async fn read_tron(
         discovered,
         unreachable,
         used: Vec::new(),
+        pending: Vec::new(),
     }
 }
 
@@ -598,12 +604,16 @@ async fn read_bitcoin(reader: &BitcoinReader, rows: &[LeasedBalance]) -> RowsRea
     };
     let addresses: Vec<String> = rows.iter().map(|row| row.address.clone()).collect();
     let read = reader.addresses(&addresses).await;
-    let used = rows
-        .iter()
-        .zip(&read)
-        .filter(|(_, read)| read.as_ref().is_ok_and(|read| read.used))
-        .map(|(row, _)| row.key.address)
-        .collect();
+    let mut used = Vec::new();
+    let mut pending = Vec::new();
+    for (row, read) in rows.iter().zip(&read) {
+        if let Ok(read) = read {
+            if read.used {
+                used.push(row.key.address);
+            }
+            pending.push((row.key, read.pending));
+        }
+    }
     let readings: Vec<Reading> = read
         .into_iter()
         .map(|read| read.map(|read| (read.confirmed, height)))
@@ -618,6 +628,7 @@ async fn read_bitcoin(reader: &BitcoinReader, rows: &[LeasedBalance]) -> RowsRea
         discovered: Vec::new(),
         unreachable,
         used,
+        pending,
     }
 }
 
@@ -705,6 +716,7 @@ async fn read_solana(
         discovered,
         unreachable,
         used: Vec::new(),
+        pending: Vec::new(),
     }
 }
 
