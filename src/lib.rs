@@ -6,6 +6,7 @@
 //! - [`chains`]: reading balances from chains, frugally, through pools of endpoints;
 //! - [`config`]: the chains and endpoints a new database starts with;
 //! - [`registry`]: which chains an address is watched on;
+//! - [`secrets`]: API keys in the OS keyring;
 //! - [`data_dir`]: where the database lives, shared by the app and the CLI;
 //! - [`sync`]: sweeps that read chains and write the store;
 //! - [`cli`]: the `holdings` command line, a thin layer over the store.
@@ -20,5 +21,6 @@ pub mod data_dir;
 pub mod logging;
 pub mod model;
 pub mod registry;
+pub mod secrets;
 pub mod store;
 pub mod sync;

@@ -156,3 +156,99 @@ fn a_malformed_account_writes_nothing_for_it() {
         }
     }
 }
+
+/// Needs the Secret Service that `scripts/test` starts (gnome-keyring in a D-Bus session): the key
+/// goes through the real OS keyring.
+#[test]
+fn an_api_key_from_the_keyring_goes_with_every_request_and_never_into_the_database() {
+    use std::io::Write;
+
+    let server = TronGrid::start();
+    let holder = address(1);
+    server.ledger(|ledger| {
+        ledger.accounts.insert(
+            holder.clone(),
+            Account {
+                sun: Some(3),
+                trc20: Vec::new(),
+            },
+        );
+    });
+    let dir = devtron(&server);
+    dir.holdings(&["wallet", "add", &holder, "--chain", "devtron"])
+        .assert()
+        .success();
+    let key = format!("tron-key-{}-{}", std::process::id(), BLOCK);
+    let mut save = std::process::Command::new(env!("CARGO_BIN_EXE_holdings"))
+        .args([
+            "--data-dir",
+            dir.path().to_str().unwrap(),
+            "chain",
+            "key",
+            "devtron",
+            "--rpc",
+            &server.url,
+        ])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    writeln!(save.stdin.take().unwrap(), "{key}").unwrap();
+    let saved = save.wait_with_output().unwrap();
+    assert!(
+        saved.status.success(),
+        "{}",
+        String::from_utf8_lossy(&saved.stderr)
+    );
+    dir.holdings(&["sync"])
+        .env("HOLDINGS_LOG", "holdings=trace")
+        .assert()
+        .success();
+
+    let keys = server.keys();
+    assert!(
+        !keys.is_empty()
+            && keys
+                .iter()
+                .all(|sent| sent.as_deref() == Some(key.as_str())),
+        "{keys:?}"
+    );
+    let mut stored = Vec::new();
+    for entry in std::fs::read_dir(dir.path())
+        .unwrap()
+        .chain(std::fs::read_dir(dir.path().join("logs")).unwrap())
+    {
+        let path = entry.unwrap().path();
+        if path.is_file() {
+            stored.extend(std::fs::read(&path).unwrap());
+        }
+    }
+    let key_bytes = key.as_bytes();
+    assert!(
+        !stored
+            .windows(key_bytes.len())
+            .any(|window| window == key_bytes),
+        "the key is in the data dir"
+    );
+    let chains: Value = serde_json::from_slice(
+        &dir.holdings(&["chain", "list", "--json"])
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .unwrap();
+    let devtron = chains
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|chain| chain["name"] == "devtron")
+        .unwrap();
+    assert!(
+        devtron["endpoints"][0]["api_key_ref"]
+            .as_str()
+            .unwrap()
+            .starts_with("api-key:devtron:"),
+        "only its name is kept"
+    );
+}

@@ -110,6 +110,8 @@ struct Endpoint {
     url: Url,
     limiter: DefaultDirectRateLimiter,
     health: Mutex<Health>,
+    /// An API key sent as a header (marked sensitive, so it is never printed); names in lower case.
+    credential: std::sync::OnceLock<(reqwest::header::HeaderName, reqwest::header::HeaderValue)>,
 }
 
 #[derive(Default)]
@@ -148,6 +150,7 @@ impl EndpointPool {
                 url,
                 limiter: RateLimiter::direct(quota),
                 health: Mutex::default(),
+                credential: std::sync::OnceLock::new(),
             })
             .collect();
         let http = reqwest::Client::builder()
@@ -180,6 +183,22 @@ impl EndpointPool {
             (0, false) => Standing::Untried,
             _ => Standing::Failing,
         }
+    }
+
+    /// Sends `key` in the `header` of every request to `endpoint` (an API key such as TronGrid's).
+    pub fn authorize(
+        &self,
+        endpoint: usize,
+        header: &'static str,
+        key: &str,
+    ) -> Result<(), String> {
+        let mut value = reqwest::header::HeaderValue::from_str(key)
+            .map_err(|_| "the API key has characters a header cannot carry")?;
+        value.set_sensitive(true);
+        let _ = self.endpoints[endpoint]
+            .credential
+            .set((reqwest::header::HeaderName::from_static(header), value));
+        Ok(())
     }
 
     /// Starts an endpoint as failing (it was offline when last used), so others are asked first.
@@ -319,7 +338,7 @@ impl EndpointPool {
         endpoint.limiter.until_ready().await;
         self.requests.fetch_add(1, Ordering::Relaxed);
         let url = under(&endpoint.url, ask.path);
-        let request = match ask.body {
+        let mut request = match ask.body {
             Some(body) => self
                 .http
                 .post(url)
@@ -327,6 +346,9 @@ impl EndpointPool {
                 .body(body.to_vec()),
             None => self.http.get(url),
         };
+        if let Some((header, key)) = endpoint.credential.get() {
+            request = request.header(header, key);
+        }
         let response = request
             .send()
             .await

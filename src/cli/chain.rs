@@ -11,6 +11,7 @@ use crate::chains::pool::redact;
 use crate::config::chains::MULTICALL3;
 use crate::data_dir;
 use crate::model::{Address, BitcoinNetwork, ChainName, Family, parse_endpoint_url};
+use crate::secrets;
 use crate::store::NewChain;
 
 #[derive(Debug, Subcommand)]
@@ -21,6 +22,13 @@ pub(super) enum ChainCommand {
     List {
         #[arg(long)]
         json: bool,
+    },
+    /// Save an endpoint's API key, read from standard input, in the OS keyring (never the database).
+    Key {
+        name: String,
+        /// The endpoint, as added.
+        #[arg(long = "rpc", value_name = "URL")]
+        rpc: String,
     },
 }
 
@@ -66,6 +74,7 @@ pub(super) fn run(dir: &Path, command: ChainCommand) -> Result<()> {
             Ok(())
         }
         ChainCommand::List { json } => list(dir, json),
+        ChainCommand::Key { name, rpc } => save_key(dir, &name, &rpc),
     }
 }
 
@@ -136,6 +145,39 @@ fn native_coin(family: Family) -> (&'static str, &'static str, u8) {
         Family::Tron => ("TRX", "TRON", 6),
         Family::Bitcoin => ("BTC", "Bitcoin", 8),
     }
+}
+
+/// Reads an API key from standard input (so it appears in no command line or shell history) and
+/// files it in the OS keyring under a name the endpoint keeps.
+fn save_key(dir: &Path, name: &str, rpc: &str) -> Result<()> {
+    let mut store = data_dir::open(dir)?;
+    let Some(chain) = store.chain_by_name(name)? else {
+        bail!(
+            "there is no chain named {:?}; `holdings chain list` shows them",
+            printable(name)
+        );
+    };
+    let url = parse_endpoint_url(rpc)?;
+    let Some(endpoint) = chain
+        .endpoints
+        .iter()
+        .find(|endpoint| endpoint.url == url.as_str())
+    else {
+        bail!("{} has no endpoint {}", chain.name, redact(&url));
+    };
+    let mut key = String::new();
+    std::io::stdin().read_line(&mut key)?;
+    let key = key.trim();
+    ensure!(!key.is_empty(), "no key on standard input");
+    let reference = secrets::reference(&chain.name, url.host_str().unwrap_or_default());
+    secrets::save(&reference, key)?;
+    store.set_endpoint_key_ref(chain.id, &endpoint.url, &reference)?;
+    writeln!(
+        std::io::stdout().lock(),
+        "saved the key of {} in the OS keyring as {reference}",
+        redact(&url)
+    )?;
+    Ok(())
 }
 
 fn list(dir: &Path, json: bool) -> Result<()> {

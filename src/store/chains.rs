@@ -43,6 +43,8 @@ pub struct EndpointRecord {
     pub limits: EndpointLimits,
     /// Since when it has not answered; `None` while it answers.
     pub offline_since: Option<UnixMillis>,
+    /// The name of the OS keyring entry holding its API key (never the key itself).
+    pub api_key_ref: Option<String>,
 }
 
 /// What an endpoint was found to take; `None` where it has not refused anything yet.
@@ -118,6 +120,23 @@ impl Store {
         Ok(())
     }
 
+    /// Names the keyring entry holding an endpoint's API key; false if there is no such endpoint.
+    pub fn set_endpoint_key_ref(
+        &mut self,
+        chain: ChainId,
+        url: &str,
+        reference: &str,
+    ) -> Result<bool> {
+        let tx = self.write()?;
+        let updated = tx
+            .prepare_cached(
+                "UPDATE endpoints SET api_key_ref = ?3 WHERE chain_id = ?1 AND url = ?2",
+            )?
+            .execute(params![chain, url, reference])?;
+        tx.commit()?;
+        Ok(updated == 1)
+    }
+
     /// Marks an endpoint offline since `since`, or online again with `None`.
     pub fn set_endpoint_offline(
         &mut self,
@@ -161,7 +180,7 @@ impl Store {
         chain.endpoints = self
             .conn
             .prepare_cached(
-                "SELECT url, priority, chunk_size, batch_size, batch_bytes, offline_since FROM endpoints \
+                "SELECT url, priority, chunk_size, batch_size, batch_bytes, offline_since, api_key_ref FROM endpoints \
                  WHERE chain_id = ?1 ORDER BY priority",
             )?
             .query_map([chain.id], |row| {
@@ -174,6 +193,7 @@ impl Store {
                         batch_bytes: row.get(4)?,
                     },
                     offline_since: row.get(5)?,
+                    api_key_ref: row.get(6)?,
                 })
             })?
             .collect::<rusqlite::Result<_>>()?;

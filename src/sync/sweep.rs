@@ -18,6 +18,7 @@ use crate::chains::solana::SolanaReader;
 use crate::chains::tron::TronReader;
 use crate::clock::UnixMillis;
 use crate::model::{Address, BitcoinNetwork, Family, GAP_LIMIT, WatchKey};
+use crate::secrets;
 use crate::store::{
     AddressId, BalanceFailure, BalanceKey, BalanceRead, ChainRecord, DerivedAddress,
     EndpointLimits, LeasedBalance, NewToken, Store, SyncRun, WalletId,
@@ -101,6 +102,18 @@ fn pool_for(chain: &ChainRecord, policy: PoolPolicy) -> Result<EndpointPool> {
         if endpoint.offline_since.is_some() {
             pool.known_offline(index);
         }
+        if let (Some(header), Some(reference)) = (key_header(chain.family), &endpoint.api_key_ref) {
+            match secrets::load(reference) {
+                Ok(Some(key)) => pool
+                    .authorize(index, header, &key)
+                    .map_err(anyhow::Error::msg)?,
+                Ok(None) => tracing::warn!(
+                    endpoint = index,
+                    "its API key is not in the keyring; asking without it"
+                ),
+                Err(err) => tracing::warn!(%err, "asking without the endpoint's API key"),
+            }
+        }
         let limits = endpoint.limits;
         let widen = |size: Option<u32>| size.map(|size| size as usize);
         pool.learn(index, |learned| {
@@ -113,6 +126,12 @@ fn pool_for(chain: &ChainRecord, policy: PoolPolicy) -> Result<EndpointPool> {
         });
     }
     Ok(pool)
+}
+
+/// The header an endpoint's API key goes in, for families whose APIs take one that way (EVM
+/// providers put keys in the URL instead).
+fn key_header(family: Family) -> Option<&'static str> {
+    (family == Family::Tron).then_some("tron-pro-api-key")
 }
 
 /// A reader for an EVM chain over its endpoints.

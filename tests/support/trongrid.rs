@@ -54,6 +54,8 @@ pub struct Ledger {
 struct State {
     ledger: Mutex<Ledger>,
     paths: Mutex<Vec<String>>,
+    /// The `TRON-PRO-API-KEY` header of each request, if it had one.
+    keys: Mutex<Vec<Option<String>>>,
 }
 
 pub struct TronGrid {
@@ -103,6 +105,11 @@ impl TronGrid {
         change(&mut self.state.ledger.lock().unwrap());
     }
 
+    /// The API key each request carried.
+    pub fn keys(&self) -> Vec<Option<String>> {
+        self.state.keys.lock().unwrap().clone()
+    }
+
     /// How many requests went to a path ending in `suffix`.
     pub fn requests_to(&self, suffix: &str) -> usize {
         self.state
@@ -120,6 +127,12 @@ async fn handle(
     request: Request<Incoming>,
 ) -> Result<Response<Full<Bytes>>, Infallible> {
     let path = request.uri().path().to_owned();
+    let key = request
+        .headers()
+        .get("TRON-PRO-API-KEY")
+        .and_then(|key| key.to_str().ok())
+        .map(str::to_owned);
+    state.keys.lock().unwrap().push(key);
     let body = request
         .into_body()
         .collect()
