@@ -253,35 +253,20 @@ enum Reader {
 
 impl Reader {
     fn for_chain(inner: &Inner, chain: &ChainRecord) -> Result<Reader> {
+        let pool = || pool_for(chain, inner.policy.clone());
+        let watched = || -> Result<HashSet<String>> {
+            Ok(inner
+                .store()
+                .assets_of_chain(chain.id)?
+                .into_iter()
+                .filter_map(|asset| asset.contract)
+                .collect())
+        };
         Ok(match chain.family {
             Family::Evm => Reader::Evm(evm_reader(chain, inner.policy.clone())?),
-            Family::Solana => {
-                let known = inner
-                    .store()
-                    .assets_of_chain(chain.id)?
-                    .into_iter()
-                    .filter_map(|asset| asset.contract)
-                    .collect();
-                Reader::Solana(
-                    SolanaReader::new(pool_for(chain, inner.policy.clone())?),
-                    known,
-                )
-            }
-            Family::Bitcoin => {
-                Reader::Bitcoin(BitcoinReader::new(pool_for(chain, inner.policy.clone())?))
-            }
-            Family::Tron => {
-                let known = inner
-                    .store()
-                    .assets_of_chain(chain.id)?
-                    .into_iter()
-                    .filter_map(|asset| asset.contract)
-                    .collect();
-                Reader::Tron(
-                    TronReader::new(pool_for(chain, inner.policy.clone())?),
-                    known,
-                )
-            }
+            Family::Solana => Reader::Solana(SolanaReader::new(pool()?), watched()?),
+            Family::Bitcoin => Reader::Bitcoin(BitcoinReader::new(pool()?)),
+            Family::Tron => Reader::Tron(TronReader::new(pool()?), watched()?),
         })
     }
 

@@ -6,15 +6,11 @@
 //! text that is not one.
 
 use std::collections::HashMap;
-use std::convert::Infallible;
 use std::sync::{Arc, Mutex};
 
 use http_body_util::Full;
 use hyper::body::{Bytes, Incoming};
-use hyper::server::conn::http1;
-use hyper::service::service_fn;
 use hyper::{Request, Response};
-use hyper_util::rt::TokioIo;
 use serde_json::json;
 
 pub const TIP: u64 = 870_123;
@@ -39,43 +35,18 @@ pub struct Esplora {
     /// The API base, with its `/api` path.
     pub url: String,
     state: Arc<State>,
-    _shutdown: tokio::sync::oneshot::Sender<()>,
+    _server: super::http::Server,
 }
 
 impl Esplora {
     pub fn start() -> Self {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-        listener.set_nonblocking(true).unwrap();
-        let address = listener.local_addr().unwrap();
         let state = Arc::new(State::default());
-        let (shutdown, mut stopped) = tokio::sync::oneshot::channel::<()>();
         let serving = state.clone();
-        std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .unwrap();
-            runtime.block_on(async move {
-                let listener = tokio::net::TcpListener::from_std(listener).unwrap();
-                loop {
-                    tokio::select! {
-                        _ = &mut stopped => break,
-                        accepted = listener.accept() => {
-                            let Ok((stream, _)) = accepted else { continue };
-                            let state = serving.clone();
-                            tokio::spawn(async move {
-                                let service = service_fn(move |request| handle(state.clone(), request));
-                                let _ = http1::Builder::new().serve_connection(TokioIo::new(stream), service).await;
-                            });
-                        }
-                    }
-                }
-            });
-        });
+        let server = super::http::serve(move |request| handle(serving.clone(), request));
         Self {
-            url: format!("http://{address}/api"),
+            url: format!("http://{}/api", server.address),
             state,
-            _shutdown: shutdown,
+            _server: server,
         }
     }
 
@@ -93,10 +64,7 @@ impl Esplora {
     }
 }
 
-async fn handle(
-    state: Arc<State>,
-    request: Request<Incoming>,
-) -> Result<Response<Full<Bytes>>, Infallible> {
+async fn handle(state: Arc<State>, request: Request<Incoming>) -> Response<Full<Bytes>> {
     let path = request.uri().path().to_owned();
     state.requests.lock().unwrap().push(path.clone());
     let (status, body) = if path == "/api/blocks/tip/height" {
@@ -127,8 +95,8 @@ async fn handle(
     } else {
         (404, "Not found".to_owned())
     };
-    Ok(Response::builder()
+    Response::builder()
         .status(status)
         .body(Full::new(Bytes::from(body)))
-        .unwrap())
+        .unwrap()
 }

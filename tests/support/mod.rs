@@ -76,6 +76,7 @@ impl DataDir {
 pub mod anvil;
 pub mod contracts;
 pub mod esplora;
+pub mod http;
 pub mod proxy;
 pub mod solana;
 pub mod trongrid;

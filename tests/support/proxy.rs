@@ -4,17 +4,12 @@
 //! "response size exceeded" for large calls.
 
 use std::collections::VecDeque;
-use std::convert::Infallible;
-use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use http_body_util::{BodyExt, Full};
 use hyper::body::{Bytes, Incoming};
-use hyper::server::conn::http1;
-use hyper::service::service_fn;
 use hyper::{Request, Response, StatusCode};
-use hyper_util::rt::TokioIo;
 use serde_json::{Value, json};
 
 /// What to do to one HTTP request.
@@ -74,7 +69,7 @@ struct State {
 pub struct Proxy {
     pub url: String,
     state: Arc<State>,
-    _shutdown: tokio::sync::oneshot::Sender<()>,
+    _server: super::http::Server,
 }
 
 impl Proxy {
@@ -83,9 +78,6 @@ impl Proxy {
     }
 
     pub fn start_with(upstream: &str, behaviour: Behaviour) -> Self {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind the proxy");
-        listener.set_nonblocking(true).unwrap();
-        let address: SocketAddr = listener.local_addr().unwrap();
         let state = Arc::new(State {
             upstream: upstream.to_owned(),
             client: reqwest::Client::new(),
@@ -93,34 +85,12 @@ impl Proxy {
             seen: Mutex::new(Vec::new()),
             arrived: std::sync::Condvar::new(),
         });
-        let (shutdown, mut stopped) = tokio::sync::oneshot::channel::<()>();
         let serving = state.clone();
-        std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .unwrap();
-            runtime.block_on(async move {
-                let listener = tokio::net::TcpListener::from_std(listener).unwrap();
-                loop {
-                    tokio::select! {
-                        _ = &mut stopped => break,
-                        accepted = listener.accept() => {
-                            let Ok((stream, _)) = accepted else { continue };
-                            let state = serving.clone();
-                            tokio::spawn(async move {
-                                let service = service_fn(move |request| handle(state.clone(), request));
-                                let _ = http1::Builder::new().serve_connection(TokioIo::new(stream), service).await;
-                            });
-                        }
-                    }
-                }
-            });
-        });
+        let server = super::http::serve(move |request| handle(serving.clone(), request));
         Self {
-            url: format!("http://{address}"),
+            url: format!("http://{}", server.address),
             state,
-            _shutdown: shutdown,
+            _server: server,
         }
     }
 
@@ -187,10 +157,7 @@ impl Proxy {
     }
 }
 
-async fn handle(
-    state: Arc<State>,
-    request: Request<Incoming>,
-) -> Result<Response<Full<Bytes>>, Infallible> {
+async fn handle(state: Arc<State>, request: Request<Incoming>) -> Response<Full<Bytes>> {
     let body = request
         .into_body()
         .collect()
@@ -233,7 +200,7 @@ async fn handle(
     if let Some(seen) = state.seen.lock().unwrap().get_mut(number) {
         seen.answered_at = Some(Instant::now());
     }
-    Ok(response)
+    response
 }
 
 async fn answer(

@@ -6,15 +6,11 @@
 //! (`-32602 "Too many inputs provided; max 100"`). Batches are served like single requests.
 
 use std::collections::HashMap;
-use std::convert::Infallible;
 use std::sync::{Arc, Mutex};
 
 use http_body_util::{BodyExt, Full};
 use hyper::body::{Bytes, Incoming};
-use hyper::server::conn::http1;
-use hyper::service::service_fn;
 use hyper::{Request, Response};
-use hyper_util::rt::TokioIo;
 use serde_json::{Value, json};
 
 pub const TOKEN_PROGRAM: &str = "TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA";
@@ -66,43 +62,18 @@ struct State {
 pub struct SolanaServer {
     pub url: String,
     state: Arc<State>,
-    _shutdown: tokio::sync::oneshot::Sender<()>,
+    _server: super::http::Server,
 }
 
 impl SolanaServer {
     pub fn start() -> Self {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-        listener.set_nonblocking(true).unwrap();
-        let address = listener.local_addr().unwrap();
         let state = Arc::new(State::default());
-        let (shutdown, mut stopped) = tokio::sync::oneshot::channel::<()>();
         let serving = state.clone();
-        std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .unwrap();
-            runtime.block_on(async move {
-                let listener = tokio::net::TcpListener::from_std(listener).unwrap();
-                loop {
-                    tokio::select! {
-                        _ = &mut stopped => break,
-                        accepted = listener.accept() => {
-                            let Ok((stream, _)) = accepted else { continue };
-                            let state = serving.clone();
-                            tokio::spawn(async move {
-                                let service = service_fn(move |request| handle(state.clone(), request));
-                                let _ = http1::Builder::new().serve_connection(TokioIo::new(stream), service).await;
-                            });
-                        }
-                    }
-                }
-            });
-        });
+        let server = super::http::serve(move |request| handle(serving.clone(), request));
         Self {
-            url: format!("http://{address}"),
+            url: format!("http://{}", server.address),
             state,
-            _shutdown: shutdown,
+            _server: server,
         }
     }
 
@@ -126,10 +97,7 @@ impl SolanaServer {
     }
 }
 
-async fn handle(
-    state: Arc<State>,
-    request: Request<Incoming>,
-) -> Result<Response<Full<Bytes>>, Infallible> {
+async fn handle(state: Arc<State>, request: Request<Incoming>) -> Response<Full<Bytes>> {
     let body = request
         .into_body()
         .collect()
@@ -145,7 +113,7 @@ async fn handle(
                 b"Too many requests for a specific RPC call",
             )))
             .unwrap();
-        return Ok(response);
+        return response;
     }
     let parsed: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
     let answer = match &parsed {
@@ -154,11 +122,10 @@ async fn handle(
         }
         call => answer(&state, call),
     };
-    let response = Response::builder()
+    Response::builder()
         .header("content-type", "application/json")
         .body(Full::new(Bytes::from(serde_json::to_vec(&answer).unwrap())))
-        .unwrap();
-    Ok(response)
+        .unwrap()
 }
 
 fn answer(state: &State, call: &Value) -> Value {

@@ -6,17 +6,13 @@
 //! (`constant_result` hex words, or `result.code`/`result.message` with a hex-encoded message).
 
 use std::collections::HashMap;
-use std::convert::Infallible;
 use std::sync::{Arc, Mutex};
 
 use alloy_primitives::U256;
 use alloy_sol_types::SolValue;
 use http_body_util::{BodyExt, Full};
 use hyper::body::{Bytes, Incoming};
-use hyper::server::conn::http1;
-use hyper::service::service_fn;
 use hyper::{Request, Response};
-use hyper_util::rt::TokioIo;
 use serde_json::{Value, json};
 
 pub const BLOCK: u64 = 66_123_456;
@@ -61,43 +57,18 @@ struct State {
 pub struct TronGrid {
     pub url: String,
     state: Arc<State>,
-    _shutdown: tokio::sync::oneshot::Sender<()>,
+    _server: super::http::Server,
 }
 
 impl TronGrid {
     pub fn start() -> Self {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-        listener.set_nonblocking(true).unwrap();
-        let address = listener.local_addr().unwrap();
         let state = Arc::new(State::default());
-        let (shutdown, mut stopped) = tokio::sync::oneshot::channel::<()>();
         let serving = state.clone();
-        std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .unwrap();
-            runtime.block_on(async move {
-                let listener = tokio::net::TcpListener::from_std(listener).unwrap();
-                loop {
-                    tokio::select! {
-                        _ = &mut stopped => break,
-                        accepted = listener.accept() => {
-                            let Ok((stream, _)) = accepted else { continue };
-                            let state = serving.clone();
-                            tokio::spawn(async move {
-                                let service = service_fn(move |request| handle(state.clone(), request));
-                                let _ = http1::Builder::new().serve_connection(TokioIo::new(stream), service).await;
-                            });
-                        }
-                    }
-                }
-            });
-        });
+        let server = super::http::serve(move |request| handle(serving.clone(), request));
         Self {
-            url: format!("http://{address}"),
+            url: format!("http://{}", server.address),
             state,
-            _shutdown: shutdown,
+            _server: server,
         }
     }
 
@@ -122,10 +93,7 @@ impl TronGrid {
     }
 }
 
-async fn handle(
-    state: Arc<State>,
-    request: Request<Incoming>,
-) -> Result<Response<Full<Bytes>>, Infallible> {
+async fn handle(state: Arc<State>, request: Request<Incoming>) -> Response<Full<Bytes>> {
     let path = request.uri().path().to_owned();
     let key = request
         .headers()
@@ -165,15 +133,15 @@ async fn handle(
             &serde_json::from_slice(&body).unwrap_or(Value::Null),
         )
     } else {
-        return Ok(Response::builder()
+        return Response::builder()
             .status(404)
             .body(Full::new(Bytes::from_static(b"Not Found")))
-            .unwrap());
+            .unwrap();
     };
-    Ok(Response::builder()
+    Response::builder()
         .header("content-type", "application/json")
         .body(Full::new(Bytes::from(answer.to_string())))
-        .unwrap())
+        .unwrap()
 }
 
 fn trigger(ledger: &Ledger, call: &Value) -> Value {
