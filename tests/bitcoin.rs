@@ -27,19 +27,6 @@ fn devbtc(server: &Esplora) -> DataDir {
     dir
 }
 
-fn balances(dir: &DataDir) -> Vec<Value> {
-    let output = dir
-        .holdings(&["balances", "--json", "--all"])
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    serde_json::from_slice(&output.stdout).unwrap()
-}
-
 fn row<'a>(rows: &'a [Value], address: &str) -> &'a Value {
     rows.iter()
         .find(|row| row["address"] == address)
@@ -73,7 +60,7 @@ fn confirmed_balances_are_funded_less_spent_at_the_tip() {
             .success();
     }
     dir.holdings(&["sync"]).assert().success();
-    let rows = balances(&dir);
+    let rows = dir.all_balances();
     let segwit = row(&rows, SEGWIT);
     assert_eq!(
         (segwit["raw"].as_str(), segwit["amount"].as_str()),
@@ -130,7 +117,7 @@ fn an_impossible_answer_writes_nothing() {
         },
     );
     dir.holdings(&["preload"]).output().unwrap();
-    let rows = balances(&dir);
+    let rows = dir.all_balances();
     let segwit = row(&rows, SEGWIT);
     assert_eq!(segwit["raw"], "10", "the last good value stays");
     assert_eq!(segwit["freshness"], "stale");
@@ -225,7 +212,7 @@ fn a_zpub_with_25_used_receive_addresses_scans_to_45() {
     assert_eq!(wallets[0]["source"], BIP84_ZPUB);
     assert_eq!(wallets[0]["label"], "cold storage");
 
-    let rows = balances(&dir);
+    let rows = dir.all_balances();
     let total: u64 = rows
         .iter()
         .map(|row| row["raw"].as_str().unwrap().parse::<u64>().unwrap())

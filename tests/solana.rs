@@ -30,19 +30,6 @@ fn devsol(server: &SolanaServer) -> DataDir {
     dir
 }
 
-fn balances(dir: &DataDir) -> Vec<Value> {
-    let output = dir
-        .holdings(&["balances", "--json", "--all"])
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    serde_json::from_slice(&output.stdout).unwrap()
-}
-
 fn row<'a>(rows: &'a [Value], owner: &str, asset: &str) -> &'a Value {
     rows.iter()
         .find(|row| row["address"] == owner && row["asset"] == asset)
@@ -96,7 +83,7 @@ fn sol_and_every_held_token_are_read_exactly_with_their_slot() {
         "the owner calls share the first request"
     );
 
-    let rows = balances(&dir);
+    let rows = dir.all_balances();
     assert_eq!(rows.len(), 4, "SOL and the three mints held");
     let sol = row(&rows, &owner, "native");
     assert_eq!(
@@ -152,7 +139,7 @@ fn two_hundred_fifty_owners_take_three_account_calls_and_a_missing_account_is_ze
     .success();
     dir.holdings(&["sync"]).assert().success();
     assert_eq!(server.calls_of("getMultipleAccounts"), 3, "100 keys a call");
-    let rows = balances(&dir);
+    let rows = dir.all_balances();
     assert_eq!(rows.len(), 250);
     assert_eq!(
         row(&rows, &owners[0], "native")["raw"],
@@ -190,14 +177,14 @@ fn a_bad_token_listing_writes_nothing_for_its_tokens() {
             .assert()
             .success();
         dir.holdings(&["sync"]).assert().success();
-        assert_eq!(row(&balances(&dir), &owner, &usdc)["raw"], "9");
+        assert_eq!(row(&dir.all_balances(), &owner, &usdc)["raw"], "9");
 
         server.ledger(|ledger| {
             ledger.token_accounts[0].amount = amount.into();
             ledger.token_accounts[0].kind = kind;
         });
         dir.holdings(&["preload"]).assert().success();
-        let rows = balances(&dir);
+        let rows = dir.all_balances();
         let token = row(&rows, &owner, &usdc);
         assert_eq!(
             token["raw"], "9",
@@ -235,5 +222,5 @@ fn a_rate_limited_endpoint_writes_nothing_and_is_named() {
         stderr.contains(&server.url) && stderr.contains("429"),
         "{stderr}"
     );
-    assert!(balances(&dir).iter().all(|row| row["raw"].is_null()));
+    assert!(dir.all_balances().iter().all(|row| row["raw"].is_null()));
 }

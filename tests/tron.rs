@@ -24,19 +24,6 @@ fn devtron(server: &TronGrid) -> DataDir {
     dir
 }
 
-fn balances(dir: &DataDir) -> Vec<Value> {
-    let output = dir
-        .holdings(&["balances", "--json", "--all"])
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    serde_json::from_slice(&output.stdout).unwrap()
-}
-
 fn row<'a>(rows: &'a [Value], owner: &str, symbol: &str) -> &'a Value {
     rows.iter()
         .find(|row| row["address"] == owner && row["symbol"] == symbol)
@@ -72,7 +59,7 @@ fn trx_and_trc20_are_read_exactly_and_held_tokens_are_discovered() {
             .success();
     }
     dir.holdings(&["sync"]).assert().success();
-    let rows = balances(&dir);
+    let rows = dir.all_balances();
     let trx = row(&rows, &holder, "TRX");
     assert_eq!(
         (
@@ -99,7 +86,7 @@ fn trx_and_trc20_are_read_exactly_and_held_tokens_are_discovered() {
 
     dir.holdings(&["preload"]).assert().success();
     assert_eq!(
-        row(&balances(&dir), &newcomer, "USDT")["raw"],
+        row(&dir.all_balances(), &newcomer, "USDT")["raw"],
         "7",
         "read with balanceOf: its list lacks it"
     );
@@ -145,7 +132,7 @@ fn a_malformed_account_writes_nothing_for_it() {
             Some(1),
             "{amount:?}: nothing could be read"
         );
-        let rows = balances(&dir);
+        let rows = dir.all_balances();
         for symbol in ["TRX", "USDT"] {
             let kept = row(&rows, &holder, symbol);
             assert_eq!(kept["freshness"], "stale", "{amount:?} {symbol}");

@@ -38,6 +38,20 @@ impl DataDir {
         command
     }
 
+    /// `balances --json --all`, which must succeed.
+    pub fn all_balances(&self) -> Vec<serde_json::Value> {
+        let output = self
+            .holdings(&["balances", "--json", "--all"])
+            .output()
+            .unwrap();
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        serde_json::from_slice(&output.stdout).unwrap()
+    }
+
     /// Every row of every table, and the schema version: what "unchanged" is compared on.
     pub fn content(&self) -> Vec<String> {
         let conn = Connection::open(self.database()).expect("open database");
