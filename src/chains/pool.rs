@@ -76,8 +76,8 @@ pub struct PoolPolicy {
     pub max_backoff: Duration,
     /// A Retry-After longer than this is not waited for: the endpoint is skipped instead.
     pub max_retry_after: Duration,
-    /// Requests per second allowed to each endpoint.
-    pub requests_per_second: NonZeroU32,
+    /// Requests allowed to each endpoint (a rate and a burst).
+    pub rate: Quota,
 }
 
 impl Default for PoolPolicy {
@@ -88,7 +88,7 @@ impl Default for PoolPolicy {
             min_backoff: Duration::from_millis(200),
             max_backoff: Duration::from_secs(5),
             max_retry_after: Duration::from_secs(30),
-            requests_per_second: NonZeroU32::new(10).expect("non-zero"),
+            rate: Quota::per_second(NonZeroU32::new(10).expect("non-zero")),
         }
     }
 }
@@ -143,7 +143,7 @@ pub struct EndpointPool {
 impl EndpointPool {
     /// A pool over `urls`, preferred in the order given.
     pub fn new(urls: Vec<Url>, policy: PoolPolicy) -> Self {
-        let quota = Quota::per_second(policy.requests_per_second);
+        let quota = policy.rate;
         let endpoints = urls
             .into_iter()
             .map(|url| Endpoint {

@@ -87,6 +87,10 @@ impl RowsRead {
 
 /// The pool over a chain's endpoints, starting from what they were found to take before.
 fn pool_for(chain: &ChainRecord, policy: PoolPolicy) -> Result<EndpointPool> {
+    let policy = PoolPolicy {
+        rate: crate::config::chains::published_rate(chain.family).unwrap_or(policy.rate),
+        ..policy
+    };
     let urls = chain
         .endpoints
         .iter()
