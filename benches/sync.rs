@@ -125,6 +125,13 @@ fn main() {
         "  wall / floor:    {:.2} (target ≤ 2)",
         wall.as_secs_f64() / floor.as_secs_f64()
     );
+    // The requests of one round trip go out together; counted one after another, the floor is:
+    let sequential = LATENCY * requests as u32;
+    println!(
+        "  per request:     {} ms floor, wall / floor {:.2}",
+        sequential.as_millis(),
+        wall.as_secs_f64() / sequential.as_secs_f64()
+    );
     assert_eq!(read, ADDRESSES * (TOKENS + 1), "every balance read");
     assert_eq!(wrong, 0, "every balance exact");
 }
