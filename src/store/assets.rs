@@ -74,7 +74,7 @@ impl Store {
 }
 
 /// Inserts a token unless its chain has it already (then `None`).
-fn insert_token_in(tx: &rusqlite::Transaction<'_>, token: &NewToken) -> Result<Option<AssetId>> {
+fn insert_token_in(tx: &rusqlite::Connection, token: &NewToken) -> Result<Option<AssetId>> {
     let known: bool = tx
         .prepare_cached(
             "SELECT EXISTS (SELECT 1 FROM assets WHERE chain_id = ?1 AND contract = ?2)",

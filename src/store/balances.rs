@@ -3,7 +3,7 @@
 //! leaves the last good value alone.
 
 use alloy_primitives::U256;
-use rusqlite::{OptionalExtension, Row, Transaction, params};
+use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use super::{AddressId, AssetId, ChainId, Result, Store, WalletId};
 use crate::clock::UnixMillis;
@@ -233,7 +233,7 @@ enum Written {
 
 /// Writes one value unless a later block's is stored: two statements, the history row (only when
 /// the value changed) and the balance row, which also releases `holder`'s lease on it.
-fn write_read(tx: &Transaction<'_>, holder: &str, read: &BalanceRead) -> Result<Written> {
+fn write_read(tx: &Connection, holder: &str, read: &BalanceRead) -> Result<Written> {
     let block = i64::try_from(read.block).unwrap_or(i64::MAX);
     let raw = read.raw.to_string();
     let changed = tx

@@ -33,7 +33,7 @@ const LEASED_COLUMNS: &str = "b.address_id, b.asset_id, ad.address, a.contract, 
 /// What a source needs to read the rows just leased, in key order: one query over everything
 /// `holder` leased until `until`, kept to `keys` (the same instance may hold others alike).
 fn leased_rows(
-    tx: &rusqlite::Transaction<'_>,
+    tx: &rusqlite::Connection,
     holder: &str,
     until: UnixMillis,
     keys: Vec<BalanceKey>,

@@ -80,6 +80,8 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 pub struct Store {
     conn: Connection,
     created: bool,
+    /// Set while [`Store::atomically`] holds a transaction the writes inside it join.
+    in_batch: bool,
 }
 
 impl Store {
@@ -111,6 +113,7 @@ impl Store {
         Ok(Self {
             conn,
             created: version == SchemaVersion::NoneSet,
+            in_batch: false,
         })
     }
 
@@ -124,12 +127,70 @@ impl Store {
         self.created
     }
 
+    /// Runs `writes` as one transaction: each write inside becomes a savepoint of it, and all of
+    /// them commit together or not at all.
+    pub fn atomically<T, E: From<StoreError>>(
+        &mut self,
+        writes: impl FnOnce(&mut Store) -> Result<T, E>,
+    ) -> Result<T, E> {
+        let sql = |store: &Store, statement: &str| {
+            store
+                .conn
+                .execute_batch(statement)
+                .map_err(|err| E::from(err.into()))
+        };
+        sql(self, "BEGIN IMMEDIATE")?;
+        self.in_batch = true;
+        let result = writes(self);
+        self.in_batch = false;
+        match result {
+            Ok(value) => sql(self, "COMMIT").map(|()| value),
+            Err(err) => {
+                sql(self, "ROLLBACK")?;
+                Err(err)
+            }
+        }
+    }
+
     /// Starts a write that takes the database's write lock at once, so two processes never deadlock
-    /// upgrading read locks; the transaction rolls back unless committed.
-    fn write(&mut self) -> Result<Transaction<'_>> {
-        Ok(self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?)
+    /// upgrading read locks; it rolls back unless committed. Inside [`Store::atomically`] it is a
+    /// savepoint of the transaction under way.
+    fn write(&mut self) -> Result<Write<'_>> {
+        Ok(if self.in_batch {
+            Write::Part(self.conn.savepoint()?)
+        } else {
+            Write::Whole(
+                self.conn
+                    .transaction_with_behavior(TransactionBehavior::Immediate)?,
+            )
+        })
+    }
+}
+
+/// A write under way: a transaction of its own, or part of a larger one.
+enum Write<'a> {
+    Whole(Transaction<'a>),
+    Part(rusqlite::Savepoint<'a>),
+}
+
+impl Write<'_> {
+    fn commit(self) -> Result<()> {
+        match self {
+            Write::Whole(transaction) => transaction.commit()?,
+            Write::Part(savepoint) => savepoint.commit()?,
+        }
+        Ok(())
+    }
+}
+
+impl std::ops::Deref for Write<'_> {
+    type Target = Connection;
+
+    fn deref(&self) -> &Connection {
+        match self {
+            Write::Whole(transaction) => transaction,
+            Write::Part(savepoint) => savepoint,
+        }
     }
 }
 
@@ -143,4 +204,29 @@ where
     text.parse().map_err(|err| {
         rusqlite::Error::FromSqlConversionFailure(index, rusqlite::types::Type::Text, Box::new(err))
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::testing::{each_store, evm_chain};
+    use super::*;
+
+    #[test]
+    fn writes_made_atomically_all_roll_back_with_a_failure() {
+        each_store(|store| {
+            let failed: Result<(), StoreError> = store.atomically(|store| {
+                store.insert_chain(&evm_chain("first", 1))?;
+                store.insert_chain(&evm_chain("first", 2)).map(drop)
+            });
+            assert!(matches!(failed, Err(StoreError::Conflict(_))));
+            assert!(
+                store.chains().unwrap().is_empty(),
+                "the first insert went with the second"
+            );
+            store
+                .atomically(|store| store.insert_chain(&evm_chain("second", 3)).map(drop))
+                .unwrap();
+            assert_eq!(store.chains().unwrap().len(), 1);
+        });
+    }
 }

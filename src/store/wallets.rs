@@ -1,7 +1,7 @@
 //! `wallets`, `addresses` and `address_chains`: the account registry. An address stays registered,
 //! with its balance rows, whether its balances are zero or not.
 
-use rusqlite::{OptionalExtension, Row, Transaction, params};
+use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use super::{AddressId, ChainId, Result, Store, StoreError, WalletId, parse_column};
 use crate::clock::UnixMillis;
@@ -232,7 +232,7 @@ impl Store {
 
 /// Registers one entry; returns its wallet and how many chains were new for it.
 fn register_one(
-    tx: &Transaction<'_>,
+    tx: &Connection,
     entry: &Registration,
     now: UnixMillis,
 ) -> Result<(WalletId, usize)> {
@@ -255,7 +255,7 @@ fn register_one(
 }
 
 fn add_derived_in(
-    tx: &Transaction<'_>,
+    tx: &Connection,
     wallet: WalletId,
     addresses: &[DerivedAddress],
     chains: &[ChainId],
@@ -283,7 +283,7 @@ fn add_derived_in(
 }
 
 fn insert_wallet(
-    tx: &Transaction<'_>,
+    tx: &Connection,
     source: &str,
     family: &str,
     label: Option<&str>,
@@ -297,7 +297,7 @@ fn insert_wallet(
 }
 
 fn find_or_insert_address(
-    tx: &Transaction<'_>,
+    tx: &Connection,
     wallet: WalletId,
     address: &Address,
     derivation: Option<&str>,
@@ -320,7 +320,7 @@ fn find_or_insert_address(
 }
 
 /// Watches `address` on `chain`, with a balance row per asset; false if it was watched already.
-fn watch_on(tx: &Transaction<'_>, address: AddressId, chain: ChainId) -> Result<bool> {
+fn watch_on(tx: &Connection, address: AddressId, chain: ChainId) -> Result<bool> {
     let new = tx
         .prepare_cached(
             "INSERT OR IGNORE INTO address_chains (address_id, chain_id) VALUES (?1, ?2)",

@@ -391,10 +391,11 @@ async fn read_and_record(
     report.requests = pool.requests();
     report.unreachable = read.unreachable;
     let standings: Vec<Standing> = (0..pool.len()).map(|index| pool.standing(index)).collect();
-    let transitions = {
-        let mut store = inner.store();
+    // The sweep's results in one transaction, and the cache from what it committed, before anyone
+    // can read the store.
+    let transitions = inner.store().atomically(|store| {
         let discovered =
-            record_discovered(&mut store, chain, &read.discovered, started_at, &inner.ttls)?;
+            record_discovered(store, chain, &read.discovered, started_at, &inner.ttls)?;
         reads.extend(discovered);
         report.read = reads.len();
         report.failed = failures.len();
@@ -405,8 +406,8 @@ async fn read_and_record(
         store.touch_activity(&active_addresses, finished_at)?;
         store.mark_used(&read.used)?;
         store.record_pending(&read.pending)?;
-        remember_limits(&mut store, chain, &pool)?;
-        let transitions = record_standings(&mut store, chain, &standings, finished_at)?;
+        remember_limits(store, chain, &pool)?;
+        let transitions = record_standings(store, chain, &standings, finished_at)?;
         let (cache_hits, cache_misses) = inner.cache.take_counts();
         store.insert_sync_run(
             chain.id,
@@ -422,8 +423,7 @@ async fn read_and_record(
                 error: report.unreachable.clone(),
             },
         )?;
-        // The cache learns what was committed, in the same step, before anyone can read the store.
-        // Rows it does not hold are read through it later.
+        // Rows the cache does not hold are read through it later.
         let cached: HashSet<BalanceKey> = reads
             .iter()
             .map(|read| read.key)
@@ -437,8 +437,8 @@ async fn read_and_record(
                 }
             }
         }
-        transitions
-    };
+        Ok::<_, anyhow::Error>(transitions)
+    })?;
     for event in transitions {
         inner.emit(event);
     }
