@@ -232,12 +232,17 @@ fn a_key_for_another_network_or_a_bad_key_is_refused() {
     let dir = devbtc(&server);
     let before = dir.content();
     let tpub = "tpubD6NzVbkrYhZ4XgiXtGrdW5XDAPFCL9h7we1vwNCpn8tGbBcgfVYjXyhWo4E1xkh56hjod1RhGjxbaTLV3X4FyWuejifB9jusQ46QzG87VKp";
+    let testnet_descriptor = format!("wpkh({tpub}/<0;1>/*)");
+    let xpub = {
+        let mut payload = bitcoin::base58::decode_check(BIP84_ZPUB).unwrap();
+        payload[..4].copy_from_slice(&[0x04, 0x88, 0xb2, 0x1e]);
+        bitcoin::base58::encode_check(&payload)
+    };
+    let bad_checksum = "zpub6rFR7y4Q2AijBEqTUquhVz398htDFrtymD9xYYfG1m4wAcvPhXNfE3EfH1r1ADqtfSdVCToUG868RvUUkgDKf31mGDtKsAYz2oz2AGutZYt";
     for (key, message) in [
-        (tpub, "key's address"),
-        (
-            "zpub6rFR7y4Q2AijBEqTUquhVz398htDFrtymD9xYYfG1m4wAcvPhXNfE3EfH1r1ADqtfSdVCToUG868RvUUkgDKf31mGDtKsAYz2oz2AGutZYt",
-            "not an extended public key",
-        ),
+        (testnet_descriptor.as_str(), "key's address"),
+        (bad_checksum, "not an extended public key"),
+        (xpub.as_str(), "add it as a descriptor"),
     ] {
         let output = dir
             .holdings(&["wallet", "add", key, "--chain", "devbtc"])

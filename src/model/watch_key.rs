@@ -43,6 +43,12 @@ pub struct WatchKey {
 pub enum WatchKeyError {
     #[error("not an extended public key: {0}")]
     Key(String),
+    #[error(
+        "an xpub does not say which addresses it makes: add it as a descriptor, such as \
+         wpkh(xpub…/<0;1>/*) for native SegWit, sh(wpkh(xpub…/<0;1>/*)) for nested SegWit, \
+         pkh(xpub…/<0;1>/*) for legacy or tr(xpub…/<0;1>/*) for Taproot"
+    )]
+    Ambiguous,
     #[error("not an output descriptor: {0}")]
     Descriptor(String),
     #[error("the descriptor derives no addresses (it needs a key ending in /*)")]
@@ -72,17 +78,18 @@ impl WatchKey {
         if text.contains('(') {
             return Self::from_descriptor(text);
         }
-        // SLIP-132 prefixes name the script type; the key itself is the same BIP32 key.
+        // SLIP-132 prefixes name the script type; the key itself is the same BIP32 key. A bare xpub
+        // or tpub names none for sure (wallets export them for SegWit accounts too), so it must
+        // come as a descriptor rather than be guessed.
         let (script, version) = match &text[..4.min(text.len())] {
-            "xpub" => ("pkh", XPUB),
             "ypub" => ("sh(wpkh", XPUB),
             "zpub" => ("wpkh", XPUB),
-            "tpub" => ("pkh", TPUB),
             "upub" => ("sh(wpkh", TPUB),
             "vpub" => ("wpkh", TPUB),
+            "xpub" | "tpub" => return Err(WatchKeyError::Ambiguous),
             _ => {
                 return Err(WatchKeyError::Key(
-                    "it starts with none of xpub, ypub, zpub, tpub, upub, vpub".into(),
+                    "it starts with none of ypub, zpub, upub, vpub".into(),
                 ));
             }
         };
@@ -249,6 +256,16 @@ mod tests {
             WatchKey::parse("zpub123"),
             Err(WatchKeyError::Key(_))
         ));
+        let xpub = {
+            let mut payload = base58::decode_check(BIP84_ZPUB).unwrap();
+            payload[..4].copy_from_slice(&XPUB);
+            base58::encode_check(&payload)
+        };
+        assert_eq!(
+            WatchKey::parse(&xpub).unwrap_err(),
+            WatchKeyError::Ambiguous,
+            "no guessing of the script type"
+        );
         assert!(matches!(
             WatchKey::parse("wpkh(nonsense)"),
             Err(WatchKeyError::Descriptor(_))
