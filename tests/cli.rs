@@ -352,6 +352,14 @@ fn bad_input_fails_with_one_line_and_changes_nothing() {
             "unknown chain family",
         ),
         (vec!["balances", "--wallet", BOB], "no wallet holds"),
+        (
+            vec!["chain", "key", "ethereum", "--rpc", "http://127.0.0.1:1"],
+            "takes no API key",
+        ),
+        (
+            vec!["chain", "key", "tron", "--rpc", "http://127.0.0.1:1"],
+            "has no endpoint",
+        ),
     ];
     let before = dir.content();
     for (args, message) in cases {

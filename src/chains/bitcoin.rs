@@ -17,6 +17,7 @@ pub struct BitcoinReader {
 
 #[derive(Deserialize)]
 struct AddressStats {
+    address: String,
     chain_stats: TxoStats,
     mempool_stats: Option<TxoStats>,
 }
@@ -89,7 +90,7 @@ impl BitcoinReader {
                     path: &path,
                     body: None,
                 },
-                |_, body| read_stats(body),
+                |_, body| read_stats(body, address),
             )
             .await
             .map_err(|err| err.to_string())
@@ -97,9 +98,15 @@ impl BitcoinReader {
 }
 
 /// Funded less spent; an answer in which more was spent than funded is not believed.
-fn read_stats(body: &[u8]) -> Result<AddressReading, Failure> {
+fn read_stats(body: &[u8], address: &str) -> Result<AddressReading, Failure> {
     let stats: AddressStats = serde_json::from_slice(body)
         .map_err(|_| Failure::Garbled("the address answer is malformed".into()))?;
+    // An answer about another address (a misrouted base, a caching proxy) is not believed.
+    if stats.address != address {
+        return Err(Failure::Garbled(
+            "the answer is about another address".into(),
+        ));
+    }
     let chain = &stats.chain_stats;
     let confirmed = chain
         .funded_txo_sum
@@ -126,7 +133,7 @@ mod tests {
     fn confirmed_is_funded_less_spent() {
         let body = br#"{"address":"bc1q","chain_stats":{"funded_txo_count":2,"funded_txo_sum":150000,"spent_txo_count":1,"spent_txo_sum":50000,"tx_count":3},"mempool_stats":{"funded_txo_count":0,"funded_txo_sum":0,"spent_txo_count":0,"spent_txo_sum":0,"tx_count":0}}"#;
         assert_eq!(
-            read_stats(body),
+            read_stats(body, "bc1q"),
             Ok(AddressReading {
                 confirmed: U256::from(100_000),
                 pending: 0,
@@ -137,21 +144,31 @@ mod tests {
 
     #[test]
     fn pending_is_the_mempool_s_change_apart() {
-        let body = br#"{"chain_stats":{"funded_txo_sum":10,"spent_txo_sum":0,"tx_count":1},"mempool_stats":{"funded_txo_sum":3,"spent_txo_sum":8,"tx_count":2}}"#;
-        let reading = read_stats(body).unwrap();
+        let body = br#"{"address":"bc1q","chain_stats":{"funded_txo_sum":10,"spent_txo_sum":0,"tx_count":1},"mempool_stats":{"funded_txo_sum":3,"spent_txo_sum":8,"tx_count":2}}"#;
+        let reading = read_stats(body, "bc1q").unwrap();
         assert_eq!((reading.confirmed, reading.pending), (U256::from(10), -5));
     }
 
     #[test]
     fn impossible_or_malformed_stats_are_garbled() {
-        let overspent = br#"{"chain_stats":{"funded_txo_sum":1,"spent_txo_sum":2}}"#;
-        assert!(matches!(read_stats(overspent), Err(Failure::Garbled(_))));
+        let overspent =
+            br#"{"address":"bc1q","chain_stats":{"funded_txo_sum":1,"spent_txo_sum":2}}"#;
+        let elsewhere =
+            br#"{"address":"bc1x","chain_stats":{"funded_txo_sum":1,"spent_txo_sum":0}}"#;
+        assert!(matches!(
+            read_stats(elsewhere, "bc1q"),
+            Err(Failure::Garbled(_))
+        ));
+        assert!(matches!(
+            read_stats(overspent, "bc1q"),
+            Err(Failure::Garbled(_))
+        ));
         for body in [
             &br#"{"chain_stats":{"funded_txo_sum":-1,"spent_txo_sum":0}}"#[..],
             b"{\"chain_stats\":{}}",
             b"Invalid Bitcoin address",
         ] {
-            assert!(matches!(read_stats(body), Err(Failure::Garbled(_))));
+            assert!(matches!(read_stats(body, "bc1q"), Err(Failure::Garbled(_))));
         }
     }
 }

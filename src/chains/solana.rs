@@ -105,10 +105,11 @@ impl SolanaReader {
         lamports
             .into_iter()
             .zip(token_lists.chunks(2))
-            .map(|(lamports, lists)| {
+            .zip(owners)
+            .map(|((lamports, lists), owner)| {
                 let tokens = match (
-                    read_token_accounts(&lists[0], TOKEN_PROGRAM),
-                    read_token_accounts(&lists[1], TOKEN_2022_PROGRAM),
+                    read_token_accounts(&lists[0], TOKEN_PROGRAM, owner),
+                    read_token_accounts(&lists[1], TOKEN_2022_PROGRAM, owner),
                 ) {
                     (Ok((mut classic, slot)), Ok((extended, other_slot))) => {
                         for (mint, amount) in extended {
@@ -196,11 +197,12 @@ fn read_lamports(
 }
 
 /// Token amounts by mint of a `getTokenAccountsByOwner` answer. Any account that is not a token
-/// account of `program`, or whose amount is not a count of base units, fails the whole answer: a
-/// total with a part missing would be a wrong value.
+/// account of `program` held by `owner`, or whose amount is not a count of base units, fails the
+/// whole answer: a total with a part missing would be a wrong value.
 fn read_token_accounts(
     outcome: &Result<Box<serde_json::value::RawValue>, CallFailure>,
     program: &str,
+    owner: &str,
 ) -> Result<(BTreeMap<String, U256>, u64), String> {
     let raw = outcome.as_ref().map_err(ToString::to_string)?;
     let answer: WithContext<Vec<KeyedAccount>> = serde_json::from_str(raw.get())
@@ -208,7 +210,10 @@ fn read_token_accounts(
     let mut amounts: BTreeMap<String, U256> = BTreeMap::new();
     for keyed in answer.value {
         let parsed = &keyed.account.data["parsed"];
-        if keyed.account.owner != program || parsed["type"] != "account" {
+        if keyed.account.owner != program
+            || parsed["type"] != "account"
+            || parsed["info"]["owner"] != owner
+        {
             return Err(
                 "getTokenAccountsByOwner listed an account that is not a token account".into(),
             );

@@ -165,10 +165,9 @@ impl TronReader {
                 .unwrap_or_else(|| message.to_owned());
             return Err(format!("{function} failed: {message}"));
         }
-        if answer["transaction"]["ret"][0]["ret"]
-            .as_str()
-            .is_some_and(|ret| ret != "SUCCESS")
-        {
+        // java-tron leaves a success's result out; a revert says FAILED and REVERT.
+        let ret = &answer["transaction"]["ret"][0];
+        if ret["ret"] == "FAILED" || ret["contractRet"] == "REVERT" {
             return Err(format!("{function} reverted"));
         }
         let hex = answer["constant_result"][0]

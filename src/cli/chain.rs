@@ -157,6 +157,12 @@ fn save_key(dir: &Path, name: &str, rpc: &str) -> Result<()> {
             printable(name)
         );
     };
+    // Only TRON's API takes its key in a header; EVM, Solana and Esplora providers put it in the URL.
+    ensure!(
+        chain.family == Family::Tron,
+        "{} takes no API key apart from its URL; only TRON endpoints do",
+        chain.name
+    );
     let url = parse_endpoint_url(rpc)?;
     let Some(endpoint) = chain
         .endpoints

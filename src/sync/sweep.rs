@@ -24,6 +24,9 @@ use crate::store::{
     EndpointLimits, LeasedBalance, NewToken, Store, SyncRun, WalletId,
 };
 
+/// Rounds of gap-limit growth one sweep makes at most (each derives up to 20 addresses a branch).
+const MAX_GAP_ROUNDS: usize = 100;
+
 /// How long a sweep's leases hold before another process may take the rows.
 const LEASE_MS: i64 = 2 * 60 * 1_000;
 
@@ -168,9 +171,17 @@ pub(super) async fn sweep_chain(
         let mut report = sweep(inner, chain, selection).await?;
         // Used addresses move a watch key's gap limit: derive further and read those, until it holds.
         if chain.family == Family::Bitcoin {
-            loop {
+            for round in 1.. {
                 let grown = extend_watch_keys(inner, chain)?;
                 if grown.is_empty() {
+                    break;
+                }
+                if round > MAX_GAP_ROUNDS {
+                    // Only a source calling every address used gets here: stop rather than grow forever.
+                    tracing::warn!(
+                        rounds = MAX_GAP_ROUNDS,
+                        "watch keys keep growing; stopped for this sweep"
+                    );
                     break;
                 }
                 let more = sweep(inner, chain, &Selection::Keys(grown)).await?;
