@@ -127,8 +127,9 @@ impl Store {
         self.created
     }
 
-    /// Runs `writes` as one transaction: each write inside becomes a savepoint of it, and all of
-    /// them commit together or not at all.
+    /// Runs `writes` as one transaction: every write inside joins it, and all of them commit
+    /// together or not at all. An error from a write must end `writes` (it is rolled back whole);
+    /// savepoints would let one be caught, but they cost each write a second journal.
     pub fn atomically<T, E: From<StoreError>>(
         &mut self,
         writes: impl FnOnce(&mut Store) -> Result<T, E>,
@@ -153,11 +154,11 @@ impl Store {
     }
 
     /// Starts a write that takes the database's write lock at once, so two processes never deadlock
-    /// upgrading read locks; it rolls back unless committed. Inside [`Store::atomically`] it is a
-    /// savepoint of the transaction under way.
+    /// upgrading read locks; it rolls back unless committed. Inside [`Store::atomically`] it joins
+    /// the transaction under way.
     fn write(&mut self) -> Result<Write<'_>> {
         Ok(if self.in_batch {
-            Write::Part(self.conn.savepoint()?)
+            Write::Joined(&self.conn)
         } else {
             Write::Whole(
                 self.conn
@@ -167,17 +168,17 @@ impl Store {
     }
 }
 
-/// A write under way: a transaction of its own, or part of a larger one.
+/// A write under way: a transaction of its own, or part of a larger one that commits it.
 enum Write<'a> {
     Whole(Transaction<'a>),
-    Part(rusqlite::Savepoint<'a>),
+    Joined(&'a Connection),
 }
 
 impl Write<'_> {
     fn commit(self) -> Result<()> {
         match self {
             Write::Whole(transaction) => transaction.commit()?,
-            Write::Part(savepoint) => savepoint.commit()?,
+            Write::Joined(_) => {}
         }
         Ok(())
     }
@@ -189,7 +190,7 @@ impl std::ops::Deref for Write<'_> {
     fn deref(&self) -> &Connection {
         match self {
             Write::Whole(transaction) => transaction,
-            Write::Part(savepoint) => savepoint,
+            Write::Joined(connection) => connection,
         }
     }
 }
