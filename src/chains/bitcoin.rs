@@ -2,6 +2,8 @@
 //! height once a sweep, then each address's `chain_stats`, a few at a time (Esplora has no batch).
 //! The confirmed balance is what the chain funded the address less what it spent.
 
+use std::sync::Arc;
+
 use alloy_primitives::U256;
 use futures::StreamExt;
 use serde::Deserialize;
@@ -12,7 +14,7 @@ use super::pool::{Ask, EndpointPool, Failure};
 const IN_FLIGHT: usize = 4;
 
 pub struct BitcoinReader {
-    pool: EndpointPool,
+    pool: Arc<EndpointPool>,
 }
 
 #[derive(Deserialize)]
@@ -42,12 +44,8 @@ pub struct AddressReading {
 }
 
 impl BitcoinReader {
-    pub fn new(pool: EndpointPool) -> Self {
+    pub fn new(pool: Arc<EndpointPool>) -> Self {
         Self { pool }
-    }
-
-    pub fn into_pool(self) -> EndpointPool {
-        self.pool
     }
 
     /// The height of the chain's tip.

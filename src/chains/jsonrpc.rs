@@ -2,6 +2,7 @@
 //! is believed — each request answered exactly once, by id, and nothing else.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use alloy_json_rpc::{ErrorPayload, Id, Request, Response, ResponsePayload};
@@ -35,12 +36,12 @@ impl Call {
 pub type Answer = Result<Box<RawValue>, ErrorPayload>;
 
 pub struct JsonRpc {
-    pool: EndpointPool,
+    pool: Arc<EndpointPool>,
     next_id: AtomicU64,
 }
 
 impl JsonRpc {
-    pub fn new(pool: EndpointPool) -> Self {
+    pub fn new(pool: Arc<EndpointPool>) -> Self {
         Self {
             pool,
             next_id: AtomicU64::new(1),
@@ -49,10 +50,6 @@ impl JsonRpc {
 
     pub fn pool(&self) -> &EndpointPool {
         &self.pool
-    }
-
-    pub fn into_pool(self) -> EndpointPool {
-        self.pool
     }
 
     /// Sends `calls` as one batch request and returns their answers in the same order. `check` looks

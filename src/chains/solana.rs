@@ -4,6 +4,7 @@
 //! discovers the tokens it holds. All calls of a sweep go out in JSON-RPC batches.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use alloy_primitives::U256;
 use serde::Deserialize;
@@ -61,15 +62,10 @@ struct ParsedAccount {
 }
 
 impl SolanaReader {
-    pub fn new(pool: EndpointPool) -> Self {
+    pub fn new(pool: Arc<EndpointPool>) -> Self {
         Self {
             rpc: JsonRpc::new(pool),
         }
-    }
-
-    /// The pool, with what it learned, once reading is done.
-    pub fn into_pool(self) -> EndpointPool {
-        self.rpc.into_pool()
     }
 
     /// Reads every owner's SOL and tokens; one outcome per owner, in order.

@@ -5,6 +5,8 @@
 
 use std::collections::BTreeMap;
 
+use std::sync::Arc;
+
 use alloy_primitives::U256;
 use alloy_sol_types::SolValue;
 use futures::StreamExt;
@@ -24,16 +26,12 @@ pub struct TronAccount {
 }
 
 pub struct TronReader {
-    pool: EndpointPool,
+    pool: Arc<EndpointPool>,
 }
 
 impl TronReader {
-    pub fn new(pool: EndpointPool) -> Self {
+    pub fn new(pool: Arc<EndpointPool>) -> Self {
         Self { pool }
-    }
-
-    pub fn into_pool(self) -> EndpointPool {
-        self.pool
     }
 
     /// The number of the latest block.

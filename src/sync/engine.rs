@@ -1,7 +1,7 @@
 //! The engine both the desktop app and the CLI drive: it owns the store, the cache, the schedule
 //! and the truth about how fresh each balance is. Nothing here knows about Tauri.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -14,8 +14,8 @@ use tokio::task::JoinHandle;
 use super::cache::BalanceCache;
 use super::events::Event;
 use super::instance::Instance;
-use super::sweep::{SOURCED_FAMILIES, Selection, SweepReport, sweep_chain};
-use crate::chains::pool::PoolPolicy;
+use super::sweep::{SOURCED_FAMILIES, Selection, SweepReport, pool_for, sweep_chain};
+use crate::chains::pool::{EndpointPool, PoolPolicy};
 use crate::clock::{Clock, SystemClock, UnixMillis};
 use crate::data_dir;
 use crate::model::{Freshness, Ttls};
@@ -91,6 +91,9 @@ pub enum ReadError {
 /// A read of these rows of this chain.
 type FetchRequest = (ChainId, Vec<BalanceKey>);
 
+/// A chain's pool and the endpoints (with their keys) it was built for.
+type BuiltPool = (Vec<String>, Arc<EndpointPool>);
+
 /// Rows a UI read found old, with their chains, for the background task to read.
 type RefreshRequest = Vec<(ChainId, BalanceKey)>;
 
@@ -108,6 +111,9 @@ pub(super) struct Inner {
     events: broadcast::Sender<Event>,
     /// Reads under way, by chain and rows: a second identical request waits for the first's result.
     fetches: moka::future::Cache<FetchRequest, Arc<Result<(), String>>>,
+    /// Each chain's endpoint pool, kept across sweeps so its rate limits, health and connections
+    /// hold for the engine's life; rebuilt when the chain's endpoints or their keys change.
+    pools: Mutex<HashMap<ChainId, BuiltPool>>,
 }
 
 impl Inner {
@@ -150,6 +156,27 @@ impl Inner {
 
     fn chains(&self) -> Result<Vec<ChainRecord>> {
         Ok(self.store().chains()?)
+    }
+
+    /// The chain's endpoint pool, built on first use and when its endpoints change.
+    pub(super) fn pool(&self, chain: &ChainRecord) -> Result<Arc<EndpointPool>> {
+        let urls: Vec<String> = chain
+            .endpoints
+            .iter()
+            .map(|endpoint| endpoint.url.clone())
+            .collect();
+        let mut pools = self
+            .pools
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some((built_for, pool)) = pools.get(&chain.id)
+            && *built_for == urls
+        {
+            return Ok(pool.clone());
+        }
+        let pool = Arc::new(pool_for(chain, self.policy.clone())?);
+        pools.insert(chain.id, (urls, pool.clone()));
+        Ok(pool)
     }
 
     /// Sweeps each chain with its selection, the chains side by side.
@@ -238,6 +265,7 @@ impl Engine {
             clock: config.clock,
             instance,
             events,
+            pools: Mutex::new(HashMap::new()),
             fetches: moka::future::Cache::builder()
                 .max_capacity(10_000)
                 .time_to_live(FETCH_LINGER)

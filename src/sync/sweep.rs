@@ -3,6 +3,7 @@
 //! record and what the endpoints were found to take, and update the cache from what was committed.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::Arc;
 
 use alloy_primitives::{Address as EvmAddress, U256};
 use anyhow::{Context, Result};
@@ -88,8 +89,8 @@ impl RowsRead {
     }
 }
 
-/// The pool over a chain's endpoints, starting from what they were found to take before.
-fn pool_for(chain: &ChainRecord, policy: PoolPolicy) -> Result<EndpointPool> {
+/// A new pool over a chain's endpoints, starting from what they were found to take before.
+pub(super) fn pool_for(chain: &ChainRecord, policy: PoolPolicy) -> Result<EndpointPool> {
     let policy = PoolPolicy {
         rate: crate::config::chains::published_rate(chain.family).unwrap_or(policy.rate),
         ..policy
@@ -141,8 +142,12 @@ fn key_header(family: Family) -> Option<&'static str> {
     (family == Family::Tron).then_some("tron-pro-api-key")
 }
 
-/// A reader for an EVM chain over its endpoints.
+/// A reader for an EVM chain over a pool of its own (for one-off reads such as token metadata).
 pub fn evm_reader(chain: &ChainRecord, policy: PoolPolicy) -> Result<EvmReader> {
+    evm_reader_over(chain, Arc::new(pool_for(chain, policy)?))
+}
+
+fn evm_reader_over(chain: &ChainRecord, pool: Arc<EndpointPool>) -> Result<EvmReader> {
     let chain_id = chain
         .evm_chain_id
         .context("an EVM chain without a chain id")?;
@@ -152,11 +157,7 @@ pub fn evm_reader(chain: &ChainRecord, policy: PoolPolicy) -> Result<EvmReader> 
         .map(str::parse::<EvmAddress>)
         .transpose()
         .context("the stored Multicall3 address")?;
-    Ok(EvmReader::new(
-        pool_for(chain, policy)?,
-        chain_id,
-        multicall,
-    ))
+    Ok(EvmReader::new(pool, chain_id, multicall))
 }
 
 /// Sweeps the rows of `chain` that `selection` picks. Chains whose family has no source yet are
@@ -267,8 +268,8 @@ enum Reader {
 }
 
 impl Reader {
-    fn for_chain(inner: &Inner, chain: &ChainRecord) -> Result<Reader> {
-        let pool = || pool_for(chain, inner.policy.clone());
+    /// A reader over `pool`, the chain's pool that outlives the sweep.
+    fn for_chain(inner: &Inner, chain: &ChainRecord, pool: Arc<EndpointPool>) -> Result<Reader> {
         let watched = || -> Result<HashSet<String>> {
             Ok(inner
                 .store()
@@ -278,26 +279,19 @@ impl Reader {
                 .collect())
         };
         Ok(match chain.family {
-            Family::Evm => Reader::Evm(evm_reader(chain, inner.policy.clone())?),
-            Family::Solana => Reader::Solana(SolanaReader::new(pool()?), watched()?),
-            Family::Bitcoin => Reader::Bitcoin(BitcoinReader::new(pool()?)),
-            Family::Tron => Reader::Tron(TronReader::new(pool()?), watched()?),
+            Family::Evm => Reader::Evm(evm_reader_over(chain, pool)?),
+            Family::Solana => Reader::Solana(SolanaReader::new(pool), watched()?),
+            Family::Bitcoin => Reader::Bitcoin(BitcoinReader::new(pool)),
+            Family::Tron => Reader::Tron(TronReader::new(pool), watched()?),
         })
     }
 
-    /// Reads the rows; hands back the pool with what it learned.
-    async fn read(self, chain: &ChainRecord, rows: &[LeasedBalance]) -> (RowsRead, EndpointPool) {
+    async fn read(&self, chain: &ChainRecord, rows: &[LeasedBalance]) -> RowsRead {
         match self {
-            Reader::Evm(reader) => (read_evm(&reader, rows).await, reader.into_pool()),
-            Reader::Solana(reader, known) => (
-                read_solana(&reader, chain, rows, &known).await,
-                reader.into_pool(),
-            ),
-            Reader::Bitcoin(reader) => (read_bitcoin(&reader, rows).await, reader.into_pool()),
-            Reader::Tron(reader, known) => (
-                read_tron(&reader, chain, rows, &known).await,
-                reader.into_pool(),
-            ),
+            Reader::Evm(reader) => read_evm(reader, rows).await,
+            Reader::Solana(reader, known) => read_solana(reader, chain, rows, known).await,
+            Reader::Bitcoin(reader) => read_bitcoin(reader, rows).await,
+            Reader::Tron(reader, known) => read_tron(reader, chain, rows, known).await,
         }
     }
 }
@@ -327,8 +321,9 @@ async fn sweep(inner: &Inner, chain: &ChainRecord, selection: &Selection) -> Res
         return Ok(report);
     }
     let outcome = async {
-        let reader = Reader::for_chain(inner, chain)?;
-        read_and_record(inner, chain, reader, &rows, started_at, report).await
+        let pool = inner.pool(chain)?;
+        let reader = Reader::for_chain(inner, chain, pool.clone())?;
+        read_and_record(inner, chain, &pool, reader, &rows, started_at, report).await
     }
     .await;
     if outcome.is_err() {
@@ -346,6 +341,7 @@ async fn sweep(inner: &Inner, chain: &ChainRecord, selection: &Selection) -> Res
 async fn read_and_record(
     inner: &Inner,
     chain: &ChainRecord,
+    pool: &EndpointPool,
     reader: Reader,
     rows: &[LeasedBalance],
     started_at: UnixMillis,
@@ -357,7 +353,8 @@ async fn read_and_record(
         done: 0,
         total: rows.len(),
     });
-    let (read, pool) = reader.read(chain, rows).await;
+    let requests_before = pool.requests();
+    let read = reader.read(chain, rows).await;
     let finished_at = inner.clock.now();
 
     let mut reads = Vec::new();
@@ -399,7 +396,7 @@ async fn read_and_record(
     active_addresses.sort();
     active_addresses.dedup();
 
-    report.requests = pool.requests();
+    report.requests = pool.requests() - requests_before;
     report.unreachable = read.unreachable;
     let standings: Vec<Standing> = (0..pool.len()).map(|index| pool.standing(index)).collect();
     // The sweep's results in one transaction, and the cache from what it committed, before anyone
@@ -417,7 +414,7 @@ async fn read_and_record(
         store.touch_activity(&active_addresses, finished_at)?;
         store.mark_used(&read.used)?;
         store.record_pending(&read.pending)?;
-        remember_limits(store, chain, &pool)?;
+        remember_limits(store, chain, pool)?;
         let transitions = record_standings(store, chain, &standings, finished_at)?;
         let (cache_hits, cache_misses) = inner.cache.take_counts();
         store.insert_sync_run(

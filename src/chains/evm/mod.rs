@@ -10,6 +10,8 @@ mod abi;
 mod balances;
 mod metadata;
 
+use std::sync::Arc;
+
 use alloy_primitives::{Address, Bytes, U64, U256};
 use serde_json::json;
 
@@ -34,7 +36,7 @@ pub struct EvmReader {
 }
 
 impl EvmReader {
-    pub fn new(pool: EndpointPool, chain_id: u64, multicall: Option<Address>) -> Self {
+    pub fn new(pool: Arc<EndpointPool>, chain_id: u64, multicall: Option<Address>) -> Self {
         Self {
             rpc: JsonRpc::new(pool),
             chain_id,
@@ -45,11 +47,6 @@ impl EvmReader {
 
     pub fn pool(&self) -> &EndpointPool {
         self.rpc.pool()
-    }
-
-    /// The pool, with what it learned, once reading is done.
-    pub fn into_pool(self) -> EndpointPool {
-        self.rpc.into_pool()
     }
 
     /// Proves with every batch that the endpoint serves this chain.
