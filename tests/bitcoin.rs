@@ -254,3 +254,80 @@ fn a_key_for_another_network_or_a_bad_key_is_refused() {
         assert_eq!(dir.content(), before);
     }
 }
+
+/// Holes within the gap keep the scan going; a used change address moves the change branch alone.
+#[test]
+fn the_gap_limit_counts_from_the_last_used_address_of_each_branch() {
+    use holdings::model::{BitcoinNetwork, Branch, WatchKey};
+
+    let server = Esplora::start();
+    let key = WatchKey::parse(BIP84_ZPUB).unwrap();
+    let address = |branch, index| {
+        key.address(branch, index, BitcoinNetwork::Mainnet)
+            .unwrap()
+            .to_string()
+    };
+    for (branch, index) in [
+        (Branch::Receive, 0),
+        (Branch::Receive, 15),
+        (Branch::Receive, 30),
+        (Branch::Change, 3),
+    ] {
+        server.set(
+            &address(branch, index),
+            Stats {
+                funded: 10,
+                spent: 10,
+                tx_count: 2,
+                ..Stats::default()
+            },
+        );
+    }
+    // Past the gap from the last used one: never asked about.
+    server.set(
+        &address(Branch::Receive, 60),
+        Stats {
+            funded: 99,
+            spent: 0,
+            tx_count: 1,
+            ..Stats::default()
+        },
+    );
+    let dir = devbtc(&server);
+    dir.holdings(&["wallet", "add", BIP84_ZPUB, "--chain", "devbtc"])
+        .assert()
+        .success();
+    dir.holdings(&["sync"]).assert().success();
+
+    let wallets: Value = serde_json::from_slice(
+        &dir.holdings(&["wallet", "list", "--json"])
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .unwrap();
+    let addresses = wallets[0]["addresses"].as_array().unwrap();
+    let on_branch = |prefix: &str| {
+        addresses
+            .iter()
+            .filter(|a| a["derivation"].as_str().unwrap().starts_with(prefix))
+            .count()
+    };
+    assert_eq!(
+        on_branch("0/"),
+        51,
+        "used at 0, 15 and 30: watched up to 30 + 20"
+    );
+    assert_eq!(
+        on_branch("1/"),
+        24,
+        "change used at 3: watched up to 3 + 20"
+    );
+    assert!(
+        !server
+            .requests()
+            .contains(&format!("/api/address/{}", address(Branch::Receive, 60)))
+    );
+    let used = addresses.iter().filter(|a| a["used"] == true).count();
+    assert_eq!(used, 4, "spent-down addresses are still used");
+}
