@@ -151,6 +151,10 @@ impl SolanaReader {
                             .as_u64()
                             .and_then(|decimals| u8::try_from(decimals).ok())
                             .filter(|_| account.data["parsed"]["type"] == "mint")
+                            .filter(|_| {
+                                [TOKEN_PROGRAM, TOKEN_2022_PROGRAM]
+                                    .contains(&account.owner.as_str())
+                            })
                             .ok_or_else(|| "not a mint account".to_owned())
                     }));
                 }

@@ -162,7 +162,7 @@ fn multiple_accounts(ledger: &Ledger, params: &Value) -> Result<Value, Value> {
                     json!({
                         "data": { "parsed": { "info": { "decimals": decimals, "freezeAuthority": null, "isInitialized": true,
                             "mintAuthority": null, "supply": "1000000000" }, "type": "mint" }, "program": "spl-token", "space": 82 },
-                        "executable": false, "lamports": 1_461_600, "owner": TOKEN_PROGRAM, "rentEpoch": u64::MAX, "space": 82
+                        "executable": false, "lamports": 1_461_600, "owner": mint_program(ledger, key), "rentEpoch": u64::MAX, "space": 82
                     })
                 });
             }
@@ -174,6 +174,15 @@ fn multiple_accounts(ledger: &Ledger, params: &Value) -> Result<Value, Value> {
         .map(|account| account.unwrap_or(Value::Null))
         .collect();
     Ok(json!({ "context": context(), "value": value }))
+}
+
+/// The program that owns a mint: the one its token accounts belong to.
+fn mint_program(ledger: &Ledger, mint: &str) -> &'static str {
+    ledger
+        .token_accounts
+        .iter()
+        .find(|account| account.mint == mint)
+        .map_or(TOKEN_PROGRAM, |account| account.program)
 }
 
 fn token_accounts(ledger: &Ledger, params: &Value) -> Value {
