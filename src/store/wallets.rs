@@ -139,17 +139,29 @@ impl Store {
         Ok(())
     }
 
-    /// Records that the balances of `addresses` changed at `now`, which makes them hot.
-    pub fn touch_activity(&mut self, addresses: &[AddressId], now: UnixMillis) -> Result<()> {
+    /// Records that the balances of `active` changed at `now`, and the activity tier each swept
+    /// address is in now (`hot`, `warm` or `cold`).
+    pub fn record_activity(
+        &mut self,
+        active: &[AddressId],
+        tiers: &[(AddressId, &str)],
+        now: UnixMillis,
+    ) -> Result<()> {
         let tx = self.write()?;
         let mut touch = tx.prepare_cached(
-            "UPDATE addresses SET last_activity_at = max(coalesce(last_activity_at, 0), ?2), activity_tier = 'hot' \
-             WHERE id = ?1",
+            "UPDATE addresses SET last_activity_at = max(coalesce(last_activity_at, 0), ?2) WHERE id = ?1",
         )?;
-        for address in addresses {
+        for address in active {
             touch.execute(params![address, now])?;
         }
         drop(touch);
+        let mut tier = tx.prepare_cached(
+            "UPDATE addresses SET activity_tier = ?2 WHERE id = ?1 AND activity_tier <> ?2",
+        )?;
+        for (address, name) in tiers {
+            tier.execute(params![address, name])?;
+        }
+        drop(tier);
         tx.commit()?;
         Ok(())
     }
@@ -481,6 +493,40 @@ mod tests {
                 derived[1],
                 (wallet, "zpub-test".to_owned(), "0/1".to_owned(), true)
             );
+        });
+    }
+
+    #[test]
+    fn activity_and_tiers_are_recorded() {
+        each_store(|store| {
+            let chain = store.insert_chain(&evm_chain("one", 1)).unwrap();
+            store
+                .register(
+                    &[entry(ALICE, None, &[chain]), entry(BOB, None, &[chain])],
+                    1,
+                )
+                .unwrap();
+            let ids: Vec<AddressId> = store
+                .addresses()
+                .unwrap()
+                .iter()
+                .map(|address| address.id)
+                .collect();
+            store
+                .record_activity(&[ids[0]], &[(ids[0], "hot"), (ids[1], "cold")], 5_000)
+                .unwrap();
+            let state = |id: AddressId| -> (Option<i64>, String) {
+                store
+                    .conn
+                    .query_row(
+                        "SELECT last_activity_at, activity_tier FROM addresses WHERE id = ?1",
+                        [id],
+                        |row| Ok((row.get(0)?, row.get(1)?)),
+                    )
+                    .unwrap()
+            };
+            assert_eq!(state(ids[0]), (Some(5_000), "hot".to_owned()));
+            assert_eq!(state(ids[1]), (None, "cold".to_owned()));
         });
     }
 

@@ -360,6 +360,8 @@ async fn read_and_record(
     let mut reads = Vec::new();
     let mut failures = Vec::new();
     let mut active_addresses = Vec::new();
+    // Per address, its tier: hot if any of its balances changed in this sweep.
+    let mut tiers: BTreeMap<AddressId, Tier> = BTreeMap::new();
     for (row, reading) in rows.iter().zip(read.readings) {
         match reading {
             Ok((raw, block)) => {
@@ -372,6 +374,10 @@ async fn read_and_record(
                 } else {
                     Tier::of(row.last_activity_at, row.added_at, finished_at)
                 };
+                let known = tiers.entry(row.key.address).or_insert(tier);
+                if tier == Tier::Hot {
+                    *known = Tier::Hot;
+                }
                 let next_due_at = schedule::after_success(finished_at, tier, &inner.ttls);
                 reads.push(BalanceRead {
                     key: row.key,
@@ -393,6 +399,7 @@ async fn read_and_record(
         }
     }
     active_addresses.extend(read.discovered.iter().map(|found| found.owner));
+    tiers.extend(read.discovered.iter().map(|found| (found.owner, Tier::Hot)));
     active_addresses.sort();
     active_addresses.dedup();
 
@@ -411,7 +418,11 @@ async fn read_and_record(
         let outcome = store.record_sweep(holder, &reads, &failures)?;
         // A value superseded by a later block another process stored was read, but not written.
         report.read -= outcome.superseded;
-        store.touch_activity(&active_addresses, finished_at)?;
+        let tiers: Vec<(AddressId, &str)> = tiers
+            .iter()
+            .map(|(address, tier)| (*address, tier.as_str()))
+            .collect();
+        store.record_activity(&active_addresses, &tiers, finished_at)?;
         store.mark_used(&read.used)?;
         store.record_pending(&read.pending)?;
         remember_limits(store, chain, pool)?;
