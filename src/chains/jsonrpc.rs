@@ -8,6 +8,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use alloy_json_rpc::{ErrorPayload, Id, Request, Response, ResponsePayload};
 use serde_json::Value;
 use serde_json::value::RawValue;
+use tracing::Instrument;
 
 use super::pool::{BATCH_REFUSAL, EndpointPool, Failure, PoolError};
 
@@ -70,12 +71,14 @@ impl JsonRpc {
             .map(|(call, id)| Request::new(call.method, Id::Number(*id), &call.params))
             .collect();
         let body = serde_json::to_vec(&requests).expect("requests serialize");
+        let span = tracing::debug_span!("batch", calls = calls.len(), bytes = body.len());
         self.pool
             .post(&body, |_, bytes| {
                 let answers = read_batch(bytes, &ids)?;
                 check(&answers).map_err(Failure::Garbled)?;
                 Ok(answers)
             })
+            .instrument(span)
             .await
     }
 

@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 use backon::{ExponentialBuilder, Retryable};
 use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
 use reqwest::StatusCode;
+use tracing::Instrument;
 use url::Url;
 
 /// How one attempt at one endpoint went wrong.
@@ -279,7 +280,10 @@ impl EndpointPool {
                 // Every other endpoint failed already: honour its Retry-After, then use it.
                 tokio::time::sleep(wait).await;
             }
-            let attempt = || self.attempt(index, ask, &read);
+            let attempt = || {
+                let span = tracing::debug_span!("request", endpoint = %self.display_url(index), path = ask.path);
+                self.attempt(index, ask, &read).instrument(span)
+            };
             let result = attempt
                 .retry(self.backoff())
                 .when(Failure::is_retryable)
