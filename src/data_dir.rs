@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 
-use crate::config::chains::default_chains;
+use crate::config::chains::{default_chains, default_genesis};
 use crate::store::{Store, StoreError};
 
 /// The environment variable that overrides the default data dir.
@@ -27,8 +27,13 @@ pub fn open(dir: &Path) -> Result<Store> {
     if store.was_created() {
         for chain in default_chains() {
             match store.insert_chain(&chain) {
+                Ok(id) => {
+                    if let Some(genesis) = default_genesis(chain.name.as_str()) {
+                        store.set_chain_genesis(id, genesis)?;
+                    }
+                }
                 // Another process that opened the new database at the same moment added it first.
-                Ok(_) | Err(StoreError::Conflict(_)) => {}
+                Err(StoreError::Conflict(_)) => {}
                 Err(err) => return Err(err).context("cannot add the default chains"),
             }
         }

@@ -224,3 +224,75 @@ fn a_rate_limited_endpoint_writes_nothing_and_is_named() {
     );
     assert!(dir.all_balances().iter().all(|row| row["raw"].is_null()));
 }
+
+#[test]
+fn an_endpoint_of_another_cluster_is_caught_by_its_genesis_hash() {
+    let server = SolanaServer::start();
+    let owner = key(1);
+    server.ledger(|ledger| {
+        ledger.lamports.insert(owner.clone(), 42);
+    });
+    let dir = devsol(&server);
+    dir.holdings(&["wallet", "add", &owner, "--chain", "devsol"])
+        .assert()
+        .success();
+    dir.holdings(&["sync"]).assert().success();
+    let chains: Value = serde_json::from_slice(
+        &dir.holdings(&["chain", "list", "--json"])
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .unwrap();
+    let devsol = chains
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|chain| chain["name"] == "devsol")
+        .unwrap();
+    assert_eq!(
+        devsol["genesis"],
+        support::solana::TEST_GENESIS,
+        "learned on first contact"
+    );
+
+    // The same URL now answers for another cluster, where the account does not exist.
+    server.ledger(|ledger| {
+        ledger.genesis = "EtWTRABZaYq6iMfeYKouRu166VU2xqa1wcaWoxPkrZBG".into();
+        ledger.lamports.clear();
+    });
+    let output = dir.holdings(&["preload"]).output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("another cluster") || stderr.contains("cluster of genesis"),
+        "{stderr}"
+    );
+    assert_eq!(
+        row(&dir.all_balances(), &owner, "native")["raw"],
+        "42",
+        "not a zero from the wrong cluster"
+    );
+}
+
+#[test]
+fn the_default_solana_chain_expects_mainnet_beta() {
+    let dir = DataDir::new();
+    let chains: Value = serde_json::from_slice(
+        &dir.holdings(&["chain", "list", "--json"])
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .unwrap();
+    let solana = chains
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|chain| chain["name"] == "solana")
+        .unwrap();
+    assert_eq!(
+        solana["genesis"],
+        "5eykt4UsFv8P8NJdTREpY1vzqKqZKvdpKuc147dw2N9d"
+    );
+}

@@ -10,7 +10,7 @@ use alloy_primitives::U256;
 use serde::Deserialize;
 use serde_json::json;
 
-use super::jsonrpc::{Call, CallFailure, JsonRpc};
+use super::jsonrpc::{Answer, Call, CallFailure, Guard, JsonRpc};
 use super::pool::EndpointPool;
 use crate::model::Amount;
 
@@ -32,6 +32,10 @@ pub struct OwnerReading {
 
 pub struct SolanaReader {
     rpc: JsonRpc,
+    /// The genesis hash every endpoint must report; `None` until the chain's first contact.
+    genesis: Option<String>,
+    /// The genesis hash endpoints reported, when none was expected yet.
+    seen_genesis: std::sync::Mutex<Option<String>>,
 }
 
 #[derive(Deserialize)]
@@ -62,10 +66,57 @@ struct ParsedAccount {
 }
 
 impl SolanaReader {
-    pub fn new(pool: Arc<EndpointPool>) -> Self {
+    /// A reader that checks with every request that the endpoint serves the cluster of `genesis`
+    /// (when known), as the EVM reader checks the chain id.
+    pub fn new(pool: Arc<EndpointPool>, genesis: Option<String>) -> Self {
         Self {
             rpc: JsonRpc::new(pool),
+            genesis,
+            seen_genesis: std::sync::Mutex::new(None),
         }
+    }
+
+    /// The genesis hash learned on a first contact, to be kept for the chain.
+    pub fn learned_genesis(&self) -> Option<String> {
+        self.seen_genesis.lock().expect("genesis lock").clone()
+    }
+
+    fn check_genesis(&self, answer: &Answer) -> Result<(), String> {
+        let reported = answer
+            .as_ref()
+            .ok()
+            .and_then(|raw| serde_json::from_str::<String>(raw.get()).ok())
+            .ok_or("the endpoint did not tell its genesis hash")?;
+        match &self.genesis {
+            Some(expected) if *expected != reported => Err(format!(
+                "the endpoint serves the cluster of genesis {reported}, not {expected}"
+            )),
+            Some(_) => Ok(()),
+            None => {
+                let mut seen = self.seen_genesis.lock().expect("genesis lock");
+                match seen.as_ref() {
+                    Some(first) if *first != reported => {
+                        Err("the endpoints serve different clusters".into())
+                    }
+                    _ => {
+                        *seen = Some(reported);
+                        Ok(())
+                    }
+                }
+            }
+        }
+    }
+
+    async fn run(
+        &self,
+        calls: &[Call],
+    ) -> Vec<Result<Box<serde_json::value::RawValue>, CallFailure>> {
+        let check = |answer: &Answer| self.check_genesis(answer);
+        let guard = Guard {
+            call: Call::new("getGenesisHash", json!([])),
+            check: &check,
+        };
+        self.rpc.run_all(calls, Some(&guard), &|_, _| Ok(())).await
     }
 
     /// Reads every owner's SOL and tokens; one outcome per owner, in order.
@@ -88,7 +139,7 @@ impl SolanaReader {
                 ));
             }
         }
-        let outcomes = self.rpc.run_all(&calls, None, &|_, _| Ok(())).await;
+        let outcomes = self.run(&calls).await;
         let (accounts, token_lists) = outcomes.split_at(account_calls);
 
         let mut lamports: Vec<Result<AtSlot, String>> = Vec::with_capacity(owners.len());
@@ -132,7 +183,7 @@ impl SolanaReader {
                 )
             })
             .collect();
-        let outcomes = self.rpc.run_all(&calls, None, &|_, _| Ok(())).await;
+        let outcomes = self.run(&calls).await;
         let mut decimals = Vec::with_capacity(mints.len());
         for (chunk, outcome) in mints.chunks(ACCOUNTS_PER_CALL).zip(outcomes) {
             let accounts: Result<Vec<Option<ParsedAccount>>, String> = match outcome {

@@ -159,6 +159,11 @@ pub fn published_rate(family: Family) -> Option<governor::Quota> {
     }
 }
 
+/// What a default chain's endpoints must say they serve: Solana mainnet-beta's genesis hash.
+pub fn default_genesis(chain: &str) -> Option<&'static str> {
+    (chain == "solana").then_some("5eykt4UsFv8P8NJdTREpY1vzqKqZKvdpKuc147dw2N9d")
+}
+
 /// The default chains, ready to insert.
 pub fn default_chains() -> Vec<NewChain> {
     DEFAULTS

@@ -32,6 +32,8 @@ pub struct ChainRecord {
     pub native_decimals: u8,
     pub multicall: Option<String>,
     pub active: bool,
+    /// What its endpoints must say they serve (Solana's genesis hash), once known.
+    pub genesis: Option<String>,
     pub endpoints: Vec<EndpointRecord>,
 }
 
@@ -59,7 +61,7 @@ pub struct EndpointLimits {
 }
 
 const SELECT_CHAIN: &str = "SELECT id, name, family, evm_chain_id, bitcoin_network, native_symbol, native_decimals, \
-     multicall, active FROM chains";
+     multicall, active, genesis FROM chains";
 
 impl Store {
     /// Adds a chain with its endpoints and its native asset, in one transaction.
@@ -137,6 +139,15 @@ impl Store {
         Ok(updated == 1)
     }
 
+    /// Records what a chain's endpoints must say they serve, unless it is recorded already.
+    pub fn set_chain_genesis(&mut self, chain: ChainId, genesis: &str) -> Result<()> {
+        let tx = self.write()?;
+        tx.prepare_cached("UPDATE chains SET genesis = ?2 WHERE id = ?1 AND genesis IS NULL")?
+            .execute(params![chain, genesis])?;
+        tx.commit()?;
+        Ok(())
+    }
+
     /// Marks an endpoint offline since `since`, or online again with `None`.
     pub fn set_endpoint_offline(
         &mut self,
@@ -212,6 +223,7 @@ fn chain_from_row(row: &Row<'_>) -> rusqlite::Result<ChainRecord> {
         native_decimals: row.get(6)?,
         multicall: row.get(7)?,
         active: row.get(8)?,
+        genesis: row.get(9)?,
         endpoints: Vec::new(),
     })
 }

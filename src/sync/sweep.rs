@@ -280,7 +280,9 @@ impl Reader {
         };
         Ok(match chain.family {
             Family::Evm => Reader::Evm(evm_reader_over(chain, pool)?),
-            Family::Solana => Reader::Solana(SolanaReader::new(pool), watched()?),
+            Family::Solana => {
+                Reader::Solana(SolanaReader::new(pool, chain.genesis.clone()), watched()?)
+            }
             Family::Bitcoin => Reader::Bitcoin(BitcoinReader::new(pool)),
             Family::Tron => Reader::Tron(TronReader::new(pool), watched()?),
         })
@@ -355,6 +357,10 @@ async fn read_and_record(
     });
     let requests_before = pool.requests();
     let read = reader.read(chain, rows).await;
+    let learned_genesis = match &reader {
+        Reader::Solana(reader, _) if chain.genesis.is_none() => reader.learned_genesis(),
+        _ => None,
+    };
     let finished_at = inner.clock.now();
 
     let mut reads = Vec::new();
@@ -415,6 +421,9 @@ async fn read_and_record(
         report.read = reads.len();
         report.failed = failures.len();
         report.block = reads.iter().map(|read| read.block).max();
+        if let Some(genesis) = &learned_genesis {
+            store.set_chain_genesis(chain.id, genesis)?;
+        }
         let outcome = store.record_sweep(holder, &reads, &failures)?;
         // A value superseded by a later block another process stored was read, but not written.
         report.read -= outcome.superseded;

@@ -16,6 +16,8 @@ use serde_json::{Value, json};
 pub const TOKEN_PROGRAM: &str = "TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA";
 pub const TOKEN_2022_PROGRAM: &str = "TokenzQdBNbLqP5VEhdkAS6EPFLC1PHnBqCXEpPxuEb";
 pub const SLOT: u64 = 341_197_053;
+/// The genesis hash the server reports unless a test sets another.
+pub const TEST_GENESIS: &str = "4uhcVJyU9pJkvQyS88uRDiswHXSCkY3zQawwpjk2NsNY";
 
 #[derive(Debug, Clone)]
 pub struct TokenAccount {
@@ -50,6 +52,8 @@ pub struct Ledger {
     pub mints: HashMap<String, u8>,
     /// Answer every request with HTTP 429 and this Retry-After, while set.
     pub rate_limited: Option<u64>,
+    /// The cluster's genesis hash (`getGenesisHash`); empty means the local test cluster's.
+    pub genesis: String,
 }
 
 #[derive(Default)]
@@ -135,6 +139,8 @@ fn answer(state: &State, call: &Value) -> Value {
     let result = match method {
         "getMultipleAccounts" => multiple_accounts(&ledger, &call["params"]),
         "getTokenAccountsByOwner" => Ok(token_accounts(&ledger, &call["params"])),
+        "getGenesisHash" if ledger.genesis.is_empty() => Ok(json!(TEST_GENESIS)),
+        "getGenesisHash" => Ok(json!(ledger.genesis)),
         _ => Err(json!({ "code": -32601, "message": "Method not found" })),
     };
     match result {
