@@ -412,9 +412,10 @@ async fn read_and_record(
     report.requests = pool.requests() - requests_before;
     report.unreachable = read.unreachable;
     let standings: Vec<Standing> = (0..pool.len()).map(|index| pool.standing(index)).collect();
-    // The sweep's results in one transaction, and the cache from what it committed, before anyone
-    // can read the store.
-    let transitions = inner.store().atomically(|store| {
+    // The sweep's results in one transaction; then, under the same lock, the cache learns what was
+    // committed, before anyone can read the store (and never before the commit).
+    let mut store = inner.store();
+    let transitions = store.atomically(|store| {
         let discovered =
             record_discovered(store, chain, &read.discovered, started_at, &inner.ttls)?;
         reads.extend(discovered);
@@ -451,22 +452,23 @@ async fn read_and_record(
                 error: report.unreachable.clone(),
             },
         )?;
-        // Rows the cache does not hold are read through it later.
-        let cached: HashSet<BalanceKey> = reads
-            .iter()
-            .map(|read| read.key)
-            .chain(failures.iter().map(|failure| failure.key))
-            .filter(|key| inner.cache.holds(key))
-            .collect();
-        if !cached.is_empty() {
-            for view in store.balances_of_chain(chain.id)? {
-                if cached.contains(&view.balance.key) {
-                    inner.cache.insert(view);
-                }
-            }
-        }
         Ok::<_, anyhow::Error>(transitions)
     })?;
+    // Rows the cache does not hold are read through it later.
+    let cached: HashSet<BalanceKey> = reads
+        .iter()
+        .map(|read| read.key)
+        .chain(failures.iter().map(|failure| failure.key))
+        .filter(|key| inner.cache.holds(key))
+        .collect();
+    if !cached.is_empty() {
+        for view in store.balances_of_chain(chain.id)? {
+            if cached.contains(&view.balance.key) {
+                inner.cache.insert(view);
+            }
+        }
+    }
+    drop(store);
     for event in transitions {
         inner.emit(event);
     }
