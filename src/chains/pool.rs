@@ -144,12 +144,11 @@ pub struct EndpointPool {
 impl EndpointPool {
     /// A pool over `urls`, preferred in the order given.
     pub fn new(urls: Vec<Url>, policy: PoolPolicy) -> Self {
-        let quota = policy.rate;
         let endpoints = urls
             .into_iter()
             .map(|url| Endpoint {
+                limiter: RateLimiter::direct(published_rate(&url).unwrap_or(policy.rate)),
                 url,
-                limiter: RateLimiter::direct(quota),
                 health: Mutex::default(),
                 credential: std::sync::OnceLock::new(),
             })
@@ -408,6 +407,20 @@ impl EndpointPool {
     }
 }
 
+/// The request rate a public endpoint's provider publishes, where it publishes one; others get the
+/// pool's default. Solana's public RPC allows 100 requests per 10 s per IP (solana.com, "Clusters
+/// and public RPC endpoints"; its 40 per method is not enforced here).
+pub fn published_rate(url: &Url) -> Option<Quota> {
+    match url.host_str()? {
+        "api.mainnet-beta.solana.com" | "api.devnet.solana.com" | "api.testnet.solana.com" => Some(
+            Quota::with_period(Duration::from_millis(100))
+                .expect("a positive period")
+                .allow_burst(NonZeroU32::new(100).expect("non-zero")),
+        ),
+        _ => None,
+    }
+}
+
 /// One HTTP request, to whichever endpoint serves it: a path under the endpoint's base URL (empty
 /// for the base itself), and a JSON body to POST, or none to GET.
 #[derive(Debug, Clone, Copy)]
@@ -515,6 +528,19 @@ mod tests {
         assert_eq!(
             redact(&"http://127.0.0.1:8545/".parse().unwrap()),
             "http://127.0.0.1:8545"
+        );
+    }
+
+    #[test]
+    fn solana_s_public_rpc_allows_100_requests_in_10_seconds() {
+        let quota =
+            published_rate(&"https://api.mainnet-beta.solana.com".parse().unwrap()).unwrap();
+        assert_eq!(quota.burst_size().get(), 100);
+        assert_eq!(quota.replenish_interval() * 100, Duration::from_secs(10));
+        assert_eq!(
+            published_rate(&"http://127.0.0.1:8899".parse().unwrap()),
+            None,
+            "one's own node: the default"
         );
     }
 

@@ -145,20 +145,6 @@ const DEFAULTS: [Default; 10] = [
     },
 ];
 
-/// The request rate a family's public endpoints publish, where they publish one: Solana's public
-/// RPC allows 100 requests per 10 s per IP (solana.com, "Clusters and public RPC endpoints"). Others
-/// get the endpoint pool's general default.
-pub fn published_rate(family: Family) -> Option<governor::Quota> {
-    match family {
-        Family::Solana => Some(
-            governor::Quota::with_period(std::time::Duration::from_millis(100))
-                .expect("a positive period")
-                .allow_burst(std::num::NonZeroU32::new(100).expect("non-zero")),
-        ),
-        Family::Evm | Family::Tron | Family::Bitcoin => None,
-    }
-}
-
 /// What a default chain's endpoints must say they serve: Solana mainnet-beta's genesis hash.
 pub fn default_genesis(chain: &str) -> Option<&'static str> {
     (chain == "solana").then_some("5eykt4UsFv8P8NJdTREpY1vzqKqZKvdpKuc147dw2N9d")
@@ -194,17 +180,6 @@ pub fn default_chains() -> Vec<NewChain> {
 mod tests {
     use super::*;
     use crate::model::parse_endpoint_url;
-
-    #[test]
-    fn solana_s_published_limit_is_100_requests_in_10_seconds() {
-        let quota = published_rate(Family::Solana).unwrap();
-        assert_eq!(quota.burst_size().get(), 100);
-        assert_eq!(
-            quota.replenish_interval() * 100,
-            std::time::Duration::from_secs(10)
-        );
-        assert!(published_rate(Family::Evm).is_none());
-    }
 
     #[test]
     fn every_default_has_two_https_endpoints_or_more() {

@@ -91,10 +91,6 @@ impl RowsRead {
 
 /// A new pool over a chain's endpoints, starting from what they were found to take before.
 pub(super) fn pool_for(chain: &ChainRecord, policy: PoolPolicy) -> Result<EndpointPool> {
-    let policy = PoolPolicy {
-        rate: crate::config::chains::published_rate(chain.family).unwrap_or(policy.rate),
-        ..policy
-    };
     let urls = chain
         .endpoints
         .iter()
