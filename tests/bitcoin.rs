@@ -331,3 +331,55 @@ fn the_gap_limit_counts_from_the_last_used_address_of_each_branch() {
     let used = addresses.iter().filter(|a| a["used"] == true).count();
     assert_eq!(used, 4, "spent-down addresses are still used");
 }
+
+/// An address watched on its own before its key was added still counts for the key's gap limit.
+#[test]
+fn an_address_watched_alone_still_counts_for_its_key() {
+    use holdings::model::{BitcoinNetwork, Branch, WatchKey};
+
+    let server = Esplora::start();
+    let key = WatchKey::parse(BIP84_ZPUB).unwrap();
+    let receive = |index| {
+        key.address(Branch::Receive, index, BitcoinNetwork::Mainnet)
+            .unwrap()
+            .to_string()
+    };
+    server.set(
+        &receive(19),
+        Stats {
+            funded: 5,
+            spent: 0,
+            tx_count: 1,
+            ..Stats::default()
+        },
+    );
+    let dir = devbtc(&server);
+    dir.holdings(&[
+        "wallet",
+        "add",
+        &receive(19),
+        "--chain",
+        "devbtc",
+        "--label",
+        "alone",
+    ])
+    .assert()
+    .success();
+    dir.holdings(&["wallet", "add", BIP84_ZPUB, "--chain", "devbtc"])
+        .assert()
+        .success();
+    dir.holdings(&["sync"]).assert().success();
+    let asked = |index| {
+        server
+            .requests()
+            .contains(&format!("/api/address/{}", receive(index)))
+    };
+    assert!(asked(39), "19 was used, so the scan reached 19 + 20");
+    assert!(!asked(40));
+    let total: u64 = dir
+        .all_balances()
+        .iter()
+        .map(|row| row["raw"].as_str().unwrap().parse::<u64>().unwrap())
+        .sum();
+    assert_eq!(total, 5, "the shared address is counted once");
+}

@@ -70,6 +70,7 @@ const MIGRATION_STEPS: &[M<'static>] = &[
     M::up(include_str!("../../migrations/0004_derived_addresses.sql")),
     M::up(include_str!("../../migrations/0005_pending.sql")),
     M::up(include_str!("../../migrations/0006_chain_genesis.sql")),
+    M::up(include_str!("../../migrations/0007_derivations.sql")),
 ];
 const MIGRATIONS: Migrations<'static> = Migrations::from_slice(MIGRATION_STEPS);
 

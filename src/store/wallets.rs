@@ -114,9 +114,9 @@ impl Store {
         chain: ChainId,
     ) -> Result<Vec<(WalletId, String, String, bool)>> {
         let mut statement = self.conn.prepare_cached(
-            "SELECT w.id, w.source, ad.derivation, ad.used FROM address_chains ac \
-             JOIN addresses ad ON ad.id = ac.address_id JOIN wallets w ON w.id = ad.wallet_id \
-             WHERE ac.chain_id = ?1 AND ad.derivation IS NOT NULL",
+            "SELECT w.id, w.source, d.path, ad.used FROM address_chains ac \
+             JOIN derivations d ON d.address_id = ac.address_id JOIN addresses ad ON ad.id = d.address_id \
+             JOIN wallets w ON w.id = d.wallet_id WHERE ac.chain_id = ?1",
         )?;
         let rows = statement
             .query_map([chain], |row| {
@@ -194,7 +194,7 @@ impl Store {
     /// Every registered address, in the order they were added.
     pub fn addresses(&self) -> Result<Vec<AddressRecord>> {
         let mut statement = self.conn.prepare_cached(
-            "SELECT id, wallet_id, family, address, added_at, derivation, used FROM addresses ORDER BY id",
+            "SELECT id, wallet_id, family, address, added_at, (SELECT path FROM derivations d WHERE d.address_id = addresses.id AND d.wallet_id = addresses.wallet_id), used FROM addresses ORDER BY id /* full scan: lists every address */",
         )?;
         let addresses = statement
             .query_map([], address_from_row)?
@@ -209,7 +209,7 @@ impl Store {
         let found = self
             .conn
             .prepare_cached(
-                "SELECT id, wallet_id, family, address, added_at, derivation, used FROM addresses WHERE family = ?1 AND address = ?2",
+                "SELECT id, wallet_id, family, address, added_at, (SELECT path FROM derivations d WHERE d.address_id = addresses.id AND d.wallet_id = addresses.wallet_id), used FROM addresses WHERE family = ?1 AND address = ?2",
             )?
             .query_row(params![address.family().as_str(), address.to_string()], address_from_row)
             .optional()?;
@@ -218,7 +218,7 @@ impl Store {
 
     fn addresses_of_wallet(&self, wallet: WalletId) -> Result<Vec<AddressRecord>> {
         let mut statement = self.conn.prepare_cached(
-            "SELECT id, wallet_id, family, address, added_at, derivation, used FROM addresses WHERE wallet_id = ?1 ORDER BY id",
+            "SELECT id, wallet_id, family, address, added_at, (SELECT path FROM derivations d WHERE d.address_id = addresses.id AND d.wallet_id = addresses.wallet_id), used FROM addresses WHERE wallet_id = ?1 ORDER BY id",
         )?;
         let addresses = statement
             .query_map([wallet], address_from_row)?
@@ -258,7 +258,7 @@ fn register_one(
         Some(wallet) => wallet,
         None => insert_wallet(tx, &text, family, entry.label.as_deref(), now)?,
     };
-    let address = find_or_insert_address(tx, wallet, &entry.address, None, now)?;
+    let address = find_or_insert_address(tx, wallet, &entry.address, now)?;
     let mut added = 0;
     for chain in &entry.chains {
         added += usize::from(watch_on(tx, address, *chain)?);
@@ -275,8 +275,12 @@ fn add_derived_in(
 ) -> Result<Vec<super::BalanceKey>> {
     let mut keys = Vec::new();
     for derived in addresses {
-        let address =
-            find_or_insert_address(tx, wallet, &derived.address, Some(&derived.derivation), now)?;
+        let address = find_or_insert_address(tx, wallet, &derived.address, now)?;
+        // The key counts the address even if it is watched in a wallet of its own as well.
+        tx.prepare_cached(
+            "INSERT OR IGNORE INTO derivations (wallet_id, address_id, path) VALUES (?1, ?2, ?3)",
+        )?
+        .execute(params![wallet, address, derived.derivation])?;
         for chain in chains {
             if watch_on(tx, address, *chain)? {
                 let mut assets = tx.prepare_cached("SELECT id FROM assets WHERE chain_id = ?1")?;
@@ -312,7 +316,6 @@ fn find_or_insert_address(
     tx: &Connection,
     wallet: WalletId,
     address: &Address,
-    derivation: Option<&str>,
     now: UnixMillis,
 ) -> Result<AddressId> {
     let family = address.family().as_str();
@@ -325,9 +328,9 @@ fn find_or_insert_address(
         return Ok(found);
     }
     tx.prepare_cached(
-        "INSERT INTO addresses (wallet_id, family, address, derivation, added_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+        "INSERT INTO addresses (wallet_id, family, address, added_at) VALUES (?1, ?2, ?3, ?4)",
     )?
-    .execute(params![wallet, family, text, derivation, now])?;
+    .execute(params![wallet, family, text, now])?;
     Ok(AddressId(tx.last_insert_rowid()))
 }
 
