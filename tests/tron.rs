@@ -42,7 +42,7 @@ fn trx_and_trc20_are_read_exactly_and_held_tokens_are_discovered() {
                 trc20: vec![(usdt.clone(), "2500000".into())],
             },
         );
-        // `newcomer` has no account yet; its USDT is read with balanceOf once USDT is watched.
+        // `newcomer` has no account yet.
         ledger.contracts.insert(
             usdt.clone(),
             Contract {
@@ -84,9 +84,27 @@ fn trx_and_trc20_are_read_exactly_and_held_tokens_are_discovered() {
         (Some("2500000"), Some(6), Some(usdt.as_str()))
     );
 
+    let rows = dir.all_balances();
+    assert!(
+        !rows
+            .iter()
+            .any(|row| row["address"] == newcomer.as_str() && row["symbol"] == "USDT"),
+        "a token found held is watched by its holders only: spam costs nothing for the others"
+    );
+
+    // The holder's list no longer names USDT: its balance is asked of the contract.
+    server.ledger(|ledger| {
+        ledger.accounts.get_mut(&holder).unwrap().trc20.clear();
+        ledger
+            .contracts
+            .get_mut(&usdt)
+            .unwrap()
+            .balances
+            .insert(holder.clone(), U256::from(7));
+    });
     dir.holdings(&["preload"]).assert().success();
     assert_eq!(
-        row(&dir.all_balances(), &newcomer, "USDT")["raw"],
+        row(&dir.all_balances(), &holder, "USDT")["raw"],
         "7",
         "read with balanceOf: its list lacks it"
     );

@@ -30,7 +30,7 @@ impl Store {
     /// Adds a token to a chain and a balance row for it to every address watched on that chain.
     pub fn insert_token(&mut self, token: &NewToken) -> Result<AssetId> {
         let tx = self.write()?;
-        let id = insert_token_in(&tx, token)?.ok_or_else(|| {
+        let id = insert_token_in(&tx, token, WatchedBy::Everyone)?.ok_or_else(|| {
             StoreError::Conflict(format!(
                 "the token {} is already watched on this chain",
                 token.contract
@@ -45,7 +45,19 @@ impl Store {
         let tx = self.write()?;
         let mut added = 0;
         for token in tokens {
-            added += usize::from(insert_token_in(&tx, token)?.is_some());
+            added += usize::from(insert_token_in(&tx, token, WatchedBy::Everyone)?.is_some());
+        }
+        tx.commit()?;
+        Ok(added)
+    }
+
+    /// Adds tokens found held (by discovery, not by the user's choice), watched only by the
+    /// addresses whose balances of them are written; returns how many were new.
+    pub fn insert_found_tokens(&mut self, tokens: &[NewToken]) -> Result<usize> {
+        let tx = self.write()?;
+        let mut added = 0;
+        for token in tokens {
+            added += usize::from(insert_token_in(&tx, token, WatchedBy::Holders)?.is_some());
         }
         tx.commit()?;
         Ok(added)
@@ -73,8 +85,22 @@ impl Store {
     }
 }
 
+/// Who watches a new token.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum WatchedBy {
+    /// Every address on its chain (a token the user chose).
+    Everyone,
+    /// Only the addresses its balances are written for (a token found held): airdropped spam then
+    /// costs no reads for the addresses that never held it.
+    Holders,
+}
+
 /// Inserts a token unless its chain has it already (then `None`).
-fn insert_token_in(tx: &rusqlite::Connection, token: &NewToken) -> Result<Option<AssetId>> {
+fn insert_token_in(
+    tx: &rusqlite::Connection,
+    token: &NewToken,
+    watched_by: WatchedBy,
+) -> Result<Option<AssetId>> {
     let known: bool = tx
         .prepare_cached(
             "SELECT EXISTS (SELECT 1 FROM assets WHERE chain_id = ?1 AND contract = ?2)",
@@ -86,10 +112,12 @@ fn insert_token_in(tx: &rusqlite::Connection, token: &NewToken) -> Result<Option
     tx.prepare_cached("INSERT INTO assets (chain_id, contract, symbol, name, decimals) VALUES (?1, ?2, ?3, ?4, ?5)")?
         .execute(params![token.chain, token.contract, token.symbol, token.name, token.decimals])?;
     let id = AssetId(tx.last_insert_rowid());
-    tx.prepare_cached(
-        "INSERT INTO balances (address_id, asset_id) SELECT address_id, ?1 FROM address_chains WHERE chain_id = ?2",
-    )?
-    .execute(params![id, token.chain])?;
+    if watched_by == WatchedBy::Everyone {
+        tx.prepare_cached(
+            "INSERT INTO balances (address_id, asset_id) SELECT address_id, ?1 FROM address_chains WHERE chain_id = ?2",
+        )?
+        .execute(params![id, token.chain])?;
+    }
     Ok(Some(id))
 }
 
@@ -153,6 +181,22 @@ mod tests {
                 1
             );
             assert_eq!(store.assets_of_chain(chain).unwrap().len(), 3);
+        });
+    }
+
+    #[test]
+    fn a_found_token_is_watched_by_no_one_until_its_balances_are_written() {
+        each_store(|store| {
+            let (native, _) = crate::store::testing::registered_pair(store);
+            let chain = store.chains().unwrap()[0].id;
+            let mut found = usdc(chain);
+            found.contract = "0x6B175474E89094C44Da98b954EedeAC495271d0F".into();
+            assert_eq!(store.insert_found_tokens(&[found]).unwrap(), 1);
+            assert_eq!(
+                store.balances_of_address(native.address).unwrap().len(),
+                2,
+                "native and USDC only"
+            );
         });
     }
 

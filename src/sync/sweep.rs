@@ -754,8 +754,7 @@ async fn read_solana(
     }
 }
 
-/// Watches the discovered tokens and returns the readings of them (zero for owners swept along that
-/// do not hold them: their listings were complete).
+/// Watches the discovered tokens, for the addresses that hold them, and returns their readings.
 fn record_discovered(
     store: &mut Store,
     chain: &ChainRecord,
@@ -767,7 +766,7 @@ fn record_discovered(
         return Ok(Vec::new());
     }
     let tokens: Vec<NewToken> = discovered.iter().map(|found| found.token.clone()).collect();
-    store.insert_tokens(&tokens)?;
+    store.insert_found_tokens(&tokens)?;
     let ids: HashMap<String, crate::store::AssetId> = store
         .assets_of_chain(chain.id)?
         .into_iter()
