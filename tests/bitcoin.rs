@@ -193,13 +193,7 @@ fn a_zpub_with_25_used_receive_addresses_scans_to_45() {
     .stdout(predicates::str::contains("first 40 addresses"));
     dir.holdings(&["sync"]).assert().success();
 
-    let wallets: Value = serde_json::from_slice(
-        &dir.holdings(&["wallet", "list", "--json"])
-            .output()
-            .unwrap()
-            .stdout,
-    )
-    .unwrap();
+    let wallets = dir.json(&["wallet", "list"]);
     let addresses = wallets[0]["addresses"].as_array().unwrap();
     let on_branch = |prefix: &str| {
         addresses
@@ -299,13 +293,7 @@ fn the_gap_limit_counts_from_the_last_used_address_of_each_branch() {
         .success();
     dir.holdings(&["sync"]).assert().success();
 
-    let wallets: Value = serde_json::from_slice(
-        &dir.holdings(&["wallet", "list", "--json"])
-            .output()
-            .unwrap()
-            .stdout,
-    )
-    .unwrap();
+    let wallets = dir.json(&["wallet", "list"]);
     let addresses = wallets[0]["addresses"].as_array().unwrap();
     let on_branch = |prefix: &str| {
         addresses

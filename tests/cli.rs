@@ -19,19 +19,9 @@ const EVM_CHAINS: [&str; 7] = [
 ];
 
 fn balances_json(dir: &DataDir, args: &[&str]) -> Vec<Value> {
-    let mut all = vec!["balances", "--json"];
+    let mut all = vec!["balances"];
     all.extend_from_slice(args);
-    let output = dir.holdings(&all).output().unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    serde_json::from_slice::<Value>(&output.stdout)
-        .unwrap()
-        .as_array()
-        .unwrap()
-        .clone()
+    dir.json(&all).as_array().unwrap().clone()
 }
 
 #[test]
@@ -115,11 +105,7 @@ fn chain_filters_and_labels_are_kept() {
     .assert()
     .success()
     .stdout(predicate::str::contains(ALICE));
-    let output = dir
-        .holdings(&["wallet", "list", "--json"])
-        .output()
-        .unwrap();
-    let wallets: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let wallets = dir.json(&["wallet", "list"]);
     assert_eq!(wallets[0]["label"], label);
     assert_eq!(wallets[0]["source"], ALICE, "stored in its EIP-55 form");
     assert_eq!(
@@ -147,11 +133,7 @@ fn import_takes_every_line_and_its_label() {
     .assert()
     .success()
     .stdout(predicate::str::contains("imported 2"));
-    let output = dir
-        .holdings(&["wallet", "list", "--json"])
-        .output()
-        .unwrap();
-    let wallets: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let wallets = dir.json(&["wallet", "list"]);
     assert_eq!(wallets[0]["label"], "hot wallet");
     assert_eq!(wallets[1]["label"], Value::Null);
     assert_eq!(balances_json(&dir, &["--all"]).len(), 2);
@@ -178,14 +160,7 @@ fn a_user_chain_is_added_and_listed() {
     ])
     .assert()
     .success();
-    let output = dir.holdings(&["chain", "list", "--json"]).output().unwrap();
-    let chains: Value = serde_json::from_slice(&output.stdout).unwrap();
-    let devnet = chains
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|chain| chain["name"] == "devnet")
-        .unwrap();
+    let devnet = dir.chain("devnet");
     assert_eq!(devnet["evm_chain_id"], 31337);
     assert_eq!(devnet["multicall"], Value::Null);
     assert_eq!(devnet["native_symbol"], "DEV");

@@ -344,19 +344,7 @@ fn batch_sizes_are_learned_and_refused_batches_become_single_calls() {
     anvil.set_native_balance(OWNERS[2], U256::from(11));
     assert_ok(&sync(&dir));
     assert_eq!(raw_of(&balances(&dir), OWNERS[2], "ETH"), "11");
-    let chains: Value = serde_json::from_slice(
-        &dir.holdings(&["chain", "list", "--json"])
-            .output()
-            .unwrap()
-            .stdout,
-    )
-    .unwrap();
-    let devnet = chains
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|chain| chain["name"] == "devnet")
-        .unwrap();
+    let devnet = dir.chain("devnet");
     let learned = devnet["endpoints"][0]["batch_size"].as_u64().unwrap();
     assert!(learned <= 3, "learned batch size {learned}");
 
@@ -430,19 +418,7 @@ fn an_oversized_multicall_is_halved_until_it_passes() {
         sizes.iter().filter(|size| **size <= 1_000).count() >= 2,
         "then halves passed: {sizes:?}"
     );
-    let chains: Value = serde_json::from_slice(
-        &dir.holdings(&["chain", "list", "--json"])
-            .output()
-            .unwrap()
-            .stdout,
-    )
-    .unwrap();
-    let devnet = chains
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|chain| chain["name"] == "devnet")
-        .unwrap();
+    let devnet = dir.chain("devnet");
     assert!(
         devnet["endpoints"][0]["chunk_size"].as_u64().unwrap() < 18,
         "the chunk that worked is remembered"

@@ -237,19 +237,7 @@ fn an_endpoint_of_another_cluster_is_caught_by_its_genesis_hash() {
         .assert()
         .success();
     dir.holdings(&["sync"]).assert().success();
-    let chains: Value = serde_json::from_slice(
-        &dir.holdings(&["chain", "list", "--json"])
-            .output()
-            .unwrap()
-            .stdout,
-    )
-    .unwrap();
-    let devsol = chains
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|chain| chain["name"] == "devsol")
-        .unwrap();
+    let devsol = dir.chain("devsol");
     assert_eq!(
         devsol["genesis"],
         support::solana::TEST_GENESIS,
@@ -278,19 +266,7 @@ fn an_endpoint_of_another_cluster_is_caught_by_its_genesis_hash() {
 #[test]
 fn the_default_solana_chain_expects_mainnet_beta() {
     let dir = DataDir::new();
-    let chains: Value = serde_json::from_slice(
-        &dir.holdings(&["chain", "list", "--json"])
-            .output()
-            .unwrap()
-            .stdout,
-    )
-    .unwrap();
-    let solana = chains
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|chain| chain["name"] == "solana")
-        .unwrap();
+    let solana = dir.chain("solana");
     assert_eq!(
         solana["genesis"],
         "5eykt4UsFv8P8NJdTREpY1vzqKqZKvdpKuc147dw2N9d"

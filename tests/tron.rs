@@ -236,19 +236,7 @@ fn an_api_key_from_the_keyring_goes_with_every_request_and_never_into_the_databa
             .any(|window| window == key_bytes),
         "the key is in the data dir"
     );
-    let chains: Value = serde_json::from_slice(
-        &dir.holdings(&["chain", "list", "--json"])
-            .output()
-            .unwrap()
-            .stdout,
-    )
-    .unwrap();
-    let devtron = chains
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|chain| chain["name"] == "devtron")
-        .unwrap();
+    let devtron = dir.chain("devtron");
     assert!(
         devtron["endpoints"][0]["api_key_ref"]
             .as_str()

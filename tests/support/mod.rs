@@ -52,6 +52,31 @@ impl DataDir {
         serde_json::from_slice(&output.stdout).unwrap()
     }
 
+    /// `ARGS… --json`, which must succeed, parsed.
+    pub fn json(&self, args: &[&str]) -> serde_json::Value {
+        let mut all = args.to_vec();
+        all.push("--json");
+        let output = self.holdings(&all).output().unwrap();
+        assert!(
+            output.status.success(),
+            "{all:?}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        serde_json::from_slice(&output.stdout).unwrap()
+    }
+
+    /// One chain of `chain list --json`, by name.
+    pub fn chain(&self, name: &str) -> serde_json::Value {
+        let chains = self.json(&["chain", "list"]);
+        chains
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|chain| chain["name"] == name)
+            .cloned()
+            .unwrap_or_else(|| panic!("no chain {name}"))
+    }
+
     /// Every row of every table, and the schema version: what "unchanged" is compared on.
     pub fn content(&self) -> Vec<String> {
         let conn = Connection::open(self.database()).expect("open database");
