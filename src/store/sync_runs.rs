@@ -7,7 +7,6 @@ use crate::clock::UnixMillis;
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
 pub struct SyncRun {
-    pub chain_id: Option<ChainId>,
     pub started_at: UnixMillis,
     pub finished_at: UnixMillis,
     pub balances_ok: u64,
@@ -55,20 +54,19 @@ impl Store {
         Ok(self
             .conn
             .prepare_cached(
-                "SELECT chain_id, started_at, finished_at, balances_ok, balances_failed, rpc_requests, cache_hits, \
+                "SELECT started_at, finished_at, balances_ok, balances_failed, rpc_requests, cache_hits, \
                  cache_misses, error FROM sync_runs WHERE chain_id = ?1 ORDER BY started_at DESC LIMIT 1",
             )?
             .query_row([chain], |row| {
                 Ok(SyncRun {
-                    chain_id: row.get(0)?,
-                    started_at: row.get(1)?,
-                    finished_at: row.get(2)?,
-                    balances_ok: row.get(3)?,
-                    balances_failed: row.get(4)?,
-                    rpc_requests: row.get(5)?,
-                    cache_hits: row.get(6)?,
-                    cache_misses: row.get(7)?,
-                    error: row.get(8)?,
+                    started_at: row.get(0)?,
+                    finished_at: row.get(1)?,
+                    balances_ok: row.get(2)?,
+                    balances_failed: row.get(3)?,
+                    rpc_requests: row.get(4)?,
+                    cache_hits: row.get(5)?,
+                    cache_misses: row.get(6)?,
+                    error: row.get(7)?,
                 })
             })
             .optional()?)
@@ -95,10 +93,7 @@ mod tests {
             store.insert_sync_run(chain, &run(200, 2)).unwrap();
             let last = store.last_sync_run(chain).unwrap().unwrap();
             assert_eq!(store.cache_totals().unwrap(), (0, 0));
-            assert_eq!(
-                (last.chain_id, last.started_at, last.balances_ok),
-                (Some(chain), 200, 2)
-            );
+            assert_eq!((last.started_at, last.balances_ok), (200, 2));
         });
     }
 }

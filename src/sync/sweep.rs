@@ -437,7 +437,6 @@ async fn read_and_record(
         store.insert_sync_run(
             chain.id,
             &SyncRun {
-                chain_id: Some(chain.id),
                 started_at,
                 finished_at,
                 balances_ok: report.read as u64,
