@@ -8,11 +8,14 @@
 //! - [`registry`]: which chains an address is watched on;
 //! - [`secrets`]: API keys in the OS keyring;
 //! - [`data_dir`]: where the database lives, shared by the app and the CLI;
+//! - [`watchlist`]: adding addresses, keys and files of them, checked;
 //! - [`sync`]: sweeps that read chains and write the store;
+//! - [`app`]: what the desktop app shows and does, the layer its commands wrap;
 //! - [`cli`]: the `holdings` command line, a thin layer over the store.
 //!
 //! Nothing here knows Tauri exists.
 
+pub mod app;
 pub mod chains;
 pub mod cli;
 pub mod clock;
@@ -24,3 +27,4 @@ pub mod registry;
 pub mod secrets;
 pub mod store;
 pub mod sync;
+pub mod watchlist;

@@ -7,11 +7,11 @@ use anyhow::{Result, bail, ensure};
 use clap::{ArgGroup, Args, Subcommand};
 
 use super::output::printable;
+use crate::app::settings;
 use crate::chains::pool::redact;
 use crate::config::chains::MULTICALL3;
 use crate::data_dir;
 use crate::model::{Address, BitcoinNetwork, ChainName, Family, parse_endpoint_url};
-use crate::secrets;
 use crate::store::NewChain;
 
 #[derive(Debug, Subcommand)]
@@ -157,31 +157,15 @@ fn save_key(dir: &Path, name: &str, rpc: &str) -> Result<()> {
             printable(name)
         );
     };
-    // Only TRON's API takes its key in a header; EVM, Solana and Esplora providers put it in the URL.
-    ensure!(
-        chain.family == Family::Tron,
-        "{} takes no API key apart from its URL; only TRON endpoints do",
-        chain.name
-    );
-    let url = parse_endpoint_url(rpc)?;
-    let Some(endpoint) = chain
-        .endpoints
-        .iter()
-        .find(|endpoint| endpoint.url == url.as_str())
-    else {
-        bail!("{} has no endpoint {}", chain.name, redact(&url));
-    };
+    let endpoint = settings::api_key_endpoint(&chain, rpc)?;
     let mut key = String::new();
     std::io::stdin().read_line(&mut key)?;
-    let key = key.trim();
-    ensure!(!key.is_empty(), "no key on standard input");
-    let reference = secrets::reference(&chain.name, url.host_str().unwrap_or_default());
-    secrets::save(&reference, key)?;
-    store.set_endpoint_key_ref(chain.id, &endpoint.url, &reference)?;
+    ensure!(!key.trim().is_empty(), "no key on standard input");
+    let reference = settings::save_endpoint_key(&mut store, &chain, &endpoint, &key)?;
     writeln!(
         std::io::stdout().lock(),
         "saved the key of {} in the OS keyring as {reference}",
-        redact(&url)
+        redact(&endpoint)
     )?;
     Ok(())
 }
@@ -193,11 +177,7 @@ fn list(dir: &Path, json: bool) -> Result<()> {
         .iter_mut()
         .flat_map(|chain| chain.endpoints.iter_mut())
     {
-        endpoint.url = endpoint
-            .url
-            .parse()
-            .map(|url| redact(&url))
-            .unwrap_or_else(|_| "(not a URL)".into());
+        endpoint.url = settings::shown_url(&endpoint.url);
     }
     let mut out = std::io::stdout().lock();
     if json {

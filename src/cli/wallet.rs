@@ -3,15 +3,13 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result, anyhow, bail};
+use anyhow::{Context, Result};
 use clap::Subcommand;
 
 use super::output::printable;
 use crate::clock::{Clock, SystemClock};
 use crate::data_dir;
-use crate::model::{Address, Family, GAP_LIMIT, WatchKey};
-use crate::registry;
-use crate::store::{DerivedAddress, StoreError};
+use crate::watchlist;
 
 #[derive(Debug, Subcommand)]
 pub(super) enum WalletCommand {
@@ -49,71 +47,25 @@ pub(super) fn run(dir: &Path, command: WalletCommand) -> Result<()> {
 }
 
 fn add(dir: &Path, text: &str, chains: &[String], label: Option<String>) -> Result<()> {
-    if WatchKey::looks_like(text) {
-        return add_watch_key(dir, text, chains, label);
-    }
-    let address =
-        Address::parse(text).with_context(|| format!("cannot add {:?}", printable(text)))?;
     let mut store = data_dir::open(dir)?;
-    let registration = registry::plan(&store.chains()?, address, label, chains)
+    let added = watchlist::add(&mut store, text, label, chains, SystemClock.now())
         .with_context(|| format!("cannot add {:?}", printable(text)))?;
-    store
-        .register(std::slice::from_ref(&registration), SystemClock.now())
-        .map_err(|err| match err {
-            StoreError::EntryConflict { message, .. } => anyhow!(message),
-            other => other.into(),
-        })?;
-    let names: Vec<_> = store
-        .find_address(&registration.address)?
-        .map(|record| record.chains)
-        .unwrap_or_default();
     let mut out = std::io::stdout().lock();
-    writeln!(
-        out,
-        "watching {} on {}",
-        registration.address,
-        names.join(", ")
-    )?;
-    Ok(())
-}
-
-/// Watches an extended key or descriptor: its first `GAP_LIMIT` addresses of each branch now, more as
-/// syncs find them used.
-fn add_watch_key(dir: &Path, text: &str, chains: &[String], label: Option<String>) -> Result<()> {
-    let cannot = || format!("cannot add {:?}", printable(text));
-    let key = WatchKey::parse(text).with_context(cannot)?;
-    let mut store = data_dir::open(dir)?;
-    let known = store.chains()?;
-    let (network, chosen) = registry::plan_watch_key(&known, &key, chains).with_context(cannot)?;
-    let mut first = Vec::new();
-    for branch in key.branches() {
-        for index in 0..GAP_LIMIT {
-            let derived = key
-                .address(branch, index, network)
-                .with_context(|| format!("{}: cannot derive {index}", cannot()))?;
-            let address = Address::parse_as(Family::Bitcoin, &derived.to_string())?;
-            first.push(DerivedAddress {
-                address,
-                derivation: format!("{}/{index}", branch.number()),
-            });
-        }
+    if added.addresses == 1 {
+        writeln!(
+            out,
+            "watching {} on {}",
+            added.source,
+            added.chains.join(", ")
+        )?;
+    } else {
+        writeln!(
+            out,
+            "watching the key's first {} addresses on {}; syncs watch more as they are used",
+            added.addresses,
+            added.chains.join(", ")
+        )?;
     }
-    let ids: Vec<_> = chosen.iter().map(|chain| chain.id).collect();
-    store.register_watch_key(
-        key.as_str(),
-        label.as_deref(),
-        &first,
-        &ids,
-        SystemClock.now(),
-    )?;
-    let names: Vec<&str> = chosen.iter().map(|chain| chain.name.as_str()).collect();
-    let mut out = std::io::stdout().lock();
-    writeln!(
-        out,
-        "watching the key's first {} addresses on {}; syncs watch more as they are used",
-        first.len(),
-        names.join(", ")
-    )?;
     Ok(())
 }
 
@@ -121,47 +73,11 @@ fn import(dir: &Path, file: &Path, chains: &[String]) -> Result<()> {
     let text =
         std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?;
     let mut store = data_dir::open(dir)?;
-    let known_chains = store.chains()?;
-    let mut registrations = Vec::new();
-    let mut line_numbers = Vec::new();
-    for (index, line) in text.lines().enumerate() {
-        let line_number = index + 1;
-        let line = line.trim();
-        if line.is_empty() || line.starts_with('#') {
-            continue;
-        }
-        let (address_text, label) = match line.split_once(char::is_whitespace) {
-            Some((address, label)) => (address, Some(label.trim().to_owned())),
-            None => (line, None),
-        };
-        let at_line = || format!("{}, line {line_number}", file.display());
-        let address = Address::parse(address_text).with_context(at_line)?;
-        let registration =
-            registry::plan(&known_chains, address, label, chains).with_context(at_line)?;
-        registrations.push(registration);
-        line_numbers.push(line_number);
-    }
-    if registrations.is_empty() {
-        bail!("{} has no addresses", file.display());
-    }
-    store
-        .register(&registrations, SystemClock.now())
-        .map_err(|err| match err {
-            StoreError::EntryConflict { index, message } => {
-                anyhow!(
-                    "{}, line {}: {message}",
-                    file.display(),
-                    line_numbers[index]
-                )
-            }
-            other => other.into(),
-        })?;
-    let mut out = std::io::stdout().lock();
+    let name = file.display().to_string();
+    let count = watchlist::import(&mut store, &name, &text, chains, SystemClock.now())?;
     writeln!(
-        out,
-        "imported {} address(es) from {}",
-        registrations.len(),
-        file.display()
+        std::io::stdout().lock(),
+        "imported {count} address(es) from {name}"
     )?;
     Ok(())
 }

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 /// The kinds of chain holdings reads; each has its own address format and its own source.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(rename_all = "lowercase")]
 pub enum Family {
     Evm,

@@ -7,6 +7,7 @@ use serde::Serialize;
 use crate::clock::UnixMillis;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(rename_all = "lowercase")]
 pub enum Freshness {
     /// Read from the chain within the UI TTL.

@@ -211,6 +211,17 @@ impl Store {
             .optional()?)
     }
 
+    /// When a balance was last read from `chain`, if ever.
+    pub fn last_read_at(&self, chain: ChainId) -> Result<Option<UnixMillis>> {
+        Ok(self
+            .conn
+            .prepare_cached(
+                "SELECT max(b.fetched_at) FROM assets a JOIN balances b ON b.asset_id = a.id \
+                 WHERE a.chain_id = ?1",
+            )?
+            .query_row([chain], |row| row.get(0))?)
+    }
+
     pub fn all_balances(&self) -> Result<Vec<BalanceView>> {
         let mut statement = self.conn.prepare_cached(&format!(
             "SELECT {VIEW_COLUMNS}, {BALANCE_COLUMNS} {VIEW_FROM} {VIEW_ORDER}"

@@ -165,6 +165,85 @@ impl Store {
         Ok(())
     }
 
+    /// Turns a chain on or off; an inactive chain is not read and takes no new addresses. False if
+    /// there is no such chain.
+    pub fn set_chain_active(&mut self, chain: ChainId, active: bool) -> Result<bool> {
+        let tx = self.write()?;
+        let updated = tx
+            .prepare_cached("UPDATE chains SET active = ?2 WHERE id = ?1")?
+            .execute(params![chain, active])?;
+        tx.commit()?;
+        Ok(updated == 1)
+    }
+
+    /// Adds an endpoint after the chain's others, so it is tried last.
+    pub fn add_endpoint(&mut self, chain: ChainId, url: &Url) -> Result<()> {
+        let tx = self.write()?;
+        let added = tx
+            .prepare_cached(
+                "INSERT INTO endpoints (chain_id, url, priority) \
+                 SELECT ?1, ?2, coalesce(max(priority) + 1, 0) FROM endpoints WHERE chain_id = ?1 \
+                 ON CONFLICT (chain_id, url) DO NOTHING",
+            )?
+            .execute(params![chain, url.as_str()])?;
+        if added == 0 {
+            return Err(StoreError::Conflict(
+                "the chain has this endpoint already".into(),
+            ));
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Removes an endpoint; the chain's last one stays, since a chain must be readable somewhere.
+    pub fn remove_endpoint(&mut self, chain: ChainId, url: &str) -> Result<()> {
+        let tx = self.write()?;
+        let count: u64 = tx
+            .prepare_cached("SELECT count(*) FROM endpoints WHERE chain_id = ?1")?
+            .query_row([chain], |row| row.get(0))?;
+        if count <= 1 {
+            return Err(StoreError::Conflict(
+                "a chain needs at least one endpoint: add another before removing this one".into(),
+            ));
+        }
+        let removed = tx
+            .prepare_cached("DELETE FROM endpoints WHERE chain_id = ?1 AND url = ?2")?
+            .execute(params![chain, url])?;
+        if removed == 0 {
+            return Err(StoreError::Conflict(
+                "the chain has no such endpoint".into(),
+            ));
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Sets the order endpoints are tried in: `urls` must name each of the chain's endpoints once.
+    pub fn set_endpoint_order(&mut self, chain: ChainId, urls: &[String]) -> Result<()> {
+        let tx = self.write()?;
+        let mut stored: Vec<String> = tx
+            .prepare_cached("SELECT url FROM endpoints WHERE chain_id = ?1 ORDER BY url")?
+            .query_map([chain], |row| row.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        let mut given = urls.to_vec();
+        stored.sort();
+        given.sort();
+        if stored != given {
+            return Err(StoreError::Conflict(
+                "the new order must name each of the chain's endpoints once".into(),
+            ));
+        }
+        let mut reorder = tx.prepare_cached(
+            "UPDATE endpoints SET priority = ?3 WHERE chain_id = ?1 AND url = ?2",
+        )?;
+        for (priority, url) in urls.iter().enumerate() {
+            reorder.execute(params![chain, url, priority])?;
+        }
+        drop(reorder);
+        tx.commit()?;
+        Ok(())
+    }
+
     pub fn chains(&self) -> Result<Vec<ChainRecord>> {
         let mut statement = self
             .conn
@@ -315,5 +394,53 @@ mod tests {
     #[test]
     fn an_unknown_name_is_none() {
         each_store(|store| assert_eq!(store.chain_by_name("nope").unwrap(), None));
+    }
+
+    #[test]
+    fn endpoints_are_added_last_reordered_and_removed_but_never_the_last() {
+        each_store(|store| {
+            let id = store.insert_chain(&evm_chain("devnet", 31337)).unwrap();
+            let second: Url = "http://127.0.0.1:2/".parse().unwrap();
+            store.add_endpoint(id, &second).unwrap();
+            assert!(matches!(
+                store.add_endpoint(id, &second),
+                Err(StoreError::Conflict(_))
+            ));
+            let urls = |store: &Store| -> Vec<String> {
+                let chain = store.chain_by_name("devnet").unwrap().unwrap();
+                chain.endpoints.into_iter().map(|e| e.url).collect()
+            };
+            assert_eq!(urls(store), ["http://127.0.0.1:1/", "http://127.0.0.1:2/"]);
+
+            let reversed = vec![
+                "http://127.0.0.1:2/".to_owned(),
+                "http://127.0.0.1:1/".to_owned(),
+            ];
+            store.set_endpoint_order(id, &reversed).unwrap();
+            assert_eq!(urls(store), reversed);
+            let missing_one = vec!["http://127.0.0.1:2/".to_owned()];
+            assert!(store.set_endpoint_order(id, &missing_one).is_err());
+            assert_eq!(urls(store), reversed, "a refused order changes nothing");
+
+            store.remove_endpoint(id, "http://127.0.0.1:2/").unwrap();
+            assert_eq!(urls(store), ["http://127.0.0.1:1/"]);
+            let last = store.remove_endpoint(id, "http://127.0.0.1:1/");
+            assert!(
+                matches!(last, Err(StoreError::Conflict(message)) if message.contains("at least one"))
+            );
+            assert_eq!(urls(store), ["http://127.0.0.1:1/"]);
+        });
+    }
+
+    #[test]
+    fn a_chain_is_turned_off_and_on() {
+        each_store(|store| {
+            let id = store.insert_chain(&evm_chain("devnet", 31337)).unwrap();
+            assert!(store.set_chain_active(id, false).unwrap());
+            assert!(!store.chain_by_name("devnet").unwrap().unwrap().active);
+            assert!(store.set_chain_active(id, true).unwrap());
+            assert!(store.chain_by_name("devnet").unwrap().unwrap().active);
+            assert!(!store.set_chain_active(ChainId(999), true).unwrap());
+        });
     }
 }

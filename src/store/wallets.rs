@@ -23,6 +23,7 @@ pub struct Registration {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct WalletRecord {
     pub id: WalletId,
     /// What the user added: the address itself, or later an extended key.
@@ -34,6 +35,7 @@ pub struct WalletRecord {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct AddressRecord {
     pub id: AddressId,
     pub wallet_id: WalletId,
@@ -164,6 +166,35 @@ impl Store {
         drop(tier);
         tx.commit()?;
         Ok(())
+    }
+
+    /// Names a wallet, or (with `None`) takes its name away. False if there is no such wallet.
+    pub fn set_wallet_label(&mut self, wallet: WalletId, label: Option<&str>) -> Result<bool> {
+        let tx = self.write()?;
+        let updated = tx
+            .prepare_cached("UPDATE wallets SET label = ?2 WHERE id = ?1")?
+            .execute(params![wallet, label])?;
+        tx.commit()?;
+        Ok(updated == 1)
+    }
+
+    /// Stops watching a wallet: its addresses, their balance rows and history go with it. False if
+    /// there is no such wallet.
+    pub fn remove_wallet(&mut self, wallet: WalletId) -> Result<bool> {
+        let tx = self.write()?;
+        let removed = tx
+            .prepare_cached("DELETE FROM wallets WHERE id = ?1")?
+            .execute([wallet])?;
+        tx.commit()?;
+        Ok(removed == 1)
+    }
+
+    /// Whether any address is watched on `chain`.
+    pub fn watches_anything(&self, chain: ChainId) -> Result<bool> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT EXISTS (SELECT 1 FROM address_chains WHERE chain_id = ?1)")?
+            .query_row([chain], |row| row.get(0))?)
     }
 
     pub fn wallets(&self) -> Result<Vec<WalletRecord>> {
@@ -557,6 +588,39 @@ mod tests {
                 store.find_address(&Address::parse(BOB).unwrap()).unwrap(),
                 None
             );
+        });
+    }
+
+    #[test]
+    fn a_wallet_is_labelled_and_removed_with_its_rows() {
+        each_store(|store| {
+            let chain = store.insert_chain(&evm_chain("devnet", 31337)).unwrap();
+            let wallets = store
+                .register(
+                    &[entry(ALICE, None, &[chain]), entry(BOB, None, &[chain])],
+                    1,
+                )
+                .unwrap();
+            assert!(store.set_wallet_label(wallets[0], Some("savings")).unwrap());
+            assert_eq!(
+                store.wallets().unwrap()[0].label.as_deref(),
+                Some("savings")
+            );
+            assert!(store.set_wallet_label(wallets[0], None).unwrap());
+            assert_eq!(store.wallets().unwrap()[0].label, None);
+
+            assert!(store.remove_wallet(wallets[0]).unwrap());
+            let left = store.wallets().unwrap();
+            assert_eq!(left.len(), 1);
+            assert_eq!(left[0].source, BOB);
+            let rows = store.all_balances().unwrap();
+            assert!(!rows.is_empty());
+            assert!(
+                rows.iter().all(|row| row.address == BOB),
+                "Alice's rows went with her"
+            );
+            assert!(!store.remove_wallet(wallets[0]).unwrap());
+            assert!(!store.set_wallet_label(wallets[0], Some("gone")).unwrap());
         });
     }
 }

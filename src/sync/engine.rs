@@ -302,6 +302,12 @@ impl Engine {
         read(&self.inner.store())
     }
 
+    /// Runs `write` against the store, under the engine's lock: the user's changes (wallets,
+    /// endpoints), which sweeps pick up when they next read the store.
+    pub fn with_store_mut<T>(&self, write: impl FnOnce(&mut Store) -> T) -> T {
+        write(&mut self.inner.store())
+    }
+
     /// One balance from the cache, without touching the store: the hot path of a UI.
     pub fn cached(&self, key: BalanceKey) -> Option<Balance> {
         let view = self.inner.cache.get(&key)?;
@@ -519,7 +525,7 @@ impl Engine {
 
     /// Stops the background work once its writes are done, releases this instance's leases, and
     /// unregisters it.
-    pub async fn shutdown(self) -> Result<()> {
+    pub async fn shutdown(&self) -> Result<()> {
         let _ = self.shutdown.send(true);
         let tasks = std::mem::take(&mut *self.tasks.lock().expect("tasks lock"));
         for task in tasks {

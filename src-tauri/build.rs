@@ -1,0 +1,27 @@
+//! Builds the Tauri context. Listing the app's commands here makes each one need a permission, so the
+//! window's capability (capabilities/default.json) grants exactly these and nothing else.
+
+const COMMANDS: &[&str] = &[
+    "balances",
+    "wallets",
+    "add_wallet",
+    "import_wallets",
+    "label_wallet",
+    "remove_wallet",
+    "chains",
+    "set_chain_active",
+    "add_endpoint",
+    "remove_endpoint",
+    "move_endpoint",
+    "save_api_key",
+    "start_sync",
+    "preload",
+    "refresh",
+    "connectivity",
+];
+
+fn main() {
+    let manifest = tauri_build::AppManifest::new().commands(COMMANDS);
+    tauri_build::try_build(tauri_build::Attributes::new().app_manifest(manifest))
+        .expect("the Tauri build step failed");
+}

@@ -1,0 +1,144 @@
+//! The commands the window may call: each hands one call to the app layer (`holdings::app`).
+//! All are async so that none runs on the window's thread.
+
+use holdings::app::{
+    AddedWallet, AppError, BalanceRow, ChainConnectivity, ChainSettings, ChainSweep, Holdings,
+};
+use holdings::store::{ChainId, WalletId, WalletRecord};
+use tauri::State;
+
+type Answer<T> = Result<T, AppError>;
+
+#[tauri::command]
+#[specta::specta]
+pub async fn balances(holdings: State<'_, Holdings>) -> Answer<Vec<BalanceRow>> {
+    holdings.balances().await
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn wallets(holdings: State<'_, Holdings>) -> Answer<Vec<WalletRecord>> {
+    holdings.wallets()
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn add_wallet(
+    holdings: State<'_, Holdings>,
+    text: String,
+    label: Option<String>,
+) -> Answer<AddedWallet> {
+    holdings.add_wallet(&text, label)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn import_wallets(
+    holdings: State<'_, Holdings>,
+    file_name: String,
+    text: String,
+) -> Answer<u32> {
+    holdings.import_wallets(&file_name, &text)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn label_wallet(
+    holdings: State<'_, Holdings>,
+    wallet: WalletId,
+    label: Option<String>,
+) -> Answer<()> {
+    holdings.label_wallet(wallet, label)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn remove_wallet(holdings: State<'_, Holdings>, wallet: WalletId) -> Answer<()> {
+    holdings.remove_wallet(wallet)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn chains(holdings: State<'_, Holdings>) -> Answer<Vec<ChainSettings>> {
+    holdings.chains()
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn set_chain_active(
+    holdings: State<'_, Holdings>,
+    chain: ChainId,
+    active: bool,
+) -> Answer<()> {
+    holdings.set_chain_active(chain, active)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn add_endpoint(
+    holdings: State<'_, Holdings>,
+    chain: ChainId,
+    url: String,
+) -> Answer<()> {
+    holdings.add_endpoint(chain, &url)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn remove_endpoint(
+    holdings: State<'_, Holdings>,
+    chain: ChainId,
+    position: u32,
+) -> Answer<()> {
+    holdings.remove_endpoint(chain, position)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn move_endpoint(
+    holdings: State<'_, Holdings>,
+    chain: ChainId,
+    from: u32,
+    to: u32,
+) -> Answer<()> {
+    holdings.move_endpoint(chain, from, to)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn save_api_key(
+    holdings: State<'_, Holdings>,
+    chain: ChainId,
+    position: u32,
+    key: String,
+) -> Answer<()> {
+    holdings.save_api_key(chain, position, &key)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn start_sync(holdings: State<'_, Holdings>) -> Answer<()> {
+    holdings.start_sync();
+    Ok(())
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn preload(holdings: State<'_, Holdings>) -> Answer<Vec<ChainSweep>> {
+    holdings.preload().await
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn refresh(
+    holdings: State<'_, Holdings>,
+    wallet: Option<WalletId>,
+) -> Answer<Vec<ChainSweep>> {
+    holdings.refresh(wallet).await
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn connectivity(holdings: State<'_, Holdings>) -> Answer<Vec<ChainConnectivity>> {
+    holdings.connectivity()
+}

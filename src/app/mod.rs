@@ -1,0 +1,227 @@
+//! What the desktop app shows and does: the one API layer its Tauri commands wrap, a call each.
+//! Values cross to the UI as JSON, amounts as exact decimal strings; errors carry a code the UI
+//! branches on and a message it shows. Nothing here knows Tauri exists.
+
+mod connectivity;
+mod error;
+mod rows;
+pub mod settings;
+
+use std::path::Path;
+
+use serde::Serialize;
+
+pub use connectivity::ChainConnectivity;
+pub use error::{AppError, ErrorCode};
+pub use rows::BalanceRow;
+pub use settings::{ChainSettings, EndpointSettings};
+
+use crate::clock::{Clock, SystemClock};
+use crate::model::parse_endpoint_url;
+use crate::store::{ChainId, WalletId, WalletRecord};
+use crate::sync::{Engine, EngineConfig, Event, Read, Scope, SweepReport};
+use crate::watchlist;
+
+type AppResult<T> = Result<T, AppError>;
+
+/// How a preload or refresh of one chain went, for the toast.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "camelCase")]
+pub struct ChainSweep {
+    pub chain: String,
+    pub read: u32,
+    pub failed: u32,
+    /// Why nothing could be read (every endpoint failed), naming the endpoints.
+    pub unreachable: Option<String>,
+}
+
+/// A wallet just added.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "camelCase")]
+pub struct AddedWallet {
+    pub wallet: WalletId,
+    pub addresses: u32,
+    pub chains: Vec<String>,
+}
+
+/// The app's engine, and what the app asks of it.
+pub struct Holdings {
+    engine: Engine,
+}
+
+impl Holdings {
+    /// Opens the data dir; nothing is read from any chain until [`Holdings::start_sync`].
+    pub fn open(dir: &Path) -> AppResult<Self> {
+        Ok(Self {
+            engine: Engine::open(dir, EngineConfig::default())?,
+        })
+    }
+
+    /// What the engine announces, for the app to pass on.
+    pub fn subscribe(&self) -> tokio::sync::broadcast::Receiver<Event> {
+        self.engine.subscribe()
+    }
+
+    /// Every balance the store holds, with its freshness now; reads no chain.
+    pub async fn balances(&self) -> AppResult<Vec<BalanceRow>> {
+        let balances = self
+            .engine
+            .balances(Scope::All, Read::CachedOnly)
+            .await
+            .map_err(anyhow::Error::from)?;
+        Ok(balances.iter().map(BalanceRow::new).collect())
+    }
+
+    pub fn wallets(&self) -> AppResult<Vec<WalletRecord>> {
+        Ok(self.engine.with_store(|store| store.wallets())?)
+    }
+
+    /// Watches an address, extended key or descriptor on every chain that can watch it.
+    pub fn add_wallet(&self, text: &str, label: Option<String>) -> AppResult<AddedWallet> {
+        let label = label.filter(|label| !label.trim().is_empty());
+        let added = self
+            .engine
+            .with_store_mut(|store| watchlist::add(store, text.trim(), label, &[], now()))
+            .map_err(AppError::from_input)?;
+        Ok(AddedWallet {
+            wallet: added.wallet,
+            addresses: count(added.addresses),
+            chains: added.chains,
+        })
+    }
+
+    /// Watches every address of a file's text (`name` is the file's, for messages); all or nothing.
+    pub fn import_wallets(&self, name: &str, text: &str) -> AppResult<u32> {
+        self.engine
+            .with_store_mut(|store| watchlist::import(store, name, text, &[], now()))
+            .map(count)
+            .map_err(AppError::from_input)
+    }
+
+    pub fn label_wallet(&self, wallet: WalletId, label: Option<String>) -> AppResult<()> {
+        let label = label.filter(|label| !label.trim().is_empty());
+        let found = self
+            .engine
+            .with_store_mut(|store| store.set_wallet_label(wallet, label.as_deref()))?;
+        found
+            .then_some(())
+            .ok_or_else(|| AppError::not_found("there is no such wallet any more"))
+    }
+
+    pub fn remove_wallet(&self, wallet: WalletId) -> AppResult<()> {
+        let found = self
+            .engine
+            .with_store_mut(|store| store.remove_wallet(wallet))?;
+        found
+            .then_some(())
+            .ok_or_else(|| AppError::not_found("there is no such wallet any more"))
+    }
+
+    pub fn chains(&self) -> AppResult<Vec<ChainSettings>> {
+        let chains = self.engine.with_store(|store| store.chains())?;
+        Ok(chains.iter().map(ChainSettings::new).collect())
+    }
+
+    pub fn set_chain_active(&self, chain: ChainId, active: bool) -> AppResult<()> {
+        let found = self
+            .engine
+            .with_store_mut(|store| store.set_chain_active(chain, active))?;
+        found
+            .then_some(())
+            .ok_or_else(|| AppError::not_found("there is no such chain any more"))
+    }
+
+    /// Adds an endpoint, tried after the chain's others.
+    pub fn add_endpoint(&self, chain: ChainId, url: &str) -> AppResult<()> {
+        let url = parse_endpoint_url(url.trim()).map_err(|err| AppError::from_input(err.into()))?;
+        Ok(self
+            .engine
+            .with_store_mut(|store| store.add_endpoint(chain, &url))?)
+    }
+
+    /// Removes the endpoint at `position` in the chain's order.
+    pub fn remove_endpoint(&self, chain: ChainId, position: u32) -> AppResult<()> {
+        self.engine.with_store_mut(|store| {
+            let record = settings::chain(store, chain).map_err(AppError::from_input)?;
+            let url =
+                settings::endpoint_url(&record, position as usize).map_err(AppError::from_input)?;
+            Ok(store.remove_endpoint(chain, &url)?)
+        })
+    }
+
+    /// Moves the endpoint at `from` to `to` in the order endpoints are tried.
+    pub fn move_endpoint(&self, chain: ChainId, from: u32, to: u32) -> AppResult<()> {
+        self.engine.with_store_mut(|store| {
+            let record = settings::chain(store, chain).map_err(AppError::from_input)?;
+            let mut urls: Vec<String> = record.endpoints.iter().map(|e| e.url.clone()).collect();
+            let (from, to) = (from as usize, to as usize);
+            if from >= urls.len() || to >= urls.len() {
+                return Err(AppError::not_found("there is no such endpoint any more"));
+            }
+            let moved = urls.remove(from);
+            urls.insert(to, moved);
+            Ok(store.set_endpoint_order(chain, &urls)?)
+        })
+    }
+
+    /// Saves the API key of the endpoint at `position` in the OS keyring, never in the database.
+    pub fn save_api_key(&self, chain: ChainId, position: u32, key: &str) -> AppResult<()> {
+        self.engine
+            .with_store_mut(|store| {
+                let record = settings::chain(store, chain)?;
+                let url = settings::endpoint_url(&record, position as usize)?;
+                let endpoint = settings::api_key_endpoint(&record, &url)?;
+                settings::save_endpoint_key(store, &record, &endpoint, key)
+            })
+            .map(drop)
+            .map_err(AppError::from_input)
+    }
+
+    /// Starts syncing: everything at once, then each balance on its schedule.
+    pub fn start_sync(&self) {
+        self.engine.start();
+    }
+
+    /// Reads every balance now, TTLs ignored.
+    pub async fn preload(&self) -> AppResult<Vec<ChainSweep>> {
+        Ok(sweeps(self.engine.preload(Scope::All).await?))
+    }
+
+    /// Reads one wallet's balances now, or everyone's.
+    pub async fn refresh(&self, wallet: Option<WalletId>) -> AppResult<Vec<ChainSweep>> {
+        let scope = wallet.map_or(Scope::All, Scope::Wallet);
+        Ok(sweeps(self.engine.refresh(scope).await?))
+    }
+
+    pub fn connectivity(&self) -> AppResult<Vec<ChainConnectivity>> {
+        Ok(self.engine.with_store(connectivity::connectivity)?)
+    }
+
+    /// Stops syncing once writes are done, and gives back this app's leases.
+    pub async fn shutdown(&self) -> AppResult<()> {
+        Ok(self.engine.shutdown().await?)
+    }
+}
+
+fn sweeps(reports: Vec<SweepReport>) -> Vec<ChainSweep> {
+    reports
+        .into_iter()
+        .map(|report| ChainSweep {
+            chain: report.chain,
+            read: count(report.read),
+            failed: count(report.failed),
+            unreachable: report.unreachable,
+        })
+        .collect()
+}
+
+/// A count for the UI, where JavaScript numbers hold 32 bits exactly without thought.
+fn count(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
+}
+
+fn now() -> crate::clock::UnixMillis {
+    SystemClock.now()
+}

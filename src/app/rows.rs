@@ -1,0 +1,76 @@
+//! A balance as the dashboard shows it. Amounts are exact decimal strings: a JavaScript number
+//! cannot hold a 256-bit integer.
+
+use serde::Serialize;
+
+use crate::clock::UnixMillis;
+use crate::model::{Amount, Freshness};
+use crate::store::WalletId;
+use crate::sync::Balance;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "camelCase")]
+pub struct BalanceRow {
+    /// Unique among rows: address and asset.
+    pub key: String,
+    pub wallet: WalletId,
+    pub chain: String,
+    pub address: String,
+    /// The token's contract or mint; `None` for the chain's native coin.
+    pub contract: Option<String>,
+    pub symbol: String,
+    pub decimals: u8,
+    /// Base units, exact; `None` until first read (never a zero standing in for "unknown").
+    pub raw: Option<String>,
+    /// Whole units, exact, without trailing zeros.
+    pub amount: Option<String>,
+    pub zero: bool,
+    /// Less than a millionth of a whole unit (and not zero).
+    pub dust: bool,
+    /// Hidden by the user, or spam.
+    pub hidden: bool,
+    /// The block number or slot the value was read at.
+    pub block: Option<u64>,
+    /// When the value was read (Unix milliseconds).
+    pub read_at: Option<UnixMillis>,
+    pub age_seconds: Option<i64>,
+    pub freshness: Freshness,
+    /// Why the last read failed, when it did.
+    pub error: Option<String>,
+    /// Base units unconfirmed transactions would add (or take), where the chain shows it apart.
+    pub pending: Option<String>,
+}
+
+impl BalanceRow {
+    pub fn new(balance: &Balance) -> Self {
+        let view = &balance.view;
+        let row = &view.balance;
+        let amount = row.raw.map(|raw| Amount::new(raw, view.decimals));
+        Self {
+            key: format!("{}:{}", row.key.address.0, row.key.asset.0),
+            wallet: view.wallet_id,
+            chain: view.chain.clone(),
+            address: view.address.clone(),
+            contract: view.contract.clone(),
+            symbol: view.symbol.clone(),
+            decimals: view.decimals,
+            raw: row.raw.map(|raw| raw.to_string()),
+            amount: amount.map(|amount| amount.to_string()),
+            zero: amount.is_some_and(|amount| amount.is_zero()),
+            dust: amount.is_some_and(|amount| amount.is_dust()),
+            hidden: view.hidden,
+            block: row.block,
+            read_at: row.fetched_at,
+            age_seconds: balance
+                .age
+                .map(|age| i64::try_from(age.as_secs()).unwrap_or(i64::MAX)),
+            freshness: balance.freshness,
+            error: row.last_error.clone(),
+            pending: row
+                .pending
+                .filter(|pending| *pending != 0)
+                .map(|pending| pending.to_string()),
+        }
+    }
+}

@@ -1,0 +1,131 @@
+//! Adding what a user watches, from what they typed or a file: the checks and the registration both
+//! the CLI and the desktop app go through. Bad input is refused with the reason and writes nothing.
+
+use anyhow::{Context, Result, anyhow, bail};
+
+use crate::clock::UnixMillis;
+use crate::model::{Address, Family, GAP_LIMIT, WatchKey};
+use crate::registry;
+use crate::store::{DerivedAddress, Store, StoreError, WalletId};
+
+/// A wallet just added.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Added {
+    pub wallet: WalletId,
+    /// What is watched: the normalised address, or the key as typed.
+    pub source: String,
+    /// Addresses watched now (a key's first ones; syncs add more as they are used).
+    pub addresses: usize,
+    /// The chains it is watched on.
+    pub chains: Vec<String>,
+}
+
+/// Watches an address, extended key or descriptor: on the chains named, or on every active chain
+/// that can watch it.
+pub fn add(
+    store: &mut Store,
+    text: &str,
+    label: Option<String>,
+    chains: &[String],
+    now: UnixMillis,
+) -> Result<Added> {
+    if WatchKey::looks_like(text) {
+        return add_watch_key(store, text, label, chains, now);
+    }
+    let address = Address::parse(text)?;
+    let registration = registry::plan(&store.chains()?, address, label, chains)?;
+    let wallets = store
+        .register(std::slice::from_ref(&registration), now)
+        .map_err(|err| match err {
+            StoreError::EntryConflict { message, .. } => anyhow!(message),
+            other => other.into(),
+        })?;
+    let chains = store
+        .find_address(&registration.address)?
+        .map(|record| record.chains)
+        .unwrap_or_default();
+    Ok(Added {
+        wallet: wallets[0],
+        source: registration.address.to_string(),
+        addresses: 1,
+        chains,
+    })
+}
+
+/// Watches an extended key or descriptor: its first `GAP_LIMIT` addresses of each branch now, more as
+/// syncs find them used.
+fn add_watch_key(
+    store: &mut Store,
+    text: &str,
+    label: Option<String>,
+    chains: &[String],
+    now: UnixMillis,
+) -> Result<Added> {
+    let key = WatchKey::parse(text)?;
+    let known = store.chains()?;
+    let (network, chosen) = registry::plan_watch_key(&known, &key, chains)?;
+    let mut first = Vec::new();
+    for branch in key.branches() {
+        for index in 0..GAP_LIMIT {
+            let derived = key
+                .address(branch, index, network)
+                .with_context(|| format!("cannot derive address {index} of the key"))?;
+            first.push(DerivedAddress {
+                address: Address::parse_as(Family::Bitcoin, &derived.to_string())?,
+                derivation: format!("{}/{index}", branch.number()),
+            });
+        }
+    }
+    let ids: Vec<_> = chosen.iter().map(|chain| chain.id).collect();
+    let wallet = store.register_watch_key(key.as_str(), label.as_deref(), &first, &ids, now)?;
+    Ok(Added {
+        wallet,
+        source: key.as_str().to_owned(),
+        addresses: first.len(),
+        chains: chosen.iter().map(|chain| chain.name.clone()).collect(),
+    })
+}
+
+/// Watches every address of a file's text: one a line, an optional label after a space; blank lines
+/// and `#` comments are skipped. All or nothing: the first bad line is named (`name`, line N) and
+/// nothing is written. Returns how many addresses were added.
+pub fn import(
+    store: &mut Store,
+    name: &str,
+    text: &str,
+    chains: &[String],
+    now: UnixMillis,
+) -> Result<usize> {
+    let known_chains = store.chains()?;
+    let mut registrations = Vec::new();
+    let mut line_numbers = Vec::new();
+    for (index, line) in text.lines().enumerate() {
+        let line_number = index + 1;
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let (address_text, label) = match line.split_once(char::is_whitespace) {
+            Some((address, label)) => (address, Some(label.trim().to_owned())),
+            None => (line, None),
+        };
+        let at_line = || format!("{name}, line {line_number}");
+        let address = Address::parse(address_text).with_context(at_line)?;
+        let registration =
+            registry::plan(&known_chains, address, label, chains).with_context(at_line)?;
+        registrations.push(registration);
+        line_numbers.push(line_number);
+    }
+    if registrations.is_empty() {
+        bail!("{name} has no addresses");
+    }
+    store
+        .register(&registrations, now)
+        .map_err(|err| match err {
+            StoreError::EntryConflict { index, message } => {
+                anyhow!("{name}, line {}: {message}", line_numbers[index])
+            }
+            other => other.into(),
+        })?;
+    Ok(registrations.len())
+}
