@@ -4,6 +4,7 @@
 const COMMANDS: &[&str] = &[
     "balances",
     "wallets",
+    "check_wallet",
     "add_wallet",
     "import_wallets",
     "label_wallet",
@@ -14,6 +15,7 @@ const COMMANDS: &[&str] = &[
     "remove_endpoint",
     "move_endpoint",
     "save_api_key",
+    "ttls",
     "start_sync",
     "preload",
     "refresh",

@@ -20,6 +20,27 @@ pub struct Added {
     pub chains: Vec<String>,
 }
 
+/// What `text` is, in words, or why it cannot be watched: the check made as a user types.
+pub fn describe(text: &str) -> Result<String> {
+    if WatchKey::looks_like(text) {
+        WatchKey::parse(text)?;
+        return Ok("a Bitcoin watch key: its addresses are found as they are used".into());
+    }
+    let address = Address::parse(text)?;
+    Ok(format!(
+        "{} address",
+        capitalised(address.family().with_article())
+    ))
+}
+
+fn capitalised(words: &str) -> String {
+    let mut chars = words.chars();
+    chars
+        .next()
+        .map(|first| first.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
+}
+
 /// Watches an address, extended key or descriptor: on the chains named, or on every active chain
 /// that can watch it.
 pub fn add(
@@ -128,4 +149,24 @@ pub fn import(
             other => other.into(),
         })?;
     Ok(registrations.len())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn typed_text_is_described_or_refused_in_words() {
+        assert_eq!(
+            describe("0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266").unwrap(),
+            "An EVM address"
+        );
+        assert_eq!(
+            describe("bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq").unwrap(),
+            "A Bitcoin address"
+        );
+        let refused = describe("0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92267").unwrap_err();
+        assert!(format!("{refused:#}").contains("checksum"), "{refused:#}");
+        assert!(describe("hello").is_err());
+    }
 }

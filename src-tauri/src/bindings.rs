@@ -12,6 +12,7 @@ pub fn builder() -> Builder<tauri::Wry> {
         .commands(collect_commands![
             balances,
             wallets,
+            check_wallet,
             add_wallet,
             import_wallets,
             label_wallet,
@@ -22,6 +23,7 @@ pub fn builder() -> Builder<tauri::Wry> {
             remove_endpoint,
             move_endpoint,
             save_api_key,
+            ttls,
             start_sync,
             preload,
             refresh,

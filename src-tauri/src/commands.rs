@@ -3,6 +3,7 @@
 
 use holdings::app::{
     AddedWallet, AppError, BalanceRow, ChainConnectivity, ChainSettings, ChainSweep, Holdings,
+    TtlSettings,
 };
 use holdings::store::{ChainId, WalletId, WalletRecord};
 use tauri::State;
@@ -19,6 +20,12 @@ pub async fn balances(holdings: State<'_, Holdings>) -> Answer<Vec<BalanceRow>> 
 #[specta::specta]
 pub async fn wallets(holdings: State<'_, Holdings>) -> Answer<Vec<WalletRecord>> {
     holdings.wallets()
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn check_wallet(holdings: State<'_, Holdings>, text: String) -> Answer<String> {
+    holdings.check_wallet(&text)
 }
 
 #[tauri::command]
@@ -113,6 +120,12 @@ pub async fn save_api_key(
     key: String,
 ) -> Answer<()> {
     holdings.save_api_key(chain, position, &key)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn ttls(holdings: State<'_, Holdings>) -> Answer<TtlSettings> {
+    Ok(holdings.ttls())
 }
 
 #[tauri::command]

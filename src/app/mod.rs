@@ -46,6 +46,19 @@ pub struct AddedWallet {
     pub chains: Vec<String>,
 }
 
+/// The freshness thresholds, in seconds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "camelCase")]
+pub struct TtlSettings {
+    /// Younger is fresh.
+    pub ui_seconds: u32,
+    /// A read that must be current reads again anything older.
+    pub validation_seconds: u32,
+    /// Older is stale.
+    pub stale_seconds: u32,
+}
+
 /// The app's engine, and what the app asks of it.
 pub struct Holdings {
     engine: Engine,
@@ -76,6 +89,21 @@ impl Holdings {
 
     pub fn wallets(&self) -> AppResult<Vec<WalletRecord>> {
         Ok(self.engine.with_store(|store| store.wallets())?)
+    }
+
+    /// What `text` is, in words, or why it cannot be watched; changes nothing.
+    pub fn check_wallet(&self, text: &str) -> AppResult<String> {
+        watchlist::describe(text.trim()).map_err(AppError::from_input)
+    }
+
+    /// The ages that separate fresh, cached and stale, and the one a current read allows.
+    pub fn ttls(&self) -> TtlSettings {
+        let ttls = self.engine.ttls();
+        TtlSettings {
+            ui_seconds: count(ttls.ui.as_secs() as usize),
+            validation_seconds: count(ttls.validation.as_secs() as usize),
+            stale_seconds: count(ttls.stale.as_secs() as usize),
+        }
     }
 
     /// Watches an address, extended key or descriptor on every chain that can watch it.

@@ -22,6 +22,14 @@ async wallets() : Promise<Result<WalletRecord[], AppError>> {
     else return { status: "error", error: e  as any };
 }
 },
+async checkWallet(text: string) : Promise<Result<string, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("check_wallet", { text }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
 async addWallet(text: string, label: string | null) : Promise<Result<AddedWallet, AppError>> {
     try {
     return { status: "ok", data: await TAURI_INVOKE("add_wallet", { text, label }) };
@@ -97,6 +105,14 @@ async moveEndpoint(chain: ChainId, from: number, to: number) : Promise<Result<nu
 async saveApiKey(chain: ChainId, position: number, key: string) : Promise<Result<null, AppError>> {
     try {
     return { status: "ok", data: await TAURI_INVOKE("save_api_key", { chain, position, key }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async ttls() : Promise<Result<TtlSettings, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("ttls") };
 } catch (e) {
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };
@@ -313,6 +329,22 @@ export type Freshness =
  * A sweep of a chain went on: `done` of `total` balances.
  */
 export type SyncProgress = { chain: string; done: number; total: number }
+/**
+ * The freshness thresholds, in seconds.
+ */
+export type TtlSettings = { 
+/**
+ * Younger is fresh.
+ */
+uiSeconds: number; 
+/**
+ * A read that must be current reads again anything older.
+ */
+validationSeconds: number; 
+/**
+ * Older is stale.
+ */
+staleSeconds: number }
 export type WalletId = number
 export type WalletRecord = { id: WalletId; 
 /**

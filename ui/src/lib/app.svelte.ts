@@ -1,0 +1,157 @@
+// The window's state and what changes it: one place, so each piece of state has one way in.
+import {
+  commands,
+  events,
+  type AppError,
+  type BalanceRow,
+  type ChainConnectivity,
+  type ChainSweep,
+  type Result,
+  type WalletId,
+  type WalletRecord,
+} from "./api/bindings";
+import { PreloadProgress } from "./progress";
+
+/** A command's error, with the code the UI branches on and the words it shows. */
+export class CommandError extends Error {
+  readonly code: AppError["code"];
+  constructor(error: AppError) {
+    super(error.message);
+    this.code = error.code;
+  }
+}
+
+export async function call<T>(result: Promise<Result<T, AppError>>): Promise<T> {
+  const answer = await result;
+  if (answer.status === "error") throw new CommandError(answer.error);
+  return answer.data;
+}
+
+export type Toast = { id: number; kind: "done" | "failed"; text: string };
+
+/** Ages and freshness come from the engine at each read; re-reading this often lets them move on. */
+const AGE_REREAD_MS = 15_000;
+
+class AppState {
+  rows = $state<BalanceRow[]>([]);
+  wallets = $state<WalletRecord[]>([]);
+  connectivity = $state<ChainConnectivity[]>([]);
+  loaded = $state(false);
+  showAll = $state(false);
+  /** A Preload the user asked for is under way. */
+  private asked = $state(false);
+  /** The start-up or a scheduled preload is under way (from its progress events). */
+  private sweeping = $state(false);
+  progress = $state({ done: 0, total: 0 });
+  refreshing = $state<Set<WalletId | "all">>(new Set());
+  toasts = $state<Toast[]>([]);
+
+  private tracker = new PreloadProgress();
+  private nextToast = 0;
+  private rereading: Promise<void> | null = null;
+
+  /** Paints what the store holds, then starts syncing (the start-up preload). */
+  async open(): Promise<void> {
+    await Promise.all([
+      events.balancesChanged.listen(() => this.reread()),
+      events.syncProgress.listen(({ payload }) => {
+        this.tracker.update(payload);
+        this.progress = { done: this.tracker.done, total: this.tracker.total };
+        this.sweeping = !this.tracker.finished;
+      }),
+      events.connectivityChanged.listen(() => this.rereadConnectivity()),
+    ]);
+    await this.reread();
+    this.loaded = true;
+    setInterval(() => this.reread(), AGE_REREAD_MS);
+    await call(commands.startSync());
+  }
+
+  /** Reads rows, wallets and connectivity again; calls made meanwhile share one read. */
+  reread(): Promise<void> {
+    this.rereading ??= (async () => {
+      try {
+        const [rows, wallets, connectivity] = await Promise.all([
+          call(commands.balances()),
+          call(commands.wallets()),
+          call(commands.connectivity()),
+        ]);
+        this.rows = rows;
+        this.wallets = wallets;
+        this.connectivity = connectivity;
+      } catch (error) {
+        this.toast("failed", `Could not read the stored balances: ${(error as Error).message}`);
+      } finally {
+        this.rereading = null;
+      }
+    })();
+    return this.rereading;
+  }
+
+  private async rereadConnectivity(): Promise<void> {
+    try {
+      this.connectivity = await call(commands.connectivity());
+    } catch (error) {
+      this.toast("failed", (error as Error).message);
+    }
+  }
+
+  get preloading(): boolean {
+    return this.asked || this.sweeping;
+  }
+
+  async preload(): Promise<void> {
+    this.tracker.clear();
+    this.asked = true;
+    try {
+      this.report("Preload", await call(commands.preload()));
+    } catch (error) {
+      this.toast("failed", `Preload failed: ${(error as Error).message}`);
+    } finally {
+      this.asked = false;
+      await this.reread();
+    }
+  }
+
+  async refresh(wallet: WalletId | null): Promise<void> {
+    const which = wallet ?? "all";
+    this.refreshing = new Set([...this.refreshing, which]);
+    try {
+      this.report("Refresh", await call(commands.refresh(wallet)));
+    } catch (error) {
+      this.toast("failed", `Refresh failed: ${(error as Error).message}`);
+    } finally {
+      this.refreshing = new Set([...this.refreshing].filter((w) => w !== which));
+      await this.reread();
+    }
+  }
+
+  /** Says how a preload or refresh went: what was read, and which chains could not be reached. */
+  private report(what: string, sweeps: ChainSweep[]): void {
+    const read = sweeps.reduce((sum, s) => sum + s.read, 0);
+    const failed = sweeps.reduce((sum, s) => sum + s.failed, 0);
+    const unreachable = sweeps.filter((s) => s.unreachable !== null).map((s) => s.chain);
+    if (unreachable.length > 0) {
+      this.toast(
+        "failed",
+        `${what} could not reach ${unreachable.join(", ")}; the last known balances stay shown.`,
+      );
+    } else if (failed > 0) {
+      this.toast("failed", `${what} finished: ${read} read, ${failed} failed (hover a row for why).`);
+    } else {
+      this.toast("done", `${what} finished: ${read} balance${read === 1 ? "" : "s"} read.`);
+    }
+  }
+
+  toast(kind: Toast["kind"], text: string): void {
+    const id = this.nextToast++;
+    this.toasts = [...this.toasts, { id, kind, text }];
+    setTimeout(() => this.dismiss(id), kind === "done" ? 5_000 : 12_000);
+  }
+
+  dismiss(id: number): void {
+    this.toasts = this.toasts.filter((toast) => toast.id !== id);
+  }
+}
+
+export const app = new AppState();
