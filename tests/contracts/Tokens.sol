@@ -43,6 +43,17 @@ contract RevertingToken {
     }
 }
 
+/// A token whose metadata reads well but whose balanceOf always reverts: its rows fail.
+contract FrozenToken {
+    string public symbol = "FRZ";
+    string public name = "Frozen";
+    uint8 public decimals = 18;
+
+    function balanceOf(address) external pure returns (uint256) {
+        revert("frozen");
+    }
+}
+
 /// balanceOf succeeds but returns no data at all.
 contract SilentToken {
     function balanceOf(address) external pure {}

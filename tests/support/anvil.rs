@@ -16,7 +16,7 @@ pub struct Anvil {
 pub const FUNDED: &str = "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266";
 
 fn binary() -> PathBuf {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+    let path = super::workspace_root()
         .join("node_modules/@foundry-rs/anvil-linux-amd64/bin/anvil");
     assert!(
         path.exists(),

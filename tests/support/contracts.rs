@@ -3,7 +3,6 @@
 
 use std::collections::HashMap;
 use std::io::Write;
-use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::sync::OnceLock;
 
@@ -32,7 +31,7 @@ pub fn compiled() -> &'static Compiled {
 }
 
 fn compile() -> Compiled {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let root = super::workspace_root();
     let mut sources = serde_json::Map::new();
     for file in ["Multicall3.sol", "Tokens.sol"] {
         let content =

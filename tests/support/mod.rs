@@ -7,6 +7,16 @@ use assert_cmd::Command;
 use rusqlite::Connection;
 use rusqlite::types::Value;
 
+/// The repository's root, whichever package's tests include this support code.
+pub fn workspace_root() -> PathBuf {
+    let manifest_dir = Path::new(env!("CARGO_MANIFEST_DIR"));
+    manifest_dir
+        .ancestors()
+        .find(|dir| dir.join("Cargo.lock").exists())
+        .unwrap_or(manifest_dir)
+        .to_path_buf()
+}
+
 /// A data dir of its own for one test, removed when dropped.
 pub struct DataDir {
     dir: tempfile::TempDir,

@@ -64,6 +64,8 @@ struct State {
     behaviour: Mutex<Behaviour>,
     seen: Mutex<Vec<Seen>>,
     arrived: std::sync::Condvar,
+    /// While true, requests are recorded as they arrive but not answered.
+    held: tokio::sync::watch::Sender<bool>,
 }
 
 pub struct Proxy {
@@ -84,6 +86,7 @@ impl Proxy {
             behaviour: Mutex::new(behaviour),
             seen: Mutex::new(Vec::new()),
             arrived: std::sync::Condvar::new(),
+            held: tokio::sync::watch::Sender::new(false),
         });
         let serving = state.clone();
         let server = super::http::serve(move |request| handle(serving.clone(), request));
@@ -96,6 +99,17 @@ impl Proxy {
 
     pub fn set(&self, change: impl FnOnce(&mut Behaviour)) {
         change(&mut self.state.behaviour.lock().unwrap());
+    }
+
+    /// Holds every request from now on, unanswered, until [`Proxy::release`]: the network is slow
+    /// for as long as a test needs to look at what shows meanwhile.
+    pub fn hold(&self) {
+        self.state.held.send_replace(true);
+    }
+
+    /// Answers the held requests, and every later one as it comes.
+    pub fn release(&self) {
+        self.state.held.send_replace(false);
     }
 
     /// Every HTTP request seen so far.
@@ -196,6 +210,8 @@ async fn handle(state: Arc<State>, request: Request<Incoming>) -> Response<Full<
         state.arrived.notify_all();
         seen.len() - 1
     };
+    // the sender lives in `state`, which this request holds: waiting cannot fail
+    let _ = state.held.subscribe().wait_for(|held| !held).await;
     let response = answer(&state, &parsed, &calls, &behaviour, &fault).await;
     if let Some(seen) = state.seen.lock().unwrap().get_mut(number) {
         seen.answered_at = Some(Instant::now());

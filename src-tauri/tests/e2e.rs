@@ -1,0 +1,332 @@
+//! End to end on the real app: the desktop binary in a real window under Xvfb, driven over WebDriver
+//! through tauri-driver and WebKitWebDriver, reading a real anvil node through the fault proxy,
+//! with a real SQLite data dir and the real OS keyring (Secret Service). Needs what `scripts/test`
+//! provides: a display (`xvfb-run`), a D-Bus session with gnome-keyring, and tauri-driver.
+//!
+//! Screenshots of each step are saved in `$CARGO_TARGET_DIR/e2e-screenshots/`.
+
+#[path = "../../tests/support/mod.rs"]
+mod support;
+
+use std::future::Future;
+use std::net::{TcpListener, TcpStream};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use alloy_primitives::{Address, U256};
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::json;
+use support::DataDir;
+use support::anvil::Anvil;
+use support::proxy::Proxy;
+
+const ALICE: &str = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8";
+const BOB: &str = "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC";
+const API_KEY: &str = "e2e-secret-7f3a91c0";
+
+/// How long the window may take to show what a step expects.
+const PATIENCE: Duration = Duration::from_secs(30);
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_desktop_app_shows_stored_then_fresh_balances_and_works_offline() {
+    let anvil = Anvil::start();
+    anvil.install_multicall3();
+    let usdc = anvil.deploy_token("USDC", "USD Coin", 6);
+    let frozen = anvil.deploy("FrozenToken", &[]);
+    let proxy = Proxy::start(&anvil.url);
+    let data = DataDir::new();
+    for args in [
+        vec!["chain", "add", "devnet", "--family", "evm", "--chain-id", "31337", "--rpc", &proxy.url],
+        vec!["token", "add", "devnet", &usdc.to_string()],
+        vec!["token", "add", "devnet", &frozen.to_string()],
+        vec!["wallet", "add", ALICE, "--chain", "devnet", "--label", "Alice"],
+        vec!["wallet", "add", BOB, "--chain", "devnet", "--label", "Bob"],
+    ] {
+        data.holdings(&args).assert().success();
+    }
+    // Yesterday's balances, stored by an earlier run two minutes ago; the chain has moved on since.
+    set_balances(&anvil, usdc, ALICE, "1.5", "1234.5678");
+    set_balances(&anvil, usdc, BOB, "2", "0");
+    data.holdings(&["preload"]).assert().success();
+    age_stored_balances(&data, Duration::from_secs(120));
+    set_balances(&anvil, usdc, ALICE, "1.5", "2000.25");
+
+    // The network is slow: the app must paint what the store holds before any answer arrives.
+    proxy.reset_counts();
+    proxy.hold();
+    let mut app = Desktop::launch(&data).await;
+
+    // 1. Stored balances show at start, as cached with their age, while the first read is held.
+    proxy.wait_for_requests(1, PATIENCE);
+    app.wait_for_row(ALICE, "USDC", "1234.5678", "cached").await;
+    let text = app.text(&format!("[data-address='{ALICE}'][data-symbol='USDC'] [data-freshness]")).await;
+    assert_eq!(text, "cached · 2 min ago");
+    app.screenshot("1-stored-balances-cached-at-start").await;
+
+    // 2. The start-up preload turns them fresh, with the exact amounts the chain holds now.
+    proxy.release();
+    app.wait_for_row(ALICE, "USDC", "2000.25", "fresh").await;
+    app.wait_for_row(ALICE, "ETH", "1.5", "fresh").await;
+    app.wait_for_row(BOB, "ETH", "2", "fresh").await;
+
+    // 3. Preload reads everything again, with a toast when it is done.
+    set_balances(&anvil, usdc, ALICE, "7.25", "2000.25");
+    app.click("button[aria-label='Preload']").await;
+    app.wait_for_text(".toast", "Preload finished").await;
+    app.wait_for_row(ALICE, "ETH", "7.25", "fresh").await;
+    app.screenshot("2-preload-fresh").await;
+
+    // 4. Show all reveals the zero row and the rows whose every read failed.
+    assert_eq!(app.row(BOB, "USDC").await, None, "a zero balance is hidden");
+    assert_eq!(app.row(ALICE, "FRZ").await, None, "a never-read row is hidden");
+    app.click("input[aria-label='Show all']").await;
+    app.wait_for_row(BOB, "USDC", "0", "fresh").await;
+    app.wait_for_row(ALICE, "FRZ", "", "error").await;
+    let error_hover = app
+        .attribute(&format!("[data-address='{ALICE}'][data-symbol='FRZ'] [data-freshness]"), "title")
+        .await;
+    assert!(error_hover.contains("last read failed"), "{error_hover}");
+    app.screenshot("3-show-all").await;
+
+    // 5. Refresh on one wallet updates only it.
+    set_balances(&anvil, usdc, ALICE, "11", "2000.25");
+    set_balances(&anvil, usdc, BOB, "22", "0");
+    app.click("button[aria-label='Refresh Alice']").await;
+    app.wait_for_row(ALICE, "ETH", "11", "fresh").await;
+    app.wait_for_text(".toast", "Refresh finished").await;
+    assert_eq!(app.row(BOB, "ETH").await.map(|(amount, _)| amount).as_deref(), Some("2"));
+    app.screenshot("4-refresh-one-wallet").await;
+
+    // 6. With the node gone, a refresh shows the offline banner and the balances stay.
+    drop(anvil);
+    app.click("button[aria-label='Refresh all']").await;
+    app.wait_for_text("[aria-label='Offline'] li[data-chain='devnet']", "devnet: last reached").await;
+    let (amount, freshness) = app.row(ALICE, "ETH").await.expect("Alice's ETH stays shown");
+    assert_eq!(amount, "11");
+    assert_eq!(freshness, "stale", "a failed refresh marks the last known value, never zeroes it");
+    app.screenshot("5-offline").await;
+
+    // 7. An API key saved in Settings goes to the OS keyring, not into the database.
+    app.click_text("nav button", "Settings").await;
+    let key_input = "input[aria-label='API key for tron endpoint 1']";
+    app.wait_for_element(key_input).await;
+    app.client
+        .find(Locator::Css(key_input))
+        .await
+        .unwrap()
+        .send_keys(API_KEY)
+        .await
+        .unwrap();
+    app.click("button[aria-label='Save API key for tron endpoint 1']").await;
+    app.wait_for_text(".toast", "saved in the system keyring").await;
+    app.screenshot("6-api-key-saved").await;
+    app.close().await;
+
+    let reference = holdings::secrets::reference("tron", "api.trongrid.io");
+    assert_eq!(holdings::secrets::load(&reference).unwrap().as_deref(), Some(API_KEY));
+    for file in std::fs::read_dir(data.path()).unwrap() {
+        let file = file.unwrap().path();
+        if file.is_file() {
+            let bytes = std::fs::read(&file).unwrap();
+            assert!(
+                !bytes.windows(API_KEY.len()).any(|window| window == API_KEY.as_bytes()),
+                "the API key is in {}",
+                file.display()
+            );
+        }
+    }
+}
+
+/// Sets an address's ETH and USDC (6 decimals) on the node, in whole units.
+fn set_balances(anvil: &Anvil, usdc: Address, owner: &str, eth: &str, usdc_amount: &str) {
+    let owner: Address = owner.parse().unwrap();
+    anvil.set_native_balance(owner, units(eth, 18));
+    anvil.set_token_balance(usdc, owner, units(usdc_amount, 6));
+}
+
+fn units(amount: &str, decimals: u8) -> U256 {
+    holdings::model::Amount::parse(amount, decimals).unwrap().raw
+}
+
+/// Makes every stored reading `age` older, as if the earlier run had been that long ago.
+fn age_stored_balances(data: &DataDir, age: Duration) {
+    let conn = rusqlite::Connection::open(data.database()).unwrap();
+    let millis = i64::try_from(age.as_millis()).unwrap();
+    conn.execute(
+        "UPDATE balances SET fetched_at = fetched_at - ?1, last_error_at = last_error_at - ?1 \
+         WHERE fetched_at IS NOT NULL OR last_error_at IS NOT NULL",
+        [millis],
+    )
+    .unwrap();
+}
+
+/// The app in its window, with the tauri-driver that started it.
+struct Desktop {
+    client: Client,
+    driver: Child,
+    screenshots: PathBuf,
+}
+
+impl Desktop {
+    async fn launch(data: &DataDir) -> Self {
+        let port = free_port();
+        let native_port = free_port();
+        let driver = Command::new(tauri_driver())
+            .args(["--port", &port.to_string(), "--native-port", &native_port.to_string()])
+            .env("HOLDINGS_DATA_DIR", data.path())
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("start tauri-driver");
+        until("tauri-driver to listen", || async {
+            TcpStream::connect(("127.0.0.1", port)).ok()
+        })
+        .await;
+        let capabilities = json!({
+            "browserName": "wry",
+            "tauri:options": { "application": env!("CARGO_BIN_EXE_holdings-desktop") },
+        });
+        let client = ClientBuilder::rustls()
+            .expect("a TLS setup")
+            .capabilities(capabilities.as_object().unwrap().clone())
+            .connect(&format!("http://127.0.0.1:{port}"))
+            .await
+            .expect("a WebDriver session with the app");
+        let screenshots = target_dir().join("e2e-screenshots");
+        std::fs::create_dir_all(&screenshots).unwrap();
+        Self {
+            client,
+            driver,
+            screenshots,
+        }
+    }
+
+    /// The amount and freshness a balance row shows, if it shows at all.
+    async fn row(&self, address: &str, symbol: &str) -> Option<(String, String)> {
+        let selector = format!("[data-address='{address}'][data-symbol='{symbol}']");
+        let row = self.client.find_all(Locator::Css(&selector)).await.ok()?.pop()?;
+        let amount = row.find(Locator::Css("[data-amount]")).await.ok()?;
+        let freshness = row.find(Locator::Css("[data-freshness]")).await.ok()?;
+        Some((
+            amount.attr("data-amount").await.ok()??,
+            freshness.attr("data-freshness").await.ok()??,
+        ))
+    }
+
+    async fn wait_for_row(&self, address: &str, symbol: &str, amount: &str, freshness: &str) {
+        let wanted = Some((amount.to_owned(), freshness.to_owned()));
+        let what = format!("{address} {symbol} to show {amount} {freshness}");
+        until(&what, || async {
+            let shown = self.row(address, symbol).await;
+            (shown == wanted).then_some(())
+        })
+        .await;
+    }
+
+    async fn wait_for_element(&self, selector: &str) {
+        until(selector, || async {
+            self.client.find(Locator::Css(selector)).await.ok()
+        })
+        .await;
+    }
+
+    /// Waits until an element matching `selector` contains `text`.
+    async fn wait_for_text(&self, selector: &str, text: &str) {
+        until(&format!("{selector} to say {text:?}"), || async {
+            for element in self.client.find_all(Locator::Css(selector)).await.ok()? {
+                if element.text().await.ok()?.contains(text) {
+                    return Some(());
+                }
+            }
+            None
+        })
+        .await;
+    }
+
+    async fn text(&self, selector: &str) -> String {
+        let element = self.client.find(Locator::Css(selector)).await.unwrap();
+        element.text().await.unwrap().trim().to_owned()
+    }
+
+    async fn attribute(&self, selector: &str, name: &str) -> String {
+        let element = self.client.find(Locator::Css(selector)).await.unwrap();
+        element.attr(name).await.unwrap().unwrap_or_default()
+    }
+
+    async fn click(&self, selector: &str) {
+        self.wait_for_element(selector).await;
+        self.client
+            .find(Locator::Css(selector))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap_or_else(|err| panic!("cannot click {selector}: {err}"));
+    }
+
+    /// Clicks the element matching `selector` whose text is `text`.
+    async fn click_text(&self, selector: &str, text: &str) {
+        for element in self.client.find_all(Locator::Css(selector)).await.unwrap() {
+            if element.text().await.unwrap().trim() == text {
+                element.click().await.unwrap();
+                return;
+            }
+        }
+        panic!("no {selector} says {text:?}");
+    }
+
+    async fn screenshot(&mut self, name: &str) {
+        let png = self.client.screenshot().await.expect("a screenshot");
+        std::fs::write(self.screenshots.join(format!("{name}.png")), png).unwrap();
+    }
+
+    async fn close(mut self) {
+        self.client.close().await.expect("the window closes");
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+    }
+}
+
+/// Polls `probe` until it gives a value; fails the test after [`PATIENCE`].
+async fn until<T, F, Fut>(what: &str, mut probe: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Option<T>>,
+{
+    let deadline = Instant::now() + PATIENCE;
+    loop {
+        if let Some(value) = probe().await {
+            return value;
+        }
+        assert!(Instant::now() < deadline, "waited {PATIENCE:?} for {what}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .map(|address| address.port())
+        .expect("a free port")
+}
+
+/// tauri-driver, as `scripts/setup` installs it.
+fn tauri_driver() -> PathBuf {
+    let tools = std::env::var_os("HOLDINGS_TOOLS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| home().join(".cache/holdings/tools"));
+    let path = tools.join("bin/tauri-driver");
+    assert!(path.exists(), "tauri-driver is missing at {}: run scripts/setup", path.display());
+    path
+}
+
+fn home() -> PathBuf {
+    std::env::var_os("HOME").map(PathBuf::from).expect("HOME is set")
+}
+
+/// The build's target dir: the test binary lives in its `debug/deps`.
+fn target_dir() -> PathBuf {
+    let exe = std::env::current_exe().unwrap();
+    exe.ancestors().nth(3).expect("target dir").to_path_buf()
+}
