@@ -37,10 +37,22 @@ async fn the_desktop_app_shows_stored_then_fresh_balances_and_works_offline() {
     let proxy = Proxy::start(&anvil.url);
     let data = DataDir::new();
     for args in [
-        vec!["chain", "add", "devnet", "--family", "evm", "--chain-id", "31337", "--rpc", &proxy.url],
+        vec![
+            "chain",
+            "add",
+            "devnet",
+            "--family",
+            "evm",
+            "--chain-id",
+            "31337",
+            "--rpc",
+            &proxy.url,
+        ],
         vec!["token", "add", "devnet", &usdc.to_string()],
         vec!["token", "add", "devnet", &frozen.to_string()],
-        vec!["wallet", "add", ALICE, "--chain", "devnet", "--label", "Alice"],
+        vec![
+            "wallet", "add", ALICE, "--chain", "devnet", "--label", "Alice",
+        ],
         vec!["wallet", "add", BOB, "--chain", "devnet", "--label", "Bob"],
     ] {
         data.holdings(&args).assert().success();
@@ -60,7 +72,11 @@ async fn the_desktop_app_shows_stored_then_fresh_balances_and_works_offline() {
     // 1. Stored balances show at start, as cached with their age, while the first read is held.
     proxy.wait_for_requests(1, PATIENCE);
     app.wait_for_row(ALICE, "USDC", "1234.5678", "cached").await;
-    let text = app.text(&format!("[data-address='{ALICE}'][data-symbol='USDC'] [data-freshness]")).await;
+    let text = app
+        .text(&format!(
+            "[data-address='{ALICE}'][data-symbol='USDC'] [data-freshness]"
+        ))
+        .await;
     assert_eq!(text, "cached · 2 min ago");
     app.screenshot("1-stored-balances-cached-at-start").await;
 
@@ -79,12 +95,19 @@ async fn the_desktop_app_shows_stored_then_fresh_balances_and_works_offline() {
 
     // 4. Show all reveals the zero row and the rows whose every read failed.
     assert_eq!(app.row(BOB, "USDC").await, None, "a zero balance is hidden");
-    assert_eq!(app.row(ALICE, "FRZ").await, None, "a never-read row is hidden");
+    assert_eq!(
+        app.row(ALICE, "FRZ").await,
+        None,
+        "a never-read row is hidden"
+    );
     app.click("input[aria-label='Show all']").await;
     app.wait_for_row(BOB, "USDC", "0", "fresh").await;
     app.wait_for_row(ALICE, "FRZ", "", "error").await;
     let error_hover = app
-        .attribute(&format!("[data-address='{ALICE}'][data-symbol='FRZ'] [data-freshness]"), "title")
+        .attribute(
+            &format!("[data-address='{ALICE}'][data-symbol='FRZ'] [data-freshness]"),
+            "title",
+        )
         .await;
     assert!(error_hover.contains("last read failed"), "{error_hover}");
     app.screenshot("3-show-all").await;
@@ -95,16 +118,32 @@ async fn the_desktop_app_shows_stored_then_fresh_balances_and_works_offline() {
     app.click("button[aria-label='Refresh Alice']").await;
     app.wait_for_row(ALICE, "ETH", "11", "fresh").await;
     app.wait_for_text(".toast", "Refresh finished").await;
-    assert_eq!(app.row(BOB, "ETH").await.map(|(amount, _)| amount).as_deref(), Some("2"));
+    assert_eq!(
+        app.row(BOB, "ETH")
+            .await
+            .map(|(amount, _)| amount)
+            .as_deref(),
+        Some("2")
+    );
     app.screenshot("4-refresh-one-wallet").await;
 
     // 6. With the node gone, a refresh shows the offline banner and the balances stay.
     drop(anvil);
     app.click("button[aria-label='Refresh all']").await;
-    app.wait_for_text("[aria-label='Offline'] li[data-chain='devnet']", "devnet: last reached").await;
-    let (amount, freshness) = app.row(ALICE, "ETH").await.expect("Alice's ETH stays shown");
+    app.wait_for_text(
+        "[aria-label='Offline'] li[data-chain='devnet']",
+        "devnet: last reached",
+    )
+    .await;
+    let (amount, freshness) = app
+        .row(ALICE, "ETH")
+        .await
+        .expect("Alice's ETH stays shown");
     assert_eq!(amount, "11");
-    assert_eq!(freshness, "stale", "a failed refresh marks the last known value, never zeroes it");
+    assert_eq!(
+        freshness, "stale",
+        "a failed refresh marks the last known value, never zeroes it"
+    );
     app.screenshot("5-offline").await;
 
     // 7. An API key saved in Settings goes to the OS keyring, not into the database.
@@ -118,19 +157,26 @@ async fn the_desktop_app_shows_stored_then_fresh_balances_and_works_offline() {
         .send_keys(API_KEY)
         .await
         .unwrap();
-    app.click("button[aria-label='Save API key for tron endpoint 1']").await;
-    app.wait_for_text(".toast", "saved in the system keyring").await;
+    app.click("button[aria-label='Save API key for tron endpoint 1']")
+        .await;
+    app.wait_for_text(".toast", "saved in the system keyring")
+        .await;
     app.screenshot("6-api-key-saved").await;
     app.close().await;
 
     let reference = holdings::secrets::reference("tron", "api.trongrid.io");
-    assert_eq!(holdings::secrets::load(&reference).unwrap().as_deref(), Some(API_KEY));
+    assert_eq!(
+        holdings::secrets::load(&reference).unwrap().as_deref(),
+        Some(API_KEY)
+    );
     for file in std::fs::read_dir(data.path()).unwrap() {
         let file = file.unwrap().path();
         if file.is_file() {
             let bytes = std::fs::read(&file).unwrap();
             assert!(
-                !bytes.windows(API_KEY.len()).any(|window| window == API_KEY.as_bytes()),
+                !bytes
+                    .windows(API_KEY.len())
+                    .any(|window| window == API_KEY.as_bytes()),
                 "the API key is in {}",
                 file.display()
             );
@@ -146,7 +192,9 @@ fn set_balances(anvil: &Anvil, usdc: Address, owner: &str, eth: &str, usdc_amoun
 }
 
 fn units(amount: &str, decimals: u8) -> U256 {
-    holdings::model::Amount::parse(amount, decimals).unwrap().raw
+    holdings::model::Amount::parse(amount, decimals)
+        .unwrap()
+        .raw
 }
 
 /// Makes every stored reading `age` older, as if the earlier run had been that long ago.
@@ -173,7 +221,12 @@ impl Desktop {
         let port = free_port();
         let native_port = free_port();
         let driver = Command::new(tauri_driver())
-            .args(["--port", &port.to_string(), "--native-port", &native_port.to_string()])
+            .args([
+                "--port",
+                &port.to_string(),
+                "--native-port",
+                &native_port.to_string(),
+            ])
             .env("HOLDINGS_DATA_DIR", data.path())
             .stdout(Stdio::null())
             .stderr(Stdio::inherit())
@@ -205,7 +258,12 @@ impl Desktop {
     /// The amount and freshness a balance row shows, if it shows at all.
     async fn row(&self, address: &str, symbol: &str) -> Option<(String, String)> {
         let selector = format!("[data-address='{address}'][data-symbol='{symbol}']");
-        let row = self.client.find_all(Locator::Css(&selector)).await.ok()?.pop()?;
+        let row = self
+            .client
+            .find_all(Locator::Css(&selector))
+            .await
+            .ok()?
+            .pop()?;
         let amount = row.find(Locator::Css("[data-amount]")).await.ok()?;
         let freshness = row.find(Locator::Css("[data-freshness]")).await.ok()?;
         Some((
@@ -317,12 +375,18 @@ fn tauri_driver() -> PathBuf {
         .map(PathBuf::from)
         .unwrap_or_else(|| home().join(".cache/holdings/tools"));
     let path = tools.join("bin/tauri-driver");
-    assert!(path.exists(), "tauri-driver is missing at {}: run scripts/setup", path.display());
+    assert!(
+        path.exists(),
+        "tauri-driver is missing at {}: run scripts/setup",
+        path.display()
+    );
     path
 }
 
 fn home() -> PathBuf {
-    std::env::var_os("HOME").map(PathBuf::from).expect("HOME is set")
+    std::env::var_os("HOME")
+        .map(PathBuf::from)
+        .expect("HOME is set")
 }
 
 /// The build's target dir: the test binary lives in its `debug/deps`.

@@ -253,3 +253,150 @@ fn count(n: usize) -> u32 {
 fn now() -> crate::clock::UnixMillis {
     SystemClock.now()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Freshness;
+
+    const ALICE: &str = "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266";
+
+    fn opened() -> (tempfile::TempDir, Holdings) {
+        let dir = tempfile::tempdir().unwrap();
+        let holdings = Holdings::open(dir.path()).unwrap();
+        (dir, holdings)
+    }
+
+    fn chain_named(holdings: &Holdings, name: &str) -> ChainSettings {
+        holdings
+            .chains()
+            .unwrap()
+            .into_iter()
+            .find(|chain| chain.name == name)
+            .unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_wallet_added_shows_its_rows_unread_and_is_labelled_and_removed() {
+        let (_dir, holdings) = opened();
+        let added = holdings
+            .add_wallet(&format!("  {ALICE} "), Some("Main".into()))
+            .unwrap();
+        assert!(added.chains.contains(&"ethereum".to_owned()));
+        let rows = holdings.balances().await.unwrap();
+        assert_eq!(rows.len(), added.chains.len(), "one native row per chain");
+        assert!(
+            rows.iter()
+                .all(|row| row.raw.is_none() && row.amount.is_none())
+        );
+        assert!(rows.iter().all(|row| row.freshness == Freshness::Never));
+
+        holdings
+            .label_wallet(added.wallet, Some("Savings".into()))
+            .unwrap();
+        assert_eq!(
+            holdings.wallets().unwrap()[0].label.as_deref(),
+            Some("Savings")
+        );
+        holdings.remove_wallet(added.wallet).unwrap();
+        assert!(holdings.wallets().unwrap().is_empty());
+        assert!(holdings.balances().await.unwrap().is_empty());
+        let again = holdings.remove_wallet(added.wallet).unwrap_err();
+        assert_eq!(again.code, ErrorCode::NotFound);
+    }
+
+    #[test]
+    fn bad_input_is_refused_with_the_models_words_and_changes_nothing() {
+        let (_dir, holdings) = opened();
+        let wrong_checksum = "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92267";
+        let refused = holdings.add_wallet(wrong_checksum, None).unwrap_err();
+        assert_eq!(refused.code, ErrorCode::InvalidInput);
+        assert!(refused.message.contains("checksum"), "{}", refused.message);
+        assert_eq!(
+            holdings.check_wallet(wrong_checksum).unwrap_err(),
+            refused,
+            "the check as typed says what adding would"
+        );
+        holdings.add_wallet(ALICE, None).unwrap();
+        let twice = holdings.add_wallet(ALICE, None).unwrap_err();
+        assert_eq!(twice.code, ErrorCode::InvalidInput);
+        let import = holdings
+            .import_wallets(
+                "list.txt",
+                "0x70997970C51812dc3A010C7d01b50e0d17dc79C8\nnonsense\n",
+            )
+            .unwrap_err();
+        assert_eq!(import.code, ErrorCode::InvalidInput);
+        assert!(
+            import.message.starts_with("list.txt, line 2"),
+            "{}",
+            import.message
+        );
+        assert_eq!(
+            holdings.wallets().unwrap().len(),
+            1,
+            "nothing of the file was added"
+        );
+
+        let ethereum = chain_named(&holdings, "ethereum");
+        let not_a_url = holdings.add_endpoint(ethereum.id, "ftp://x").unwrap_err();
+        assert_eq!(not_a_url.code, ErrorCode::InvalidInput);
+        let no_key = holdings.save_api_key(ethereum.id, 0, "secret").unwrap_err();
+        assert_eq!(no_key.code, ErrorCode::InvalidInput);
+        assert!(
+            no_key.message.contains("takes no API key"),
+            "{}",
+            no_key.message
+        );
+        assert_eq!(chain_named(&holdings, "ethereum"), ethereum);
+    }
+
+    #[test]
+    fn endpoints_are_named_by_position_and_shown_without_their_keys() {
+        let (_dir, holdings) = opened();
+        let chain = chain_named(&holdings, "ethereum");
+        holdings
+            .add_endpoint(chain.id, "https://rpc.example.com/v2/SECRETKEY")
+            .unwrap();
+        let shown = chain_named(&holdings, "ethereum").endpoints;
+        let last = shown.len() - 1;
+        assert_eq!(shown[last].shown, "https://rpc.example.com/…");
+        holdings.move_endpoint(chain.id, last as u32, 0).unwrap();
+        let moved = chain_named(&holdings, "ethereum").endpoints;
+        assert_eq!(moved[0].shown, "https://rpc.example.com/…");
+        assert_eq!(moved[1..], shown[..last]);
+        let beyond = holdings.move_endpoint(chain.id, 0, 99).unwrap_err();
+        assert_eq!(beyond.code, ErrorCode::NotFound);
+        holdings.remove_endpoint(chain.id, 0).unwrap();
+        assert_eq!(chain_named(&holdings, "ethereum").endpoints, shown[..last]);
+    }
+
+    #[test]
+    fn connectivity_names_only_chains_that_watch_something_and_when_they_stopped_answering() {
+        let (dir, holdings) = opened();
+        assert!(holdings.connectivity().unwrap().is_empty());
+        holdings
+            .add_wallet("bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq", None)
+            .unwrap();
+        let bitcoin = holdings.connectivity().unwrap();
+        assert_eq!(bitcoin.len(), 1);
+        assert!(bitcoin[0].reachable);
+        assert_eq!(bitcoin[0].last_read_at, None);
+
+        let mut store = crate::data_dir::open(dir.path()).unwrap();
+        let chain = store.chain_by_name("bitcoin").unwrap().unwrap();
+        for (at, endpoint) in chain.endpoints.iter().enumerate() {
+            store
+                .set_endpoint_offline(chain.id, &endpoint.url, Some(1_000 + at as i64))
+                .unwrap();
+        }
+        let offline = &holdings.connectivity().unwrap()[0];
+        assert!(!offline.reachable);
+        let last = 1_000 + chain.endpoints.len() as i64 - 1;
+        assert_eq!(
+            offline.offline_since,
+            Some(last),
+            "offline since its last endpoint went"
+        );
+    }
+}

@@ -16,8 +16,7 @@ pub struct Anvil {
 pub const FUNDED: &str = "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266";
 
 fn binary() -> PathBuf {
-    let path = super::workspace_root()
-        .join("node_modules/@foundry-rs/anvil-linux-amd64/bin/anvil");
+    let path = super::workspace_root().join("node_modules/@foundry-rs/anvil-linux-amd64/bin/anvil");
     assert!(
         path.exists(),
         "anvil is missing at {}: run scripts/setup",

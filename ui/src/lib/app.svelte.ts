@@ -49,6 +49,7 @@ class AppState {
   private tracker = new PreloadProgress();
   private nextToast = 0;
   private rereading: Promise<void> | null = null;
+  private again: Promise<void> | null = null;
 
   /** Paints what the store holds, then starts syncing (the start-up preload). */
   async open(): Promise<void> {
@@ -67,25 +68,35 @@ class AppState {
     await call(commands.startSync());
   }
 
-  /** Reads rows, wallets and connectivity again; calls made meanwhile share one read. */
+  /**
+   * Reads rows, wallets and connectivity again. Calls made while a read is under way share one more
+   * read after it, so a change committed during a read is never missed.
+   */
   reread(): Promise<void> {
-    this.rereading ??= (async () => {
-      try {
-        const [rows, wallets, connectivity] = await Promise.all([
-          call(commands.balances()),
-          call(commands.wallets()),
-          call(commands.connectivity()),
-        ]);
-        this.rows = rows;
-        this.wallets = wallets;
-        this.connectivity = connectivity;
-      } catch (error) {
-        this.toast("failed", `Could not read the stored balances: ${(error as Error).message}`);
-      } finally {
-        this.rereading = null;
-      }
-    })();
+    if (this.rereading) {
+      this.again ??= this.rereading.then(() => {
+        this.again = null;
+        return this.reread();
+      });
+      return this.again;
+    }
+    this.rereading = this.read().finally(() => (this.rereading = null));
     return this.rereading;
+  }
+
+  private async read(): Promise<void> {
+    try {
+      const [rows, wallets, connectivity] = await Promise.all([
+        call(commands.balances()),
+        call(commands.wallets()),
+        call(commands.connectivity()),
+      ]);
+      this.rows = rows;
+      this.wallets = wallets;
+      this.connectivity = connectivity;
+    } catch (error) {
+      this.toast("failed", `Could not read the stored balances: ${(error as Error).message}`);
+    }
   }
 
   private async rereadConnectivity(): Promise<void> {

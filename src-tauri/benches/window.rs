@@ -1,0 +1,155 @@
+//! The desktop app's own figures, on the real window under a virtual display: the time from launch
+//! to the stored balances painted with the network down (target ≤ 1 s), and the frame time while
+//! scrolling 12,500 lines (10,000 balances of 2,500 wallets). Run under `xvfb-run` after
+//! `scripts/setup`: `xvfb-run -a cargo bench -p holdings-desktop --bench window`.
+//!
+//! The launch time runs from asking tauri-driver for a session (which starts WebKitWebDriver, then
+//! the app) to the first balance in the page: an upper bound on what a user waits.
+
+#[path = "../../benches/support/seed.rs"]
+mod seed;
+
+use std::net::{TcpListener, TcpStream};
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use fantoccini::{ClientBuilder, Locator};
+use serde_json::{Value, json};
+
+const LAUNCHES: usize = 5;
+const SCROLL_FRAMES: usize = 600;
+
+#[tokio::main]
+async fn main() {
+    let mut launches = Vec::new();
+    let mut frames = Vec::new();
+    for run in 0..LAUNCHES {
+        let dir = tempfile::tempdir().unwrap();
+        // every endpoint of the seeded chain refuses connections: the network is down
+        seed::seed(dir.path());
+        let port = free_port();
+        let mut driver = Command::new(tauri_driver())
+            .args([
+                "--port",
+                &port.to_string(),
+                "--native-port",
+                &free_port().to_string(),
+            ])
+            .env("HOLDINGS_DATA_DIR", dir.path())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start tauri-driver");
+        while TcpStream::connect(("127.0.0.1", port)).is_err() {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        let capabilities = json!({
+            "browserName": "wry",
+            "tauri:options": { "application": app_binary() },
+        });
+        let started = Instant::now();
+        let client = ClientBuilder::rustls()
+            .unwrap()
+            .capabilities(capabilities.as_object().unwrap().clone())
+            .connect(&format!("http://127.0.0.1:{port}"))
+            .await
+            .expect("a session with the app");
+        while client
+            .find(Locator::Css(".balance [data-amount]"))
+            .await
+            .is_err()
+        {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        let painted = started.elapsed();
+        launches.push(painted);
+        println!(
+            "launch {}: stored balances painted after {painted:.0?}",
+            run + 1
+        );
+
+        if run == 0 {
+            client
+                .find(Locator::Css("input[aria-label='Show all']"))
+                .await
+                .unwrap()
+                .click()
+                .await
+                .unwrap();
+            let deltas = client
+                .execute_async(SCROLL_SCRIPT, vec![json!(SCROLL_FRAMES)])
+                .await
+                .expect("the scroll script runs");
+            frames = deltas
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter_map(Value::as_f64)
+                .collect();
+        }
+        client.close().await.unwrap();
+        let _ = driver.kill();
+        let _ = driver.wait();
+    }
+    launches.sort();
+    println!(
+        "launch to stored balances painted, network down: median {:.0?}, best {:.0?}, worst {:.0?} ({LAUNCHES} launches)",
+        launches[LAUNCHES / 2],
+        launches[0],
+        launches[LAUNCHES - 1]
+    );
+    frames.sort_by(f64::total_cmp);
+    let at = |q: f64| frames[((frames.len() - 1) as f64 * q) as usize];
+    println!(
+        "frame time scrolling 12,500 lines ({} frames, 200 px a frame): p50 {:.1} ms, p95 {:.1} ms, max {:.1} ms",
+        frames.len(),
+        at(0.5),
+        at(0.95),
+        at(1.0)
+    );
+}
+
+/// Scrolls the balance list by 200 px a frame and reports each frame's duration.
+const SCROLL_SCRIPT: &str = r#"
+const [frames, done] = arguments;
+const list = document.querySelector("[role=list][aria-label=Balances]");
+const deltas = [];
+let last = performance.now();
+function step(now) {
+  deltas.push(now - last);
+  last = now;
+  list.scrollTop = (list.scrollTop + 200) % (list.scrollHeight - list.clientHeight);
+  if (deltas.length < frames) requestAnimationFrame(step); else done(deltas.slice(1));
+}
+requestAnimationFrame(step);
+"#;
+
+fn app_binary() -> PathBuf {
+    // benches build in the release profile: the app is expected next to them
+    let exe = std::env::current_exe().unwrap();
+    let profile_dir = exe.ancestors().nth(2).unwrap();
+    let app = profile_dir.join("holdings-desktop");
+    assert!(
+        app.exists(),
+        "{} is missing: build it first (cargo build --release -p holdings-desktop)",
+        app.display()
+    );
+    app
+}
+
+fn tauri_driver() -> PathBuf {
+    let tools = std::env::var_os("HOLDINGS_TOOLS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            PathBuf::from(std::env::var_os("HOME").unwrap()).join(".cache/holdings/tools")
+        });
+    tools.join("bin/tauri-driver")
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .map(|address| address.port())
+        .unwrap()
+}
