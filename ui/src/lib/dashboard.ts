@@ -3,7 +3,7 @@ import { sumRaw, wholeUnits } from "./format";
 
 /** What the dashboard's list shows, in order: each wallet's header, then its rows. */
 export type Line =
-  | { kind: "wallet"; key: string; wallet: WalletRecord; rows: number }
+  | { kind: "wallet"; key: string; wallet: WalletRecord; rows: number; totals: Total[] }
   | { kind: "balance"; key: string; row: BalanceRow };
 
 export function lines(wallets: WalletRecord[], rows: BalanceRow[]): Line[] {
@@ -16,7 +16,7 @@ export function lines(wallets: WalletRecord[], rows: BalanceRow[]): Line[] {
   const out: Line[] = [];
   for (const wallet of wallets) {
     const own = byWallet.get(wallet.id) ?? [];
-    out.push({ kind: "wallet", key: `w${wallet.id}`, wallet, rows: own.length });
+    out.push({ kind: "wallet", key: `w${wallet.id}`, wallet, rows: own.length, totals: totals(own) });
     for (const row of own) out.push({ kind: "balance", key: row.key, row });
   }
   return out;
