@@ -16,6 +16,7 @@ const COMMANDS: &[&str] = &[
     "move_endpoint",
     "save_api_key",
     "ttls",
+    "set_ttls",
     "start_sync",
     "preload",
     "refresh",

@@ -24,6 +24,7 @@ pub fn builder() -> Builder<tauri::Wry> {
             move_endpoint,
             save_api_key,
             ttls,
+            set_ttls,
             start_sync,
             preload,
             refresh,

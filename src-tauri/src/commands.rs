@@ -130,6 +130,12 @@ pub async fn ttls(holdings: State<'_, Holdings>) -> Answer<TtlSettings> {
 
 #[tauri::command]
 #[specta::specta]
+pub async fn set_ttls(holdings: State<'_, Holdings>, chosen: TtlSettings) -> Answer<()> {
+    holdings.set_ttls(chosen)
+}
+
+#[tauri::command]
+#[specta::specta]
 pub async fn start_sync(holdings: State<'_, Holdings>) -> Answer<()> {
     holdings.start_sync();
     Ok(())

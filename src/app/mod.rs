@@ -8,8 +8,9 @@ mod rows;
 pub mod settings;
 
 use std::path::Path;
+use std::time::Duration;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 pub use connectivity::ChainConnectivity;
 pub use error::{AppError, ErrorCode};
@@ -17,7 +18,7 @@ pub use rows::BalanceRow;
 pub use settings::{ChainSettings, EndpointSettings};
 
 use crate::clock::{Clock, SystemClock};
-use crate::model::parse_endpoint_url;
+use crate::model::{Ttls, parse_endpoint_url};
 use crate::store::{ChainId, WalletId, WalletRecord};
 use crate::sync::{Engine, EngineConfig, Event, Read, Scope, SweepReport};
 use crate::watchlist;
@@ -47,7 +48,7 @@ pub struct AddedWallet {
 }
 
 /// The freshness thresholds, in seconds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(rename_all = "camelCase")]
 pub struct TtlSettings {
@@ -104,6 +105,20 @@ impl Holdings {
             validation_seconds: count(ttls.validation.as_secs() as usize),
             stale_seconds: count(ttls.stale.as_secs() as usize),
         }
+    }
+
+    /// Checks, saves and puts in force the TTLs chosen in Settings.
+    pub fn set_ttls(&self, chosen: TtlSettings) -> AppResult<()> {
+        let seconds = |n: u32| Duration::from_secs(u64::from(n));
+        let ttls = Ttls::checked(
+            seconds(chosen.ui_seconds),
+            seconds(chosen.validation_seconds),
+            seconds(chosen.stale_seconds),
+        )
+        .map_err(|err| AppError::new(ErrorCode::InvalidInput, err.to_string()))?;
+        self.engine.with_store_mut(|store| store.save_ttls(&ttls))?;
+        self.engine.set_ttls(ttls);
+        Ok(())
     }
 
     /// Watches an address, extended key or descriptor on every chain that can watch it.
@@ -369,6 +384,63 @@ mod tests {
         assert_eq!(beyond.code, ErrorCode::NotFound);
         holdings.remove_endpoint(chain.id, 0).unwrap();
         assert_eq!(chain_named(&holdings, "ethereum").endpoints, shown[..last]);
+    }
+
+    #[tokio::test]
+    async fn ttls_chosen_in_settings_are_checked_saved_and_in_force_at_once() {
+        let (dir, holdings) = opened();
+        holdings.add_wallet(ALICE, None).unwrap();
+        let chosen = TtlSettings {
+            ui_seconds: 60,
+            validation_seconds: 10,
+            stale_seconds: 7_200,
+        };
+        holdings.set_ttls(chosen).unwrap();
+        assert_eq!(holdings.ttls(), chosen);
+        let wrong = TtlSettings {
+            validation_seconds: 90,
+            ..chosen
+        };
+        let refused = holdings.set_ttls(wrong).unwrap_err();
+        assert_eq!(refused.code, ErrorCode::InvalidInput);
+        assert!(
+            refused.message.contains("validation TTL"),
+            "{}",
+            refused.message
+        );
+        assert_eq!(holdings.ttls(), chosen, "a refused choice changes nothing");
+
+        // a value read 45 s ago is fresh under a 60 s UI TTL, and stays so for the next start
+        let mut store = crate::data_dir::open(dir.path()).unwrap();
+        let chain = store.chain_by_name("ethereum").unwrap().unwrap();
+        let row = store.claim(chain.id, "test", 0, 1, false, 1).unwrap()[0].key;
+        let read_at = now() - 45_000;
+        let read = crate::store::BalanceRead {
+            key: row,
+            raw: alloy_primitives::U256::from(1),
+            block: 1,
+            fetched_at: read_at,
+            next_due_at: read_at + 60_000,
+        };
+        store.record_sweep("test", &[read], &[]).unwrap();
+        let freshness_of = |rows: Vec<BalanceRow>| {
+            let key = format!("{}:{}", row.address.0, row.asset.0);
+            rows.into_iter()
+                .find(|shown| shown.key == key)
+                .unwrap()
+                .freshness
+        };
+        assert_eq!(
+            freshness_of(holdings.balances().await.unwrap()),
+            Freshness::Fresh
+        );
+        holdings.shutdown().await.unwrap();
+        let reopened = Holdings::open(dir.path()).unwrap();
+        assert_eq!(reopened.ttls(), chosen);
+        assert_eq!(
+            freshness_of(reopened.balances().await.unwrap()),
+            Freshness::Fresh
+        );
     }
 
     #[test]

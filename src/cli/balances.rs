@@ -52,6 +52,7 @@ struct BalanceJson {
 
 pub(super) fn run(dir: &Path, args: &BalancesArgs) -> Result<()> {
     let store = data_dir::open(dir)?;
+    let ttls = store.saved_ttls()?.unwrap_or_default();
     let wallet = match &args.wallet {
         Some(text) => {
             let address =
@@ -74,7 +75,6 @@ pub(super) fn run(dir: &Path, args: &BalancesArgs) -> Result<()> {
         }
     };
     let now = SystemClock.now();
-    let ttls = Ttls::default();
     let rows: Vec<BalanceJson> = views
         .iter()
         .filter(|view| args.all || worth_showing(view))

@@ -55,7 +55,50 @@ impl Default for Ttls {
     }
 }
 
+/// Why a choice of TTLs cannot be used.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TtlError {
+    #[error("a current read must allow at least 1 s, or every read would go to the network")]
+    ValidationTooShort,
+    #[error(
+        "the validation TTL cannot be longer than the UI TTL: a current read is the stricter one"
+    )]
+    ValidationAboveUi,
+    #[error("the UI TTL can be at most 5 min: it is also how often active addresses are read")]
+    UiTooLong,
+    #[error("stale must come after the UI TTL")]
+    StaleNotAfterUi,
+    #[error("stale can be at most 7 days")]
+    StaleTooLong,
+}
+
 impl Ttls {
+    /// TTLs as a user chose them, checked: 1 s ≤ validation ≤ UI ≤ 5 min, and UI < stale ≤ 7 days.
+    pub fn checked(ui: Duration, validation: Duration, stale: Duration) -> Result<Ttls, TtlError> {
+        const UI_MAX: Duration = Duration::from_secs(5 * 60);
+        const STALE_MAX: Duration = Duration::from_secs(7 * 24 * 3600);
+        if validation < Duration::from_secs(1) {
+            return Err(TtlError::ValidationTooShort);
+        }
+        if validation > ui {
+            return Err(TtlError::ValidationAboveUi);
+        }
+        if ui > UI_MAX {
+            return Err(TtlError::UiTooLong);
+        }
+        if stale <= ui {
+            return Err(TtlError::StaleNotAfterUi);
+        }
+        if stale > STALE_MAX {
+            return Err(TtlError::StaleTooLong);
+        }
+        Ok(Ttls {
+            ui,
+            validation,
+            stale,
+        })
+    }
+
     /// Classifies a balance by when it was last read and when an attempt to read it last failed.
     pub fn classify(
         &self,
@@ -125,6 +168,36 @@ mod tests {
         assert_eq!(
             ttls.classify(Some(NOW - 500), Some(NOW - 1_000), NOW),
             Freshness::Fresh
+        );
+    }
+
+    #[test]
+    fn chosen_ttls_are_checked() {
+        let s = Duration::from_secs;
+        assert_eq!(
+            Ttls::checked(s(30), s(5), s(600)),
+            Ok(Ttls::default()),
+            "the defaults pass their own check"
+        );
+        assert_eq!(
+            Ttls::checked(s(30), s(0), s(600)),
+            Err(TtlError::ValidationTooShort)
+        );
+        assert_eq!(
+            Ttls::checked(s(10), s(20), s(600)),
+            Err(TtlError::ValidationAboveUi)
+        );
+        assert_eq!(
+            Ttls::checked(s(301), s(5), s(600)),
+            Err(TtlError::UiTooLong)
+        );
+        assert_eq!(
+            Ttls::checked(s(60), s(5), s(60)),
+            Err(TtlError::StaleNotAfterUi)
+        );
+        assert_eq!(
+            Ttls::checked(s(60), s(5), s(8 * 86_400)),
+            Err(TtlError::StaleTooLong)
         );
     }
 

@@ -14,5 +14,5 @@ pub use amount::{Amount, AmountError};
 pub use chain::{BitcoinNetwork, ChainName, ChainNameError};
 pub use endpoint::{EndpointUrlError, parse_endpoint_url};
 pub use family::Family;
-pub use freshness::{Freshness, Ttls};
+pub use freshness::{Freshness, TtlError, Ttls};
 pub use watch_key::{Branch, GAP_LIMIT, WatchKey, WatchKeyError};

@@ -8,6 +8,7 @@ mod health;
 mod history;
 mod ids;
 mod leases;
+mod settings;
 mod sync_runs;
 mod wallets;
 
@@ -71,6 +72,7 @@ const MIGRATION_STEPS: &[M<'static>] = &[
     M::up(include_str!("../../migrations/0005_pending.sql")),
     M::up(include_str!("../../migrations/0006_chain_genesis.sql")),
     M::up(include_str!("../../migrations/0007_derivations.sql")),
+    M::up(include_str!("../../migrations/0008_settings.sql")),
 ];
 const MIGRATIONS: Migrations<'static> = Migrations::from_slice(MIGRATION_STEPS);
 

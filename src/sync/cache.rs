@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use moka::Expiry;
 use moka::sync::Cache;
 
-use crate::model::Ttls;
+use super::live_ttls::LiveTtls;
 use crate::store::{BalanceKey, BalanceView};
 
 pub struct BalanceCache {
@@ -19,11 +19,8 @@ pub struct BalanceCache {
 }
 
 /// Read values live one UI TTL; never-read rows only a validation TTL, since their first read is
-/// the next thing likely to happen to them.
-struct ByValue {
-    read: Duration,
-    unread: Duration,
-}
+/// the next thing likely to happen to them. The TTLs in force when an entry is written apply.
+struct ByValue(LiveTtls);
 
 impl Expiry<BalanceKey, Arc<BalanceView>> for ByValue {
     fn expire_after_create(
@@ -32,10 +29,11 @@ impl Expiry<BalanceKey, Arc<BalanceView>> for ByValue {
         view: &Arc<BalanceView>,
         _: Instant,
     ) -> Option<Duration> {
+        let ttls = self.0.get();
         Some(if view.balance.raw.is_some() {
-            self.read
+            ttls.ui
         } else {
-            self.unread
+            ttls.validation
         })
     }
 
@@ -51,13 +49,10 @@ impl Expiry<BalanceKey, Arc<BalanceView>> for ByValue {
 }
 
 impl BalanceCache {
-    pub fn new(capacity: u64, ttls: &Ttls) -> Self {
+    pub(super) fn new(capacity: u64, ttls: LiveTtls) -> Self {
         let entries = Cache::builder()
             .max_capacity(capacity)
-            .expire_after(ByValue {
-                read: ttls.ui,
-                unread: ttls.validation,
-            })
+            .expire_after(ByValue(ttls))
             .build();
         Self {
             entries,

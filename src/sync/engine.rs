@@ -14,6 +14,7 @@ use tokio::task::JoinHandle;
 use super::cache::BalanceCache;
 use super::events::Event;
 use super::instance::Instance;
+use super::live_ttls::LiveTtls;
 use super::sweep::{SOURCED_FAMILIES, Selection, SweepReport, pool_for, sweep_chain};
 use crate::chains::pool::{EndpointPool, PoolPolicy};
 use crate::clock::{Clock, SystemClock, UnixMillis};
@@ -104,7 +105,7 @@ const FETCH_LINGER: Duration = Duration::from_secs(1);
 pub(super) struct Inner {
     store: Mutex<Store>,
     pub(super) cache: BalanceCache,
-    pub(super) ttls: Ttls,
+    pub(super) ttls: LiveTtls,
     pub(super) policy: PoolPolicy,
     pub(super) clock: Arc<dyn Clock>,
     pub(super) instance: Instance,
@@ -133,6 +134,7 @@ impl Inner {
         let balance = &view.balance;
         let freshness = self
             .ttls
+            .get()
             .classify(balance.fetched_at, balance.last_error_at, now);
         let age = balance
             .fetched_at
@@ -233,9 +235,9 @@ impl Inner {
             .next_due_at(SOURCED_FAMILIES)
             .ok()
             .flatten()
-            .unwrap_or(now + millis(self.ttls.ui));
+            .unwrap_or(now + millis(self.ttls.get().ui));
         Duration::from_millis(u64::try_from(next - now).unwrap_or(0))
-            .clamp(Duration::from_secs(1), self.ttls.ui)
+            .clamp(Duration::from_secs(1), self.ttls.get().ui)
     }
 }
 
@@ -255,12 +257,13 @@ impl Engine {
     pub fn open(dir: &Path, config: EngineConfig) -> Result<Engine> {
         let store = data_dir::open(dir)?;
         let instance = Instance::register(dir)?;
-        let cache = BalanceCache::new(config.cache_capacity, &config.ttls);
+        let ttls = LiveTtls::new(store.saved_ttls()?.unwrap_or(config.ttls));
+        let cache = BalanceCache::new(config.cache_capacity, ttls.clone());
         let (events, _) = broadcast::channel(1_024);
         let inner = Arc::new(Inner {
             store: Mutex::new(store),
             cache,
-            ttls: config.ttls,
+            ttls,
             policy: config.policy,
             clock: config.clock,
             instance,
@@ -289,7 +292,13 @@ impl Engine {
     }
 
     pub fn ttls(&self) -> Ttls {
-        self.inner.ttls
+        self.inner.ttls.get()
+    }
+
+    /// Puts new TTLs in force at once (the caller saves them): freshness, the schedule and the
+    /// cache's new entries follow them.
+    pub fn set_ttls(&self, ttls: Ttls) {
+        self.inner.ttls.set(ttls);
     }
 
     /// The id this engine leases rows under.
@@ -335,7 +344,7 @@ impl Engine {
         if !self.started.load(Ordering::Relaxed) {
             return;
         }
-        let ui = millis(self.inner.ttls.ui);
+        let ui = millis(self.inner.ttls.get().ui);
         let old: Vec<(ChainId, BalanceKey)> = views
             .iter()
             .filter(|view| view.balance.fetched_at.is_none_or(|at| now - at >= ui))

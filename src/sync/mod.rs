@@ -5,6 +5,7 @@ mod cache;
 mod engine;
 mod events;
 mod instance;
+mod live_ttls;
 mod schedule;
 mod sweep;
 

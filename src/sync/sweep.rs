@@ -380,7 +380,7 @@ async fn read_and_record(
                 if tier == Tier::Hot {
                     *known = Tier::Hot;
                 }
-                let next_due_at = schedule::after_success(finished_at, tier, &inner.ttls);
+                let next_due_at = schedule::after_success(finished_at, tier, &inner.ttls.get());
                 reads.push(BalanceRead {
                     key: row.key,
                     raw,
@@ -412,8 +412,13 @@ async fn read_and_record(
     // committed, before anyone can read the store (and never before the commit).
     let mut store = inner.store();
     let transitions = store.atomically(|store| {
-        let discovered =
-            record_discovered(store, chain, &read.discovered, started_at, &inner.ttls)?;
+        let discovered = record_discovered(
+            store,
+            chain,
+            &read.discovered,
+            started_at,
+            &inner.ttls.get(),
+        )?;
         reads.extend(discovered);
         report.read = reads.len();
         report.failed = failures.len();

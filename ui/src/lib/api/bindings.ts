@@ -118,6 +118,14 @@ async ttls() : Promise<Result<TtlSettings, AppError>> {
     else return { status: "error", error: e  as any };
 }
 },
+async setTtls(chosen: TtlSettings) : Promise<Result<null, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("set_ttls", { chosen }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
 async startSync() : Promise<Result<null, AppError>> {
     try {
     return { status: "ok", data: await TAURI_INVOKE("start_sync") };

@@ -1,0 +1,77 @@
+//! `settings`: what the user chose in Settings. Only the freshness TTLs so far.
+
+use std::time::Duration;
+
+use rusqlite::{OptionalExtension, params};
+
+use super::{Result, Store};
+use crate::model::Ttls;
+
+const TTL_NAMES: [&str; 3] = ["ui_ttl_ms", "validation_ttl_ms", "stale_ttl_ms"];
+
+impl Store {
+    /// The TTLs the user saved, if they did.
+    pub fn saved_ttls(&self) -> Result<Option<Ttls>> {
+        let mut statement = self
+            .conn
+            .prepare_cached("SELECT value FROM settings WHERE name = ?1")?;
+        let mut millis = Vec::with_capacity(TTL_NAMES.len());
+        for name in TTL_NAMES {
+            let Some(value) = statement
+                .query_row([name], |row| row.get::<_, u64>(0))
+                .optional()?
+            else {
+                return Ok(None);
+            };
+            millis.push(Duration::from_millis(value));
+        }
+        Ok(Some(Ttls {
+            ui: millis[0],
+            validation: millis[1],
+            stale: millis[2],
+        }))
+    }
+
+    /// Saves the TTLs (already checked with [`Ttls::checked`]).
+    pub fn save_ttls(&mut self, ttls: &Ttls) -> Result<()> {
+        let tx = self.write()?;
+        let mut save = tx.prepare_cached(
+            "INSERT INTO settings (name, value) VALUES (?1, ?2) \
+             ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+        )?;
+        for (name, ttl) in TTL_NAMES
+            .into_iter()
+            .zip([ttls.ui, ttls.validation, ttls.stale])
+        {
+            save.execute(params![
+                name,
+                u64::try_from(ttl.as_millis()).unwrap_or(u64::MAX)
+            ])?;
+        }
+        drop(save);
+        tx.commit()?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::testing::each_store;
+
+    #[test]
+    fn ttls_are_saved_and_read_back() {
+        each_store(|store| {
+            assert_eq!(store.saved_ttls().unwrap(), None);
+            let chosen = Ttls {
+                ui: Duration::from_secs(60),
+                validation: Duration::from_secs(10),
+                stale: Duration::from_secs(3_600),
+            };
+            store.save_ttls(&chosen).unwrap();
+            assert_eq!(store.saved_ttls().unwrap(), Some(chosen));
+            store.save_ttls(&Ttls::default()).unwrap();
+            assert_eq!(store.saved_ttls().unwrap(), Some(Ttls::default()));
+        });
+    }
+}
