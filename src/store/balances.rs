@@ -113,6 +113,7 @@ impl Store {
                 }
                 Written::Unchanged => outcome.written += 1,
                 Written::Superseded => outcome.superseded += 1,
+                Written::Gone => {}
             }
         }
         let mut record_failure = tx.prepare_cached(
@@ -240,11 +241,19 @@ enum Written {
     Changed,
     Unchanged,
     Superseded,
+    /// The address was removed (its wallet with it) while the sweep read it.
+    Gone,
 }
 
 /// Writes one value unless a later block's is stored: two statements, the history row (only when
 /// the value changed) and the balance row, which also releases `holder`'s lease on it.
 fn write_read(tx: &Connection, holder: &str, read: &BalanceRead) -> Result<Written> {
+    let watched: bool = tx
+        .prepare_cached("SELECT EXISTS (SELECT 1 FROM addresses WHERE id = ?1)")?
+        .query_row([read.key.address], |row| row.get(0))?;
+    if !watched {
+        return Ok(Written::Gone);
+    }
     let block = i64::try_from(read.block).unwrap_or(i64::MAX);
     let raw = read.raw.to_string();
     let changed = tx
@@ -618,6 +627,49 @@ mod tests {
                     .balances_of_wallet(WalletId(wallet.0 + 1))
                     .unwrap()
                     .is_empty()
+            );
+        });
+    }
+
+    #[test]
+    fn a_wallet_removed_during_a_sweep_does_not_fail_the_sweeps_other_writes() {
+        each_store(|store| {
+            let (native, _) = registered_pair(store);
+            let chain = store.chains().unwrap()[0].id;
+            let bob =
+                crate::model::Address::parse("0x70997970C51812dc3A010C7d01b50e0d17dc79C8").unwrap();
+            let registration = crate::store::Registration {
+                address: bob,
+                label: None,
+                chains: vec![chain],
+            };
+            let bob_wallet = store.register(&[registration], 0).unwrap()[0];
+            let leased = store
+                .claim(chain, "sweep", 0, 1_000, false, usize::MAX)
+                .unwrap();
+            let bob_native = leased
+                .iter()
+                .map(|row| row.key)
+                .find(|key| key.address != native.address && key.asset == native.asset)
+                .unwrap();
+            store.remove_wallet(bob_wallet).unwrap();
+
+            let outcome = store
+                .record_sweep(
+                    "sweep",
+                    &[read(native, 5, 10, 1_000), read(bob_native, 7, 10, 1_000)],
+                    &[],
+                )
+                .unwrap();
+            assert_eq!(outcome.written, 1);
+            assert_eq!(
+                store.balance(native).unwrap().unwrap().raw,
+                Some(U256::from(5))
+            );
+            assert_eq!(
+                store.balance(bob_native).unwrap(),
+                None,
+                "nothing comes back for Bob"
             );
         });
     }

@@ -305,6 +305,13 @@ fn add_derived_in(
     now: UnixMillis,
 ) -> Result<Vec<super::BalanceKey>> {
     let mut keys = Vec::new();
+    let exists: bool = tx
+        .prepare_cached("SELECT EXISTS (SELECT 1 FROM wallets WHERE id = ?1)")?
+        .query_row([wallet], |row| row.get(0))?;
+    if !exists {
+        // removed while a sweep found its key's addresses used: nothing left to grow
+        return Ok(keys);
+    }
     for derived in addresses {
         let address = find_or_insert_address(tx, wallet, &derived.address, now)?;
         // The key counts the address even if it is watched in a wallet of its own as well.
