@@ -245,3 +245,50 @@ fn an_api_key_from_the_keyring_goes_with_every_request_and_never_into_the_databa
         "only its name is kept"
     );
 }
+
+/// A key saved in the app while it runs goes with the chain's very next requests, with no restart.
+/// Needs the Secret Service that `scripts/test` starts, like the test above.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_key_saved_while_the_app_runs_goes_with_the_next_sweep() {
+    let server = TronGrid::start();
+    let holder = address(2);
+    server.ledger(|ledger| {
+        ledger.accounts.insert(
+            holder.clone(),
+            Account {
+                sun: Some(5),
+                trc20: Vec::new(),
+            },
+        );
+    });
+    let dir = devtron(&server);
+    dir.holdings(&["wallet", "add", &holder, "--chain", "devtron"])
+        .assert()
+        .success();
+    let app = holdings::app::Holdings::open(dir.path()).unwrap();
+    app.preload().await.unwrap();
+    let before = server.keys();
+    assert!(
+        !before.is_empty() && before.iter().all(Option::is_none),
+        "{before:?}"
+    );
+
+    let devtron = app
+        .chains()
+        .unwrap()
+        .into_iter()
+        .find(|chain| chain.name == "devtron")
+        .unwrap();
+    let key = format!("tron-app-key-{}", std::process::id());
+    app.save_api_key(devtron.id, 0, &key).unwrap();
+    app.preload().await.unwrap();
+    let after = &server.keys()[before.len()..];
+    assert!(
+        !after.is_empty()
+            && after
+                .iter()
+                .all(|sent| sent.as_deref() == Some(key.as_str())),
+        "{after:?}"
+    );
+    app.shutdown().await.unwrap();
+}

@@ -209,7 +209,8 @@ impl Holdings {
         })
     }
 
-    /// Saves the API key of the endpoint at `position` in the OS keyring, never in the database.
+    /// Saves the API key of the endpoint at `position` in the OS keyring, never in the database; the
+    /// chain's next sweep uses it.
     pub fn save_api_key(&self, chain: ChainId, position: u32, key: &str) -> AppResult<()> {
         self.engine
             .with_store_mut(|store| {
@@ -218,8 +219,9 @@ impl Holdings {
                 let endpoint = settings::api_key_endpoint(&record, &url)?;
                 settings::save_endpoint_key(store, &record, &endpoint, key)
             })
-            .map(drop)
-            .map_err(AppError::from_input)
+            .map_err(AppError::from_input)?;
+        self.engine.rebuild_pool(chain);
+        Ok(())
     }
 
     /// Starts syncing: everything at once, then each balance on its schedule.

@@ -295,6 +295,16 @@ impl Engine {
         self.inner.ttls.get()
     }
 
+    /// Drops the chain's endpoint pool, so its next sweep builds one anew: what its endpoints' keys
+    /// are is read when a pool is built, and a key saved since must be used.
+    pub fn rebuild_pool(&self, chain: ChainId) {
+        self.inner
+            .pools
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .remove(&chain);
+    }
+
     /// Puts new TTLs in force at once (the caller saves them): freshness, the schedule and the
     /// cache's new entries follow them.
     pub fn set_ttls(&self, ttls: Ttls) {
