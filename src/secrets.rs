@@ -31,6 +31,14 @@ pub fn load(reference: &str) -> Result<Option<String>, KeyringError> {
     }
 }
 
+/// Forgets the key saved under `reference`; that there is none is fine.
+pub fn delete(reference: &str) -> Result<(), KeyringError> {
+    match entry(reference)?.delete_credential() {
+        Ok(()) | Err(keyring::Error::NoEntry) => Ok(()),
+        Err(err) => Err(KeyringError(err.to_string())),
+    }
+}
+
 fn entry(reference: &str) -> Result<Entry, KeyringError> {
     Entry::new(SERVICE, reference).map_err(|err| KeyringError(err.to_string()))
 }

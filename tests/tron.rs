@@ -280,7 +280,11 @@ async fn a_key_saved_while_the_app_runs_goes_with_the_next_sweep() {
         .find(|chain| chain.name == "devtron")
         .unwrap();
     let key = format!("tron-app-key-{}", std::process::id());
-    app.save_api_key(devtron.id, 0, &key).unwrap();
+    let first = holdings::app::EndpointRef {
+        position: 0,
+        shown: devtron.endpoints[0].shown.clone(),
+    };
+    app.save_api_key(devtron.id, &first, &key).unwrap();
     app.preload().await.unwrap();
     let after = &server.keys()[before.len()..];
     assert!(
@@ -290,5 +294,23 @@ async fn a_key_saved_while_the_app_runs_goes_with_the_next_sweep() {
                 .all(|sent| sent.as_deref() == Some(key.as_str())),
         "{after:?}"
     );
+
+    // Removing the endpoint takes its key out of the keyring too.
+    let reference = app_key_reference(&dir);
+    assert_eq!(
+        holdings::secrets::load(&reference).unwrap().as_deref(),
+        Some(key.as_str())
+    );
+    app.add_endpoint(devtron.id, "http://127.0.0.1:9").unwrap();
+    app.remove_endpoint(devtron.id, &first).unwrap();
+    assert_eq!(holdings::secrets::load(&reference).unwrap(), None);
     app.shutdown().await.unwrap();
+}
+
+/// The keyring entry named by devtron's first endpoint.
+fn app_key_reference(dir: &DataDir) -> String {
+    dir.chain("devtron")["endpoints"][0]["api_key_ref"]
+        .as_str()
+        .expect("the endpoint names its key")
+        .to_owned()
 }

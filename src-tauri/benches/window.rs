@@ -3,19 +3,20 @@
 //! scrolling 12,500 lines (10,000 balances of 2,500 wallets). Run under `xvfb-run` after
 //! `scripts/setup`: `xvfb-run -a cargo bench -p holdings-desktop --bench window`.
 //!
-//! The launch time runs from asking tauri-driver for a session (which starts WebKitWebDriver, then
-//! the app) to the first balance in the page: an upper bound on what a user waits.
+//! The launch time runs from starting tauri-driver (which starts WebKitWebDriver, then the app) to
+//! the first balance in the page: an upper bound on what a user waits.
 
 #[path = "../../benches/support/seed.rs"]
 mod seed;
+#[path = "../tests/window/mod.rs"]
+mod window;
 
-use std::net::{TcpListener, TcpStream};
 use std::path::PathBuf;
-use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use fantoccini::{ClientBuilder, Locator};
+use fantoccini::Locator;
 use serde_json::{Value, json};
+use window::Window;
 
 const LAUNCHES: usize = 5;
 const SCROLL_FRAMES: usize = 600;
@@ -28,38 +29,19 @@ async fn main() {
         let dir = tempfile::tempdir().unwrap();
         // every endpoint of the seeded chain refuses connections: the network is down
         seed::seed(dir.path());
-        let port = free_port();
-        let mut driver = Command::new(tauri_driver())
-            .args([
-                "--port",
-                &port.to_string(),
-                "--native-port",
-                &free_port().to_string(),
-            ])
-            .env("HOLDINGS_DATA_DIR", dir.path())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start tauri-driver");
-        while TcpStream::connect(("127.0.0.1", port)).is_err() {
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-        let capabilities = json!({
-            "browserName": "wry",
-            "tauri:options": { "application": app_binary() },
-        });
         let started = Instant::now();
-        let client = ClientBuilder::rustls()
-            .unwrap()
-            .capabilities(capabilities.as_object().unwrap().clone())
-            .connect(&format!("http://127.0.0.1:{port}"))
-            .await
-            .expect("a session with the app");
+        let window = Window::open(&app_binary(), dir.path()).await;
+        let client = window.client.clone();
+        let deadline = started + Duration::from_secs(30);
         while client
             .find(Locator::Css(".balance [data-amount]"))
             .await
             .is_err()
         {
+            assert!(
+                Instant::now() < deadline,
+                "the stored balances were not painted in 30 s"
+            );
             tokio::time::sleep(Duration::from_millis(5)).await;
         }
         let painted = started.elapsed();
@@ -88,9 +70,7 @@ async fn main() {
                 .filter_map(Value::as_f64)
                 .collect();
         }
-        client.close().await.unwrap();
-        let _ = driver.kill();
-        let _ = driver.wait();
+        window.close().await;
     }
     launches.sort();
     println!(
@@ -136,20 +116,4 @@ fn app_binary() -> PathBuf {
         app.display()
     );
     app
-}
-
-fn tauri_driver() -> PathBuf {
-    let tools = std::env::var_os("HOLDINGS_TOOLS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(std::env::var_os("HOME").unwrap()).join(".cache/holdings/tools")
-        });
-    tools.join("bin/tauri-driver")
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|listener| listener.local_addr())
-        .map(|address| address.port())
-        .unwrap()
 }

@@ -75,4 +75,37 @@ mod tests {
     fn tempfile_path() -> std::path::PathBuf {
         std::env::temp_dir().join(format!("holdings-bindings-{}.ts", std::process::id()))
     }
+
+    /// The commands are named in three places: the handler (above), the permissions the build
+    /// requires (`build.rs`) and the window's capability (`permissions/app-commands.toml`).
+    #[test]
+    fn every_command_is_permitted_and_every_permission_is_a_command() {
+        let quoted = |text: &str, prefix: &str, suffix: &str| -> Vec<String> {
+            let mut names: Vec<String> = text
+                .split(prefix)
+                .skip(1)
+                .filter_map(|rest| {
+                    rest.split_once(suffix)
+                        .map(|(name, _)| name.replace('-', "_"))
+                })
+                .collect();
+            names.sort();
+            names
+        };
+        let bindings = include_str!("../../ui/src/lib/api/bindings.ts");
+        let handled = quoted(bindings, "TAURI_INVOKE(\"", "\"");
+        let required = quoted(include_str!("../build.rs"), "\n    \"", "\",");
+        let capability = include_str!("../permissions/app-commands.toml");
+        let (_, permissions) = capability.split_once("permissions = [").unwrap();
+        let granted = quoted(permissions, "\"allow-", "\"");
+        assert!(!handled.is_empty());
+        assert_eq!(
+            required, handled,
+            "build.rs lists other commands than the handler"
+        );
+        assert_eq!(
+            granted, handled,
+            "the capability grants other commands than the handler"
+        );
+    }
 }

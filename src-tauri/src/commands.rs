@@ -2,8 +2,8 @@
 //! All are async so that none runs on the window's thread.
 
 use holdings::app::{
-    AddedWallet, AppError, BalanceRow, ChainConnectivity, ChainSettings, ChainSweep, Holdings,
-    TtlSettings,
+    AddedWallet, AppError, BalanceRow, ChainConnectivity, ChainSettings, ChainSweep, EndpointRef,
+    Holdings, TtlSettings,
 };
 use holdings::store::{ChainId, WalletId, WalletRecord};
 use tauri::State;
@@ -95,9 +95,9 @@ pub async fn add_endpoint(
 pub async fn remove_endpoint(
     holdings: State<'_, Holdings>,
     chain: ChainId,
-    position: u32,
+    endpoint: EndpointRef,
 ) -> Answer<()> {
-    holdings.remove_endpoint(chain, position)
+    holdings.remove_endpoint(chain, &endpoint)
 }
 
 #[tauri::command]
@@ -105,10 +105,10 @@ pub async fn remove_endpoint(
 pub async fn move_endpoint(
     holdings: State<'_, Holdings>,
     chain: ChainId,
-    from: u32,
+    endpoint: EndpointRef,
     to: u32,
 ) -> Answer<()> {
-    holdings.move_endpoint(chain, from, to)
+    holdings.move_endpoint(chain, &endpoint, to)
 }
 
 #[tauri::command]
@@ -116,10 +116,10 @@ pub async fn move_endpoint(
 pub async fn save_api_key(
     holdings: State<'_, Holdings>,
     chain: ChainId,
-    position: u32,
+    endpoint: EndpointRef,
     key: String,
 ) -> Answer<()> {
-    holdings.save_api_key(chain, position, &key)
+    holdings.save_api_key(chain, &endpoint, &key)
 }
 
 #[tauri::command]

@@ -7,10 +7,14 @@ mod commands;
 mod events;
 
 use std::process::ExitCode;
+use std::time::Duration;
 
 use holdings::app::Holdings;
 use holdings::data_dir::{DATA_DIR_ENV, default_data_dir};
 use tauri::{Manager, RunEvent};
+
+/// How long closing waits for the engine to finish its writes.
+const SHUTDOWN_LIMIT: Duration = Duration::from_secs(5);
 
 fn main() -> ExitCode {
     let dir = match std::env::var_os(DATA_DIR_ENV) {
@@ -20,7 +24,13 @@ fn main() -> ExitCode {
             Err(err) => return fail(&err),
         },
     };
-    let _log_guard = holdings::logging::to_data_dir(&dir).ok();
+    let _log_guard = match holdings::logging::to_data_dir(&dir) {
+        Ok(guard) => Some(guard),
+        Err(err) => {
+            eprintln!("holdings: logging is off: {err:#}");
+            None
+        }
+    };
     let holdings = match Holdings::open(&dir) {
         Ok(holdings) => holdings,
         Err(err) => return fail(&err),
@@ -40,10 +50,18 @@ fn main() -> ExitCode {
         Ok(app) => {
             app.run(|app, event| {
                 if let RunEvent::Exit = event {
-                    let stopped =
-                        tauri::async_runtime::block_on(app.state::<Holdings>().shutdown());
-                    if let Err(err) = stopped {
-                        tracing::warn!(error = %err, "the engine did not stop cleanly");
+                    // A read in flight may take its endpoint's whole timeout; the window has gone
+                    // by then, and leases left behind are taken back at the next start.
+                    let holdings = app.state::<Holdings>();
+                    let stopping = tokio::time::timeout(SHUTDOWN_LIMIT, holdings.shutdown());
+                    match tauri::async_runtime::block_on(stopping) {
+                        Ok(Ok(())) => {}
+                        Ok(Err(err)) => {
+                            tracing::warn!(error = %err, "the engine did not stop cleanly");
+                        }
+                        Err(_) => {
+                            tracing::warn!("the engine did not stop within {SHUTDOWN_LIMIT:?}")
+                        }
                     }
                 }
             });

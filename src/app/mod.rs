@@ -15,10 +15,11 @@ use serde::{Deserialize, Serialize};
 pub use connectivity::ChainConnectivity;
 pub use error::{AppError, ErrorCode};
 pub use rows::BalanceRow;
-pub use settings::{ChainSettings, EndpointSettings};
+pub use settings::{ChainSettings, EndpointRef, EndpointSettings};
 
 use crate::clock::{Clock, SystemClock};
 use crate::model::{Ttls, parse_endpoint_url};
+use crate::secrets;
 use crate::store::{ChainId, WalletId, WalletRecord};
 use crate::sync::{Engine, EngineConfig, Event, Read, Scope, SweepReport};
 use crate::watchlist;
@@ -184,42 +185,64 @@ impl Holdings {
             .with_store_mut(|store| store.add_endpoint(chain, &url))?)
     }
 
-    /// Removes the endpoint at `position` in the chain's order.
-    pub fn remove_endpoint(&self, chain: ChainId, position: u32) -> AppResult<()> {
+    /// Removes an endpoint, and its API key from the OS keyring unless another endpoint of the chain
+    /// on the same host still uses it.
+    pub fn remove_endpoint(&self, chain: ChainId, endpoint: &EndpointRef) -> AppResult<()> {
         self.engine.with_store_mut(|store| {
             let record = settings::chain(store, chain).map_err(AppError::from_input)?;
-            let url =
-                settings::endpoint_url(&record, position as usize).map_err(AppError::from_input)?;
-            Ok(store.remove_endpoint(chain, &url)?)
+            let url = settings::endpoint_url(&record, endpoint)?;
+            store.remove_endpoint(chain, &url)?;
+            let removed = record.endpoints.iter().find(|stored| stored.url == url);
+            let Some(reference) = removed.and_then(|stored| stored.api_key_ref.as_deref()) else {
+                return Ok(());
+            };
+            let shared = record
+                .endpoints
+                .iter()
+                .any(|other| other.url != url && other.api_key_ref.as_deref() == Some(reference));
+            if shared {
+                return Ok(());
+            }
+            secrets::delete(reference).map_err(|err| {
+                AppError::new(
+                    ErrorCode::Keyring,
+                    format!(
+                        "the endpoint is removed, but its API key is still in the keyring: {err}"
+                    ),
+                )
+            })
         })
     }
 
-    /// Moves the endpoint at `from` to `to` in the order endpoints are tried.
-    pub fn move_endpoint(&self, chain: ChainId, from: u32, to: u32) -> AppResult<()> {
+    /// Moves an endpoint to position `to` in the order endpoints are tried.
+    pub fn move_endpoint(&self, chain: ChainId, endpoint: &EndpointRef, to: u32) -> AppResult<()> {
         self.engine.with_store_mut(|store| {
             let record = settings::chain(store, chain).map_err(AppError::from_input)?;
+            settings::endpoint_url(&record, endpoint)?;
             let mut urls: Vec<String> = record.endpoints.iter().map(|e| e.url.clone()).collect();
-            let (from, to) = (from as usize, to as usize);
-            if from >= urls.len() || to >= urls.len() {
-                return Err(AppError::not_found("there is no such endpoint any more"));
+            if to as usize >= urls.len() {
+                return Err(AppError::new(
+                    ErrorCode::InvalidInput,
+                    format!("{} has {} endpoints", record.name, urls.len()),
+                ));
             }
-            let moved = urls.remove(from);
-            urls.insert(to, moved);
+            let moved = urls.remove(endpoint.position as usize);
+            urls.insert(to as usize, moved);
             Ok(store.set_endpoint_order(chain, &urls)?)
         })
     }
 
-    /// Saves the API key of the endpoint at `position` in the OS keyring, never in the database; the
-    /// chain's next sweep uses it.
-    pub fn save_api_key(&self, chain: ChainId, position: u32, key: &str) -> AppResult<()> {
-        self.engine
-            .with_store_mut(|store| {
-                let record = settings::chain(store, chain)?;
-                let url = settings::endpoint_url(&record, position as usize)?;
-                let endpoint = settings::api_key_endpoint(&record, &url)?;
-                settings::save_endpoint_key(store, &record, &endpoint, key)
-            })
-            .map_err(AppError::from_input)?;
+    /// Saves an endpoint's API key in the OS keyring, never in the database; the chain's next sweep
+    /// uses it.
+    pub fn save_api_key(&self, chain: ChainId, endpoint: &EndpointRef, key: &str) -> AppResult<()> {
+        self.engine.with_store_mut(|store| {
+            let record = settings::chain(store, chain).map_err(AppError::from_input)?;
+            let url = settings::endpoint_url(&record, endpoint)?;
+            let endpoint =
+                settings::api_key_endpoint(&record, &url).map_err(AppError::from_input)?;
+            settings::save_endpoint_key(store, &record, &endpoint, key)
+                .map_err(AppError::from_input)
+        })?;
         self.engine.rebuild_pool(chain);
         Ok(())
     }
@@ -358,7 +381,13 @@ mod tests {
         let ethereum = chain_named(&holdings, "ethereum");
         let not_a_url = holdings.add_endpoint(ethereum.id, "ftp://x").unwrap_err();
         assert_eq!(not_a_url.code, ErrorCode::InvalidInput);
-        let no_key = holdings.save_api_key(ethereum.id, 0, "secret").unwrap_err();
+        let first = EndpointRef {
+            position: 0,
+            shown: ethereum.endpoints[0].shown.clone(),
+        };
+        let no_key = holdings
+            .save_api_key(ethereum.id, &first, "secret")
+            .unwrap_err();
         assert_eq!(no_key.code, ErrorCode::InvalidInput);
         assert!(
             no_key.message.contains("takes no API key"),
@@ -369,7 +398,7 @@ mod tests {
     }
 
     #[test]
-    fn endpoints_are_named_by_position_and_shown_without_their_keys() {
+    fn endpoints_are_named_as_shown_and_a_list_gone_out_of_date_is_refused() {
         let (_dir, holdings) = opened();
         let chain = chain_named(&holdings, "ethereum");
         holdings
@@ -378,13 +407,27 @@ mod tests {
         let shown = chain_named(&holdings, "ethereum").endpoints;
         let last = shown.len() - 1;
         assert_eq!(shown[last].shown, "https://rpc.example.com/…");
-        holdings.move_endpoint(chain.id, last as u32, 0).unwrap();
+        let added = EndpointRef {
+            position: last as u32,
+            shown: shown[last].shown.clone(),
+        };
+        holdings.move_endpoint(chain.id, &added, 0).unwrap();
         let moved = chain_named(&holdings, "ethereum").endpoints;
         assert_eq!(moved[0].shown, "https://rpc.example.com/…");
         assert_eq!(moved[1..], shown[..last]);
-        let beyond = holdings.move_endpoint(chain.id, 0, 99).unwrap_err();
-        assert_eq!(beyond.code, ErrorCode::NotFound);
-        holdings.remove_endpoint(chain.id, 0).unwrap();
+
+        // the page's list is out of date: the endpoint it names has moved
+        let stale = holdings.remove_endpoint(chain.id, &added).unwrap_err();
+        assert_eq!(stale.code, ErrorCode::NotFound);
+        assert_eq!(chain_named(&holdings, "ethereum").endpoints, moved);
+        let beyond = EndpointRef {
+            position: 0,
+            shown: moved[0].shown.clone(),
+        };
+        let too_far = holdings.move_endpoint(chain.id, &beyond, 99).unwrap_err();
+        assert_eq!(too_far.code, ErrorCode::InvalidInput);
+
+        holdings.remove_endpoint(chain.id, &beyond).unwrap();
         assert_eq!(chain_named(&holdings, "ethereum").endpoints, shown[..last]);
     }
 

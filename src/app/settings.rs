@@ -1,9 +1,11 @@
 //! Chains and their endpoints as the Settings page shows and changes them. Endpoint URLs may carry
-//! API keys in their path or query, so the page sees them redacted and names them by position.
+//! API keys in their path or query, so the page sees them redacted and names them by position and
+//! that redacted form.
 
 use anyhow::{Context, Result, bail, ensure};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
+use super::AppError;
 use crate::chains::pool::redact;
 use crate::clock::UnixMillis;
 use crate::model::{Family, parse_endpoint_url};
@@ -75,13 +77,27 @@ pub fn chain(store: &Store, id: ChainId) -> Result<ChainRecord> {
         .context("there is no such chain any more")
 }
 
-/// The URL of a chain's endpoint at `position` in its order.
-pub fn endpoint_url(chain: &ChainRecord, position: usize) -> Result<String> {
+/// An endpoint as the page names it: where it stood in the order, and how it was shown there.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct EndpointRef {
+    pub position: u32,
+    pub shown: String,
+}
+
+/// The URL of the endpoint the page names, if it is still where the page saw it.
+pub fn endpoint_url(chain: &ChainRecord, endpoint: &EndpointRef) -> Result<String, AppError> {
     chain
         .endpoints
-        .get(position)
-        .map(|endpoint| endpoint.url.clone())
-        .with_context(|| format!("{} has no endpoint {}", chain.name, position + 1))
+        .get(endpoint.position as usize)
+        .filter(|stored| shown_url(&stored.url) == endpoint.shown)
+        .map(|stored| stored.url.clone())
+        .ok_or_else(|| {
+            AppError::not_found(format!(
+                "the endpoints of {} changed meanwhile; look at them again",
+                chain.name
+            ))
+        })
 }
 
 /// The endpoint `url` of `chain`, checked to be one that takes an API key apart from its URL.

@@ -309,6 +309,9 @@ impl Engine {
     /// cache's new entries follow them.
     pub fn set_ttls(&self, ttls: Ttls) {
         self.inner.ttls.set(ttls);
+        // An empty request wakes the scheduler, which then waits by the new TTLs; no listener
+        // (not started, or shut down) is fine.
+        let _ = self.refresh_requests.send(Vec::new());
     }
 
     /// The id this engine leases rows under.

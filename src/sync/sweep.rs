@@ -330,6 +330,12 @@ async fn sweep(inner: &Inner, chain: &ChainRecord, selection: &Selection) -> Res
         if let Err(err) = inner.store().release(holder, &keys) {
             tracing::warn!(error = %err, "cannot release the leases of a failed sweep");
         }
+        // The progress it announced ends here too, or a listener would wait for it forever.
+        inner.emit(Event::SyncProgress {
+            chain: chain.name.clone(),
+            done: rows.len(),
+            total: rows.len(),
+        });
     }
     outcome
 }

@@ -23,8 +23,15 @@ export class CommandError extends Error {
 
 export async function call<T>(result: Promise<Result<T, AppError>>): Promise<T> {
   const answer = await result;
-  if (answer.status === "error") throw new CommandError(answer.error);
-  return answer.data;
+  if (answer.status === "ok") return answer.data;
+  // Tauri itself rejects with plain words when it cannot hand the call over (arguments it cannot
+  // read, a permission missing): the app's own errors are objects with a code.
+  const error: unknown = answer.error;
+  throw new CommandError(
+    typeof error === "object" && error !== null && "code" in error
+      ? (error as AppError)
+      : { code: "internal", message: String(error) },
+  );
 }
 
 export type Toast = { id: number; kind: "done" | "failed"; text: string };
@@ -54,7 +61,11 @@ class AppState {
   /** Paints what the store holds, then starts syncing (the start-up preload). */
   async open(): Promise<void> {
     await Promise.all([
-      events.balancesChanged.listen(() => this.reread()),
+      events.balancesChanged.listen(({ payload }) => {
+        // Without a chain, events were missed: progress reports too, so none is trusted to end.
+        if (payload.chain === null) this.endProgress();
+        void this.reread();
+      }),
       events.syncProgress.listen(({ payload }) => {
         this.tracker.update(payload);
         this.progress = { done: this.tracker.done, total: this.tracker.total };
@@ -107,8 +118,19 @@ class AppState {
     }
   }
 
+  /** A Preload the user asked for is under way: its button waits for it. */
   get preloading(): boolean {
+    return this.asked;
+  }
+
+  /** Any sweep is under way, the start-up one, a Preload or one on schedule: the bar shows it. */
+  get syncing(): boolean {
     return this.asked || this.sweeping;
+  }
+
+  private endProgress(): void {
+    this.tracker.clear();
+    this.sweeping = false;
   }
 
   async preload(): Promise<void> {

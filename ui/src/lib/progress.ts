@@ -23,9 +23,4 @@ export class PreloadProgress {
   get finished(): boolean {
     return this.chains.size > 0 && this.done >= this.total;
   }
-
-  /** Chains still being read, for the progress bar's words. */
-  get pending(): string[] {
-    return [...this.chains].filter(([, c]) => c.done < c.total).map(([name]) => name);
-  }
 }

@@ -86,25 +86,25 @@ async addEndpoint(chain: ChainId, url: string) : Promise<Result<null, AppError>>
     else return { status: "error", error: e  as any };
 }
 },
-async removeEndpoint(chain: ChainId, position: number) : Promise<Result<null, AppError>> {
+async removeEndpoint(chain: ChainId, endpoint: EndpointRef) : Promise<Result<null, AppError>> {
     try {
-    return { status: "ok", data: await TAURI_INVOKE("remove_endpoint", { chain, position }) };
+    return { status: "ok", data: await TAURI_INVOKE("remove_endpoint", { chain, endpoint }) };
 } catch (e) {
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };
 }
 },
-async moveEndpoint(chain: ChainId, from: number, to: number) : Promise<Result<null, AppError>> {
+async moveEndpoint(chain: ChainId, endpoint: EndpointRef, to: number) : Promise<Result<null, AppError>> {
     try {
-    return { status: "ok", data: await TAURI_INVOKE("move_endpoint", { chain, from, to }) };
+    return { status: "ok", data: await TAURI_INVOKE("move_endpoint", { chain, endpoint, to }) };
 } catch (e) {
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };
 }
 },
-async saveApiKey(chain: ChainId, position: number, key: string) : Promise<Result<null, AppError>> {
+async saveApiKey(chain: ChainId, endpoint: EndpointRef, key: string) : Promise<Result<null, AppError>> {
     try {
-    return { status: "ok", data: await TAURI_INVOKE("save_api_key", { chain, position, key }) };
+    return { status: "ok", data: await TAURI_INVOKE("save_api_key", { chain, endpoint, key }) };
 } catch (e) {
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };
@@ -278,6 +278,10 @@ unreachable: string | null }
  * An endpoint of the chain stopped or started answering.
  */
 export type ConnectivityChanged = { chain: string }
+/**
+ * An endpoint as the page names it: where it stood in the order, and how it was shown there.
+ */
+export type EndpointRef = { position: number; shown: string }
 export type EndpointSettings = { 
 /**
  * Scheme, host and port only.
