@@ -152,18 +152,17 @@ async fn the_desktop_app_shows_stored_then_fresh_balances_and_works_offline() {
         .send_keys(API_KEY)
         .await
         .unwrap();
-    app.click("button[aria-label='Save API key for tron endpoint 1']")
+    app.click("button[aria-label='Save API key for e2etron endpoint 1']")
         .await;
     app.wait_for_text(".toast", "saved in the system keyring")
         .await;
     app.screenshot("6-api-key-saved").await;
     app.close().await;
 
-    let reference = holdings::secrets::reference("tron", "api.trongrid.io");
-    assert_eq!(
-        holdings::secrets::load(&reference).unwrap().as_deref(),
-        Some(API_KEY)
-    );
+    let reference = holdings::secrets::reference("e2etron", "127.0.0.1");
+    let saved = holdings::secrets::load(&reference).unwrap();
+    holdings::secrets::delete(&reference).unwrap();
+    assert_eq!(saved.as_deref(), Some(API_KEY));
     for file in std::fs::read_dir(data.path()).unwrap() {
         let file = file.unwrap().path();
         if file.is_file() {
@@ -178,6 +177,16 @@ async fn the_desktop_app_shows_stored_then_fresh_balances_and_works_offline() {
         }
     }
 }
+
+/// Scrolls the element to the middle of the window; returns what covers its centre there (as HTML),
+/// or null if nothing does.
+const UNCOVERED: &str = r#"
+const [element] = arguments;
+element.scrollIntoView({ block: "center", inline: "center" });
+const box = element.getBoundingClientRect();
+const top = document.elementFromPoint(box.left + box.width / 2, box.top + box.height / 2);
+return top === element || element.contains(top) ? null : top.outerHTML.slice(0, 200);
+"#;
 
 /// Sets an address's ETH and USDC (6 decimals) on the node, in whole units.
 fn set_balances(anvil: &Anvil, usdc: Address, owner: &str, eth: &str, usdc_amount: &str) {
@@ -209,6 +218,8 @@ struct Desktop {
     window: Window,
     client: Client,
     screenshots: PathBuf,
+    /// The app's logs, kept beside the screenshots when a step fails.
+    logs: PathBuf,
 }
 
 impl Desktop {
@@ -221,6 +232,7 @@ impl Desktop {
             client: window.client.clone(),
             window,
             screenshots,
+            logs: data.path().join("logs"),
         }
     }
 
@@ -252,7 +264,7 @@ impl Desktop {
     async fn wait_for_row(&self, address: &str, symbol: &str, amount: &str, freshness: &str) {
         let wanted = Some((amount.to_owned(), freshness.to_owned()));
         let what = format!("{address} {symbol} to show {amount} {freshness}");
-        until(&what, || async {
+        self.until(&what, || async {
             let shown = self.row(address, symbol).await;
             (shown == wanted).then_some(())
         })
@@ -260,7 +272,7 @@ impl Desktop {
     }
 
     async fn wait_for_element(&self, selector: &str) {
-        until(selector, || async {
+        self.until(selector, || async {
             self.client.find(Locator::Css(selector)).await.ok()
         })
         .await;
@@ -268,7 +280,7 @@ impl Desktop {
 
     /// Waits until an element matching `selector` contains `text`.
     async fn wait_for_text(&self, selector: &str, text: &str) {
-        until(&format!("{selector} to say {text:?}"), || async {
+        self.until(&format!("{selector} to say {text:?}"), || async {
             for element in self.client.find_all(Locator::Css(selector)).await.ok()? {
                 if element.text().await.ok()?.contains(text) {
                     return Some(());
@@ -291,24 +303,67 @@ impl Desktop {
 
     async fn click(&self, selector: &str) {
         self.wait_for_element(selector).await;
-        self.client
-            .find(Locator::Css(selector))
+        let element = self.client.find(Locator::Css(selector)).await.unwrap();
+        self.click_element(element, selector).await;
+    }
+
+    /// Clicks as a person would: only what is on top where they click. WebKitWebDriver clicks
+    /// whatever covers the element (a toast, say) without saying so, so this checks first.
+    async fn click_element(&self, element: fantoccini::elements::Element, what: &str) {
+        let covering = self
+            .client
+            .execute(UNCOVERED, vec![serde_json::to_value(&element).unwrap()])
             .await
-            .unwrap()
+            .expect("the page answers");
+        assert_eq!(
+            covering,
+            serde_json::Value::Null,
+            "{what} is covered by {covering}"
+        );
+        element
             .click()
             .await
-            .unwrap_or_else(|err| panic!("cannot click {selector}: {err}"));
+            .unwrap_or_else(|err| panic!("cannot click {what}: {err}"));
     }
 
     /// Clicks the element matching `selector` whose text is `text`.
     async fn click_text(&self, selector: &str, text: &str) {
         for element in self.client.find_all(Locator::Css(selector)).await.unwrap() {
             if element.text().await.unwrap().trim() == text {
-                element.click().await.unwrap();
+                self.click_element(element, text).await;
                 return;
             }
         }
         panic!("no {selector} says {text:?}");
+    }
+
+    /// Polls `probe` until it gives a value; after [`PATIENCE`], saves what the window shows as
+    /// `failed.png` and fails the test.
+    async fn until<T, F, Fut>(&self, what: &str, mut probe: F) -> T
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Option<T>>,
+    {
+        let deadline = Instant::now() + PATIENCE;
+        loop {
+            if let Some(value) = probe().await {
+                return value;
+            }
+            if Instant::now() >= deadline {
+                if let Ok(png) = self.client.screenshot().await {
+                    let _ = std::fs::write(self.screenshots.join("failed.png"), png);
+                }
+                for log in std::fs::read_dir(&self.logs)
+                    .into_iter()
+                    .flatten()
+                    .flatten()
+                {
+                    let _ = std::fs::copy(log.path(), self.screenshots.join("failed.log"));
+                }
+                panic!("waited {PATIENCE:?} for {what} (see failed.png and failed.log)");
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
     }
 
     async fn screenshot(&mut self, name: &str) {
@@ -318,22 +373,6 @@ impl Desktop {
 
     async fn close(self) {
         self.window.close().await;
-    }
-}
-
-/// Polls `probe` until it gives a value; fails the test after [`PATIENCE`].
-async fn until<T, F, Fut>(what: &str, mut probe: F) -> T
-where
-    F: FnMut() -> Fut,
-    Fut: Future<Output = Option<T>>,
-{
-    let deadline = Instant::now() + PATIENCE;
-    loop {
-        if let Some(value) = probe().await {
-            return value;
-        }
-        assert!(Instant::now() < deadline, "waited {PATIENCE:?} for {what}");
-        tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
 

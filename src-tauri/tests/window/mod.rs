@@ -3,6 +3,7 @@
 //! and the window benchmark.
 
 use std::net::{TcpListener, TcpStream};
+use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -31,6 +32,8 @@ impl Window {
                 &free_port().to_string(),
             ])
             .env("HOLDINGS_DATA_DIR", data_dir)
+            // a group of its own, so that WebKitWebDriver and the app stop with it
+            .process_group(0)
             .stdout(Stdio::null())
             .stderr(Stdio::inherit())
             .spawn()
@@ -70,6 +73,8 @@ impl Window {
 
 impl Drop for Window {
     fn drop(&mut self) {
+        let group = format!("-{}", self.driver.id());
+        let _ = Command::new("kill").args(["-TERM", "--", &group]).status();
         let _ = self.driver.kill();
         let _ = self.driver.wait();
     }
