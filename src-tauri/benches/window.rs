@@ -109,13 +109,13 @@ const [frames, step, done] = arguments;
 const list = document.querySelector("[role=list][aria-label=Balances]");
 const deltas = [];
 let last = performance.now();
-function step(now) {
+function frame(now) {
   deltas.push(now - last);
   last = now;
   list.scrollTop = (list.scrollTop + step) % (list.scrollHeight - list.clientHeight);
-  if (deltas.length < frames) requestAnimationFrame(step); else done(deltas.slice(1));
+  if (deltas.length < frames) requestAnimationFrame(frame); else done(deltas.slice(1));
 }
-requestAnimationFrame(step);
+requestAnimationFrame(frame);
 "#;
 
 fn app_binary() -> PathBuf {
