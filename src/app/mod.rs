@@ -101,10 +101,11 @@ impl Holdings {
     /// The ages that separate fresh, cached and stale, and the one a current read allows.
     pub fn ttls(&self) -> TtlSettings {
         let ttls = self.engine.ttls();
+        let seconds = |ttl: Duration| u32::try_from(ttl.as_secs()).unwrap_or(u32::MAX);
         TtlSettings {
-            ui_seconds: count(ttls.ui.as_secs() as usize),
-            validation_seconds: count(ttls.validation.as_secs() as usize),
-            stale_seconds: count(ttls.stale.as_secs() as usize),
+            ui_seconds: seconds(ttls.ui),
+            validation_seconds: seconds(ttls.validation),
+            stale_seconds: seconds(ttls.stale),
         }
     }
 
