@@ -76,7 +76,11 @@ class AppState {
     await this.reread();
     this.loaded = true;
     setInterval(() => this.reread(), AGE_REREAD_MS);
-    await call(commands.startSync());
+    try {
+      await call(commands.startSync());
+    } catch (error) {
+      this.toast("failed", `Syncing could not start: ${(error as Error).message}`);
+    }
   }
 
   /**
