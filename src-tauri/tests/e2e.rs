@@ -141,7 +141,33 @@ async fn the_desktop_app_shows_stored_then_fresh_balances_and_works_offline() {
     app.wait_for_row(ALICE, "ETH", "11", "stale").await;
     app.screenshot("5-offline").await;
 
-    // 7. An API key saved in Settings goes to the OS keyring, not into the database.
+    // 7. An address is checked as it is typed, in the engine's words, and cannot be added when bad.
+    app.click_text("nav button", "Wallets").await;
+    let typed = "input[aria-label='Address, extended public key or descriptor']";
+    app.wait_for_element(typed).await;
+    let wallet_count = data.json(&["wallet", "list"]).as_array().unwrap().len();
+    let bad_checksum = "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92267";
+    app.client
+        .find(Locator::Css(typed))
+        .await
+        .unwrap()
+        .send_keys(bad_checksum)
+        .await
+        .unwrap();
+    app.wait_for_text("#wallet-verdict.bad", "checksum").await;
+    let add = app
+        .client
+        .find(Locator::Css("form button[type='submit']"))
+        .await
+        .unwrap();
+    assert_eq!(add.attr("disabled").await.unwrap().as_deref(), Some("true"));
+    assert_eq!(
+        data.json(&["wallet", "list"]).as_array().unwrap().len(),
+        wallet_count
+    );
+    app.screenshot("6-wallet-checked-as-typed").await;
+
+    // 8. An API key saved in Settings goes to the OS keyring, not into the database.
     app.click_text("nav button", "Settings").await;
     let key_input = "input[aria-label='API key for e2etron endpoint 1']";
     app.wait_for_element(key_input).await;
@@ -156,7 +182,7 @@ async fn the_desktop_app_shows_stored_then_fresh_balances_and_works_offline() {
         .await;
     app.wait_for_text(".toast", "saved in the system keyring")
         .await;
-    app.screenshot("6-api-key-saved").await;
+    app.screenshot("7-api-key-saved").await;
     app.close().await;
 
     let reference = holdings::secrets::reference("e2etron", "127.0.0.1");
