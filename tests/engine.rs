@@ -14,7 +14,6 @@ use holdings::store::{BalanceKey, Store};
 use holdings::sync::{Engine, EngineConfig, Event, Read, ReadError, Scope};
 use support::DataDir;
 use support::anvil::Anvil;
-use support::contracts::MULTICALL3;
 use support::proxy::{Fault, Proxy};
 
 const OWNERS: [Address; 2] = [
@@ -35,20 +34,7 @@ fn setup() -> Setup {
     anvil.install_multicall3();
     let proxy = Proxy::start(&anvil.url);
     let dir = DataDir::new();
-    let chain = [
-        "chain",
-        "add",
-        "devnet",
-        "--family",
-        "evm",
-        "--chain-id",
-        "31337",
-        "--rpc",
-        &proxy.url,
-        "--multicall",
-        MULTICALL3,
-    ];
-    dir.holdings(&chain).assert().success();
+    dir.add_devnet(&[&proxy.url]);
     let token = anvil.deploy_token("USDC", "USD Coin", 6);
     dir.holdings(&["token", "add", "devnet", &token.to_string()])
         .assert()
@@ -327,20 +313,7 @@ async fn a_silent_endpoint_times_out_and_fails_over() {
         },
     );
     let dir = DataDir::new();
-    let chain = [
-        "chain",
-        "add",
-        "devnet",
-        "--family",
-        "evm",
-        "--chain-id",
-        "31337",
-        "--rpc",
-        &silent.url,
-        "--rpc",
-        &setup.proxy.url,
-    ];
-    dir.holdings(&chain).assert().success();
+    dir.add_devnet(&[&silent.url, &setup.proxy.url]);
     dir.holdings(&["wallet", "add", &OWNERS[0].to_string(), "--chain", "devnet"])
         .assert()
         .success();
@@ -574,21 +547,7 @@ fn no_api_key_reaches_a_log_line() {
     let dir = DataDir::new();
     let keyed = format!("{}/v3/SECRETPATHKEY?apikey=SECRETQUERYKEY", proxy.url);
     let dead = "http://127.0.0.1:9/v2/SECRETDEADKEY";
-    dir.holdings(&[
-        "chain",
-        "add",
-        "devnet",
-        "--family",
-        "evm",
-        "--chain-id",
-        "31337",
-        "--rpc",
-        dead,
-        "--rpc",
-        &keyed,
-    ])
-    .assert()
-    .success();
+    dir.add_devnet(&[dead, &keyed]);
     dir.holdings(&["wallet", "add", &OWNERS[0].to_string()])
         .assert()
         .success();

@@ -36,18 +36,8 @@ async fn the_desktop_app_shows_stored_then_fresh_balances_and_works_offline() {
     let frozen = anvil.deploy("FrozenToken", &[]);
     let proxy = Proxy::start(&anvil.url);
     let data = DataDir::new();
+    data.add_devnet(&[&proxy.url]);
     for args in [
-        vec![
-            "chain",
-            "add",
-            "devnet",
-            "--family",
-            "evm",
-            "--chain-id",
-            "31337",
-            "--rpc",
-            &proxy.url,
-        ],
         vec!["token", "add", "devnet", &usdc.to_string()],
         vec!["token", "add", "devnet", &frozen.to_string()],
         vec![

@@ -48,6 +48,23 @@ impl DataDir {
         command
     }
 
+    /// Adds the EVM chain `devnet` (anvil's chain id, the canonical Multicall3) over `rpcs`, in order.
+    pub fn add_devnet(&self, rpcs: &[&str]) {
+        let mut args = vec![
+            "chain",
+            "add",
+            "devnet",
+            "--family",
+            "evm",
+            "--chain-id",
+            "31337",
+        ];
+        for rpc in rpcs {
+            args.extend(["--rpc", rpc]);
+        }
+        self.holdings(&args).assert().success();
+    }
+
     /// `balances --json --all`, which must succeed.
     pub fn all_balances(&self) -> Vec<serde_json::Value> {
         let output = self
