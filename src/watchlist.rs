@@ -4,7 +4,7 @@
 use anyhow::{Context, Result, anyhow, bail};
 
 use crate::clock::UnixMillis;
-use crate::model::{Address, Family, GAP_LIMIT, WatchKey};
+use crate::model::{Address, GAP_LIMIT, WatchKey};
 use crate::registry;
 use crate::store::{DerivedAddress, Store, StoreError, WalletId};
 
@@ -88,11 +88,11 @@ fn add_watch_key(
     let mut first = Vec::new();
     for branch in key.branches() {
         for index in 0..GAP_LIMIT {
-            let derived = key
-                .address(branch, index, network)
+            let address = key
+                .watched_address(branch, index, network)
                 .with_context(|| format!("cannot derive address {index} of the key"))?;
             first.push(DerivedAddress {
-                address: Address::parse_as(Family::Bitcoin, &derived.to_string())?,
+                address,
                 derivation: format!("{}/{index}", branch.number()),
             });
         }

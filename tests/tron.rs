@@ -265,8 +265,8 @@ async fn a_key_saved_while_the_app_runs_goes_with_the_next_sweep() {
     dir.holdings(&["wallet", "add", &holder, "--chain", "devtron"])
         .assert()
         .success();
-    let app = holdings::app::Holdings::open(dir.path()).unwrap();
-    app.preload().await.unwrap();
+    let app = holdings::api::Holdings::open(dir.path()).unwrap();
+    app.preload(None).await.unwrap();
     let before = server.keys();
     assert!(
         !before.is_empty() && before.iter().all(Option::is_none),
@@ -280,12 +280,12 @@ async fn a_key_saved_while_the_app_runs_goes_with_the_next_sweep() {
         .find(|chain| chain.name == "devtron")
         .unwrap();
     let key = format!("tron-app-key-{}", std::process::id());
-    let first = holdings::app::EndpointRef {
+    let first = holdings::api::EndpointRef {
         position: 0,
         shown: devtron.endpoints[0].shown.clone(),
     };
     app.save_api_key(devtron.id, &first, &key).unwrap();
-    app.preload().await.unwrap();
+    app.preload(None).await.unwrap();
     let after = &server.keys()[before.len()..];
     assert!(
         !after.is_empty()

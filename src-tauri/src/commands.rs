@@ -1,7 +1,7 @@
-//! The commands the window may call: each hands one call to the app layer (`holdings::app`).
+//! The commands the window may call: each hands one call to the app layer (`holdings::api`).
 //! All are async so that none runs on the window's thread.
 
-use holdings::app::{
+use holdings::api::{
     AddedWallet, AppError, BalanceRow, ChainConnectivity, ChainSettings, ChainSweep, EndpointRef,
     Holdings, TtlSettings,
 };
@@ -35,7 +35,7 @@ pub async fn add_wallet(
     text: String,
     label: Option<String>,
 ) -> Answer<AddedWallet> {
-    holdings.add_wallet(&text, label)
+    holdings.add_wallet(&text, label, &[])
 }
 
 #[tauri::command]
@@ -45,7 +45,7 @@ pub async fn import_wallets(
     file_name: String,
     text: String,
 ) -> Answer<u32> {
-    holdings.import_wallets(&file_name, &text)
+    holdings.import_wallets(&file_name, &text, &[])
 }
 
 #[tauri::command]
@@ -144,7 +144,7 @@ pub async fn start_sync(holdings: State<'_, Holdings>) -> Answer<()> {
 #[tauri::command]
 #[specta::specta]
 pub async fn preload(holdings: State<'_, Holdings>) -> Answer<Vec<ChainSweep>> {
-    holdings.preload().await
+    holdings.preload(None).await
 }
 
 #[tauri::command]

@@ -9,7 +9,7 @@ mod events;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use holdings::app::Holdings;
+use holdings::api::Holdings;
 use holdings::data_dir::{DATA_DIR_ENV, default_data_dir};
 use tauri::{Manager, RunEvent};
 

@@ -1,19 +1,15 @@
 //! `holdings balances`: what the store holds, with the freshness of each value.
 
 use std::io::Write;
-use std::path::Path;
 use std::time::Duration;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
 use clap::Args;
 use serde::Serialize;
 
 use super::output::{age_words, printable, rfc3339};
-use crate::clock::{Clock, SystemClock, UnixMillis};
-use crate::data_dir;
-use crate::model::{Address, Amount, Freshness, Ttls};
-use crate::store::{BalanceView, WalletId};
-use crate::sync::{Engine, EngineConfig, Read, Scope};
+use crate::api::{BalanceRow, Holdings};
+use crate::model::Freshness;
 
 #[derive(Debug, Args)]
 pub(super) struct BalancesArgs {
@@ -50,35 +46,22 @@ struct BalanceJson {
     pending: Option<String>,
 }
 
-pub(super) fn run(dir: &Path, args: &BalancesArgs) -> Result<()> {
-    let store = data_dir::open(dir)?;
-    let ttls = store.saved_ttls()?.unwrap_or_default();
+pub(super) async fn run(holdings: &Holdings, args: &BalancesArgs) -> Result<()> {
     let wallet = match &args.wallet {
-        Some(text) => {
-            let address =
-                Address::parse(text).with_context(|| format!("--wallet {:?}", printable(text)))?;
-            let Some(record) = store.find_address(&address)? else {
-                bail!("no wallet holds the address {address}; `holdings wallet list` shows them");
-            };
-            Some(record.wallet_id)
-        }
+        Some(text) => Some(
+            holdings
+                .wallet_of(text)
+                .with_context(|| format!("--wallet {text:?}"))?,
+        ),
         None => None,
     };
-    let views: Vec<BalanceView> = match args.max_age {
-        None => match wallet {
-            Some(wallet) => store.balances_of_wallet(wallet)?,
-            None => store.all_balances()?,
-        },
-        Some(seconds) => {
-            drop(store);
-            current_views(dir, wallet, Duration::from_secs(seconds))?
-        }
-    };
-    let now = SystemClock.now();
-    let rows: Vec<BalanceJson> = views
+    let max_age = args.max_age.map(Duration::from_secs);
+    let rows: Vec<BalanceJson> = holdings
+        .balances_of(wallet, max_age)
+        .await?
         .iter()
-        .filter(|view| args.all || worth_showing(view))
-        .map(|view| to_json(view, ttls, now))
+        .filter(|row| args.all || worth_showing(row))
+        .map(to_json)
         .collect();
     let mut out = std::io::stdout().lock();
     if args.json {
@@ -91,59 +74,25 @@ pub(super) fn run(dir: &Path, args: &BalancesArgs) -> Result<()> {
 
 /// Without --all, a row shows when it holds a value that matters: read at least once, not zero, not
 /// dust, and of an asset the user has not hidden.
-fn worth_showing(view: &BalanceView) -> bool {
-    match view.balance.raw {
-        Some(raw) => {
-            let amount = Amount::new(raw, view.decimals);
-            !view.hidden && !amount.is_zero() && !amount.is_dust()
-        }
-        None => false,
-    }
+fn worth_showing(row: &BalanceRow) -> bool {
+    row.raw.is_some() && !row.hidden && !row.zero && !row.dust
 }
 
-/// Every balance in scope as read within `max_age`: older ones are read again first, and one that
-/// cannot be is an error naming it.
-fn current_views(
-    dir: &Path,
-    wallet: Option<WalletId>,
-    max_age: Duration,
-) -> Result<Vec<BalanceView>> {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()?;
-    runtime.block_on(async {
-        let engine = Engine::open(dir, EngineConfig::default())?;
-        let scope = wallet.map_or(Scope::All, Scope::Wallet);
-        let balances = engine.balances(scope, Read::Current(max_age)).await;
-        engine.shutdown().await?;
-        Ok(balances?
-            .into_iter()
-            .map(|balance| (*balance.view).clone())
-            .collect())
-    })
-}
-
-fn to_json(view: &BalanceView, ttls: Ttls, now: UnixMillis) -> BalanceJson {
-    let balance = &view.balance;
+fn to_json(row: &BalanceRow) -> BalanceJson {
     BalanceJson {
-        chain: view.chain.clone(),
-        address: view.address.clone(),
-        asset: view.contract.clone().unwrap_or_else(|| "native".into()),
-        symbol: view.symbol.clone(),
-        decimals: view.decimals,
-        raw: balance.raw.map(|raw| raw.to_string()),
-        amount: balance
-            .raw
-            .map(|raw| Amount::new(raw, view.decimals).to_string()),
-        block: balance.block,
-        updated_at: balance.fetched_at.map(rfc3339),
-        age_seconds: balance.fetched_at.map(|at| ((now - at) / 1_000).max(0)),
-        freshness: ttls.classify(balance.fetched_at, balance.last_error_at, now),
-        error: balance.last_error.clone(),
-        pending: balance
-            .pending
-            .filter(|pending| *pending != 0)
-            .map(|pending| pending.to_string()),
+        chain: row.chain.clone(),
+        address: row.address.clone(),
+        asset: row.contract.clone().unwrap_or_else(|| "native".into()),
+        symbol: row.symbol.clone(),
+        decimals: row.decimals,
+        raw: row.raw.clone(),
+        amount: row.amount.clone(),
+        block: row.block,
+        updated_at: row.read_at.map(rfc3339),
+        age_seconds: row.age_seconds,
+        freshness: row.freshness,
+        error: row.error.clone(),
+        pending: row.pending.clone(),
     }
 }
 

@@ -1,18 +1,12 @@
 //! `holdings chain add|list`.
 
 use std::io::Write;
-use std::path::Path;
 
-use anyhow::{Result, bail, ensure};
+use anyhow::{Result, ensure};
 use clap::{ArgGroup, Args, Subcommand};
 
-use super::output::printable;
-use crate::app::settings;
-use crate::chains::pool::redact;
-use crate::config::chains::MULTICALL3;
-use crate::data_dir;
-use crate::model::{Address, BitcoinNetwork, ChainName, Family, parse_endpoint_url};
-use crate::store::NewChain;
+use crate::api::{ChainSpec, Holdings};
+use crate::model::{BitcoinNetwork, Family};
 
 #[derive(Debug, Subcommand)]
 pub(super) enum ChainCommand {
@@ -57,128 +51,55 @@ pub(super) struct AddChain {
     network: BitcoinNetwork,
 }
 
-pub(super) fn run(dir: &Path, command: ChainCommand) -> Result<()> {
+pub(super) fn run(holdings: &Holdings, command: ChainCommand) -> Result<()> {
     match command {
         ChainCommand::Add(args) => {
-            let chain = new_chain(&args)?;
-            let mut store = data_dir::open(dir)?;
-            store.insert_chain(&chain)?;
-            let mut out = std::io::stdout().lock();
+            let added = holdings.add_chain(&spec(args))?;
             writeln!(
-                out,
+                std::io::stdout().lock(),
                 "added chain {} ({}) with {} endpoint(s)",
-                chain.name,
-                chain.family.display_name(),
-                chain.endpoints.len()
+                added.name,
+                added.family.display_name(),
+                added.endpoints
             )?;
             Ok(())
         }
-        ChainCommand::List { json } => list(dir, json),
-        ChainCommand::Key { name, rpc } => save_key(dir, &name, &rpc),
+        ChainCommand::List { json } => list(holdings, json),
+        ChainCommand::Key { name, rpc } => save_key(holdings, &name, &rpc),
     }
 }
 
-/// Checks the options of `chain add` and turns them into a chain to insert.
-fn new_chain(args: &AddChain) -> Result<NewChain> {
-    let name: ChainName = args.name.parse()?;
-    let family = args.family;
-    match family {
-        Family::Evm => ensure!(args.chain_id.is_some(), "an EVM chain needs --chain-id"),
-        _ => ensure!(
-            args.chain_id.is_none() && args.multicall.is_none() && !args.no_multicall,
-            "--chain-id, --multicall and --no-multicall are for EVM chains only"
-        ),
-    }
-    let mut endpoints = Vec::with_capacity(args.rpcs.len());
-    for text in &args.rpcs {
-        let url = parse_endpoint_url(text)?;
-        ensure!(
-            !endpoints.contains(&url),
-            "the endpoint {:?} is given twice",
-            printable(text)
-        );
-        endpoints.push(url);
-    }
-    let multicall = match (family, &args.multicall) {
-        (Family::Evm, Some(text)) => match Address::parse_as(Family::Evm, text) {
-            Ok(Address::Evm(address)) => Some(address),
-            Ok(_) => unreachable!("parsed as EVM"),
-            Err(err) => bail!("--multicall {:?} is not an address: {err}", printable(text)),
-        },
-        (Family::Evm, None) if !args.no_multicall => {
-            Some(MULTICALL3.parse().expect("a valid address"))
-        }
-        _ => None,
-    };
-    let (default_symbol, native_name, native_decimals) = native_coin(family);
-    let native_symbol = args
-        .native_symbol
-        .clone()
-        .unwrap_or_else(|| default_symbol.to_owned());
-    let symbol_ok = (1..=16).contains(&native_symbol.chars().count())
-        && native_symbol
-            .chars()
-            .all(|c| c.is_alphanumeric() || c == '.' || c == '-');
-    ensure!(
-        symbol_ok,
-        "{:?} is not a symbol: use 1 to 16 letters or digits",
-        printable(&native_symbol)
-    );
-    Ok(NewChain {
-        name,
-        family,
-        evm_chain_id: args.chain_id,
-        bitcoin_network: (family == Family::Bitcoin).then_some(args.network),
-        native_symbol,
-        native_name: native_name.to_owned(),
-        native_decimals,
-        multicall,
-        endpoints,
-    })
-}
-
-/// Each family's native coin: symbol, name, decimals.
-fn native_coin(family: Family) -> (&'static str, &'static str, u8) {
-    match family {
-        Family::Evm => ("ETH", "Ether", 18),
-        Family::Solana => ("SOL", "Solana", 9),
-        Family::Tron => ("TRX", "TRON", 6),
-        Family::Bitcoin => ("BTC", "Bitcoin", 8),
+fn spec(args: AddChain) -> ChainSpec {
+    ChainSpec {
+        name: args.name,
+        family: args.family,
+        chain_id: args.chain_id,
+        rpcs: args.rpcs,
+        multicall: args.multicall,
+        no_multicall: args.no_multicall,
+        native_symbol: args.native_symbol,
+        network: args.network,
     }
 }
 
 /// Reads an API key from standard input (so it appears in no command line or shell history) and
 /// files it in the OS keyring under a name the endpoint keeps.
-fn save_key(dir: &Path, name: &str, rpc: &str) -> Result<()> {
-    let mut store = data_dir::open(dir)?;
-    let Some(chain) = store.chain_by_name(name)? else {
-        bail!(
-            "there is no chain named {:?}; `holdings chain list` shows them",
-            printable(name)
-        );
-    };
-    let endpoint = settings::api_key_endpoint(&chain, rpc)?;
+fn save_key(holdings: &Holdings, name: &str, rpc: &str) -> Result<()> {
+    holdings.check_api_key_endpoint(name, rpc)?;
     let mut key = String::new();
     std::io::stdin().read_line(&mut key)?;
     ensure!(!key.trim().is_empty(), "no key on standard input");
-    let reference = settings::save_endpoint_key(&mut store, &chain, &endpoint, &key)?;
+    let (shown, reference) = holdings.save_api_key_of(name, rpc, &key)?;
     writeln!(
         std::io::stdout().lock(),
-        "saved the key of {} in the OS keyring as {reference}",
-        redact(&endpoint)
+        "saved the key of {shown} in the OS keyring as {reference}"
     )?;
     Ok(())
 }
 
-fn list(dir: &Path, json: bool) -> Result<()> {
-    let mut chains = data_dir::open(dir)?.chains()?;
-    // API keys live in endpoint paths and queries: show scheme, host and port only.
-    for endpoint in chains
-        .iter_mut()
-        .flat_map(|chain| chain.endpoints.iter_mut())
-    {
-        endpoint.url = settings::shown_url(&endpoint.url);
-    }
+fn list(holdings: &Holdings, json: bool) -> Result<()> {
+    // API keys live in endpoint paths and queries: they come shown as scheme, host and port only.
+    let chains = holdings.chain_records()?;
     let mut out = std::io::stdout().lock();
     if json {
         writeln!(out, "{}", serde_json::to_string_pretty(&chains)?)?;

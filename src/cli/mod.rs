@@ -1,5 +1,6 @@
 //! The `holdings` command line: argument parsing and one module per command group, each a thin
-//! layer over the store. Spellings are a public interface (DESIGN.md, "The CLI").
+//! client of the one API (`crate::api`) that the desktop app wraps too: parse, call, print.
+//! Spellings are a public interface (DESIGN.md, "The CLI").
 
 mod balances;
 mod chain;
@@ -14,6 +15,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+use crate::api::Holdings;
 use crate::data_dir::{DATA_DIR_ENV, default_data_dir};
 
 #[derive(Debug, Parser)]
@@ -116,15 +118,33 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     };
     // Logging is best effort: a data dir that cannot hold logs fails where it matters, below.
     let _log_guard = crate::logging::to_data_dir(&dir).ok();
-    match cli.command {
-        Command::Chain(command) => chain::run(&dir, command),
-        Command::Wallet(command) => wallet::run(&dir, command),
-        Command::Balances(args) => balances::run(&dir, &args),
-        Command::Status { json } => status::run(&dir, json),
-        Command::Token(TokenCommand::Add { chain, address }) => token::add(&dir, &chain, &address),
-        Command::Token(TokenCommand::Import { file }) => token::import(&dir, &file),
-        Command::Sync { chain } => sync::run(&dir, chain.as_deref(), sync::Pass::Due),
-        Command::Preload { chain } => sync::run(&dir, chain.as_deref(), sync::Pass::Everything),
-        Command::Watch => sync::watch(&dir),
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(async {
+        let holdings = Holdings::open(&dir)?;
+        let outcome = dispatch(&holdings, cli.command).await;
+        // Leases go back and the instance unregisters, whatever the command's outcome.
+        let closed = holdings.shutdown().await;
+        outcome?;
+        Ok(closed?)
+    })
+}
+
+async fn dispatch(holdings: &Holdings, command: Command) -> anyhow::Result<()> {
+    match command {
+        Command::Chain(command) => chain::run(holdings, command),
+        Command::Wallet(command) => wallet::run(holdings, command),
+        Command::Balances(args) => balances::run(holdings, &args).await,
+        Command::Status { json } => status::run(holdings, json),
+        Command::Token(TokenCommand::Add { chain, address }) => {
+            token::add(holdings, &chain, &address).await
+        }
+        Command::Token(TokenCommand::Import { file }) => token::import(holdings, &file),
+        Command::Sync { chain } => sync::run(holdings, chain.as_deref(), sync::Pass::Due).await,
+        Command::Preload { chain } => {
+            sync::run(holdings, chain.as_deref(), sync::Pass::Everything).await
+        }
+        Command::Watch => sync::watch(holdings).await,
     }
 }

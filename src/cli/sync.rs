@@ -1,11 +1,10 @@
 //! `holdings sync`, `holdings preload` and `holdings watch`: the engine's passes from the command line.
 
 use std::io::Write;
-use std::path::Path;
 
 use anyhow::{Result, bail};
 
-use crate::sync::{Engine, EngineConfig, Event, Scope, SweepReport};
+use crate::api::{ChainSweep, Event, Holdings};
 
 /// Which pass to make.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -16,32 +15,16 @@ pub(super) enum Pass {
     Everything,
 }
 
-pub(super) fn run(dir: &Path, chain: Option<&str>, pass: Pass) -> Result<()> {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()?;
-    runtime.block_on(async {
-        let engine = Engine::open(dir, EngineConfig::default())?;
-        let only = match chain {
-            Some(name) => {
-                let Some(chain) = engine.with_store(|store| store.chain_by_name(name))? else {
-                    bail!("there is no chain named {name:?}; `holdings chain list` shows them");
-                };
-                Some(chain.id)
-            }
-            None => None,
-        };
-        let reports = match pass {
-            Pass::Due => engine.sync_due(only).await,
-            Pass::Everything => engine.preload(only.map_or(Scope::All, Scope::Chain)).await,
-        };
-        engine.shutdown().await?;
-        report(&reports?)
-    })
+pub(super) async fn run(holdings: &Holdings, chain: Option<&str>, pass: Pass) -> Result<()> {
+    let reports = match pass {
+        Pass::Due => holdings.sync_due(chain).await?,
+        Pass::Everything => holdings.preload(chain).await?,
+    };
+    report(&reports)
 }
 
 /// Prints a line per chain swept; fails when nothing at all could be read, naming the endpoints.
-fn report(reports: &[SweepReport]) -> Result<()> {
+fn report(reports: &[ChainSweep]) -> Result<()> {
     let mut out = std::io::stdout().lock();
     let mut unreachable = Vec::new();
     let mut read_any = false;
@@ -70,34 +53,32 @@ fn report(reports: &[SweepReport]) -> Result<()> {
 }
 
 /// Syncs on schedule until Ctrl-C, then stops once the writes under way are done.
-pub(super) fn watch(dir: &Path) -> Result<()> {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()?;
-    runtime.block_on(async {
-        let engine = Engine::open(dir, EngineConfig::default())?;
-        let mut events = engine.subscribe();
-        engine.start();
-        let mut out = std::io::stdout().lock();
-        writeln!(out, "watching (instance {}); Ctrl-C stops", engine.instance_id())?;
-        out.flush()?;
-        loop {
-            tokio::select! {
-                _ = tokio::signal::ctrl_c() => break,
-                event = events.recv() => match event {
-                    Ok(Event::BalancesChanged { chain, written, failed }) => {
-                        writeln!(out, "{chain}: {written} read, {failed} failed")?;
-                        out.flush()?;
-                    }
-                    Ok(Event::EndpointOffline { chain, endpoint }) => writeln!(out, "{chain}: {endpoint} is not answering")?,
-                    Ok(Event::EndpointOnline { chain, endpoint }) => writeln!(out, "{chain}: {endpoint} answers again")?,
-                    Ok(Event::SyncProgress { .. }) | Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
-                    Err(tokio::sync::broadcast::error::RecvError::Closed) => break,
-                },
-            }
+pub(super) async fn watch(holdings: &Holdings) -> Result<()> {
+    let mut events = holdings.subscribe();
+    holdings.start_sync();
+    let mut out = std::io::stdout().lock();
+    writeln!(
+        out,
+        "watching (instance {}); Ctrl-C stops",
+        holdings.instance_id()
+    )?;
+    out.flush()?;
+    loop {
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => break,
+            event = events.recv() => match event {
+                Ok(Event::BalancesChanged { chain, written, failed }) => {
+                    writeln!(out, "{chain}: {written} read, {failed} failed")?;
+                    out.flush()?;
+                }
+                Ok(Event::EndpointOffline { chain, endpoint }) => writeln!(out, "{chain}: {endpoint} is not answering")?,
+                Ok(Event::EndpointOnline { chain, endpoint }) => writeln!(out, "{chain}: {endpoint} answers again")?,
+                Ok(Event::SyncProgress { .. }) | Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
+                Err(tokio::sync::broadcast::error::RecvError::Closed) => break,
+            },
         }
-        engine.shutdown().await?;
-        writeln!(out, "stopped")?;
-        Ok(())
-    })
+    }
+    holdings.shutdown().await?;
+    writeln!(out, "stopped")?;
+    Ok(())
 }

@@ -7,9 +7,7 @@ use anyhow::{Context, Result};
 use clap::Subcommand;
 
 use super::output::printable;
-use crate::clock::{Clock, SystemClock};
-use crate::data_dir;
-use crate::watchlist;
+use crate::api::Holdings;
 
 #[derive(Debug, Subcommand)]
 pub(super) enum WalletCommand {
@@ -34,22 +32,22 @@ pub(super) enum WalletCommand {
     },
 }
 
-pub(super) fn run(dir: &Path, command: WalletCommand) -> Result<()> {
+pub(super) fn run(holdings: &Holdings, command: WalletCommand) -> Result<()> {
     match command {
         WalletCommand::Add {
             address,
             chains,
             label,
-        } => add(dir, &address, &chains, label),
-        WalletCommand::Import { file, chains } => import(dir, &file, &chains),
-        WalletCommand::List { json } => list(dir, json),
+        } => add(holdings, &address, &chains, label),
+        WalletCommand::Import { file, chains } => import(holdings, &file, &chains),
+        WalletCommand::List { json } => list(holdings, json),
     }
 }
 
-fn add(dir: &Path, text: &str, chains: &[String], label: Option<String>) -> Result<()> {
-    let mut store = data_dir::open(dir)?;
-    let added = watchlist::add(&mut store, text, label, chains, SystemClock.now())
-        .with_context(|| format!("cannot add {:?}", printable(text)))?;
+fn add(holdings: &Holdings, text: &str, chains: &[String], label: Option<String>) -> Result<()> {
+    let added = holdings
+        .add_wallet(text, label, chains)
+        .with_context(|| format!("cannot add {text:?}"))?;
     let mut out = std::io::stdout().lock();
     if added.addresses == 1 {
         writeln!(
@@ -69,12 +67,11 @@ fn add(dir: &Path, text: &str, chains: &[String], label: Option<String>) -> Resu
     Ok(())
 }
 
-fn import(dir: &Path, file: &Path, chains: &[String]) -> Result<()> {
+fn import(holdings: &Holdings, file: &Path, chains: &[String]) -> Result<()> {
     let text =
         std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?;
-    let mut store = data_dir::open(dir)?;
     let name = file.display().to_string();
-    let count = watchlist::import(&mut store, &name, &text, chains, SystemClock.now())?;
+    let count = holdings.import_wallets(&name, &text, chains)?;
     writeln!(
         std::io::stdout().lock(),
         "imported {count} address(es) from {name}"
@@ -82,8 +79,8 @@ fn import(dir: &Path, file: &Path, chains: &[String]) -> Result<()> {
     Ok(())
 }
 
-fn list(dir: &Path, json: bool) -> Result<()> {
-    let wallets = data_dir::open(dir)?.wallets()?;
+fn list(holdings: &Holdings, json: bool) -> Result<()> {
+    let wallets = holdings.wallets()?;
     let mut out = std::io::stdout().lock();
     if json {
         writeln!(out, "{}", serde_json::to_string_pretty(&wallets)?)?;

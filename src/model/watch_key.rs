@@ -9,7 +9,7 @@ use bitcoin::base58;
 use miniscript::ForEachKey;
 use miniscript::descriptor::{Descriptor, DescriptorPublicKey};
 
-use super::BitcoinNetwork;
+use super::{Address, BitcoinNetwork, Family};
 
 /// How many unused addresses past the last used one of a branch stay watched (BIP44's gap limit).
 pub const GAP_LIMIT: u32 = 20;
@@ -182,6 +182,17 @@ impl WatchKey {
             .ok()?
             .address(network.to_bitcoin())
             .ok()
+    }
+
+    /// The address at `index` of `branch`, for `network`, as holdings watches addresses.
+    pub fn watched_address(
+        &self,
+        branch: Branch,
+        index: u32,
+        network: BitcoinNetwork,
+    ) -> Option<Address> {
+        let derived = self.address(branch, index, network)?;
+        Address::parse_as(Family::Bitcoin, &derived.to_string()).ok()
     }
 }
 

@@ -1,10 +1,10 @@
 //! The engine both the desktop app and the CLI drive: it owns the store, the cache, the schedule
 //! and the truth about how fresh each balance is. Nothing here knows about Tauri.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use anyhow::Result;
@@ -15,11 +15,13 @@ use super::cache::BalanceCache;
 use super::events::Event;
 use super::instance::Instance;
 use super::live_ttls::LiveTtls;
-use super::sweep::{SOURCED_FAMILIES, Selection, SweepReport, pool_for, sweep_chain};
-use crate::chains::pool::{EndpointPool, PoolPolicy};
+use super::state::EngineState;
+use super::sweep::{Selection, SweepReport, sweep_chain};
+use crate::chains::Source;
+use crate::chains::pool::PoolPolicy;
 use crate::clock::{Clock, SystemClock, UnixMillis};
 use crate::data_dir;
-use crate::model::{Freshness, Ttls};
+use crate::model::{Family, Freshness, Ttls};
 use crate::store::{AddressId, BalanceKey, BalanceView, ChainId, ChainRecord, Store, WalletId};
 
 /// How the engine is set up; the defaults are the product's.
@@ -92,9 +94,6 @@ pub enum ReadError {
 /// A read of these rows of this chain.
 type FetchRequest = (ChainId, Vec<BalanceKey>);
 
-/// A chain's pool and the endpoints (with their keys) it was built for.
-type BuiltPool = (Vec<String>, Arc<EndpointPool>);
-
 /// Rows a UI read found old, with their chains, for the background task to read.
 type RefreshRequest = Vec<(ChainId, BalanceKey)>;
 
@@ -102,34 +101,7 @@ type RefreshRequest = Vec<(ChainId, BalanceKey)>;
 /// caller was cancelled before forgetting it can linger.
 const FETCH_LINGER: Duration = Duration::from_secs(1);
 
-pub(super) struct Inner {
-    store: Mutex<Store>,
-    pub(super) cache: BalanceCache,
-    pub(super) ttls: LiveTtls,
-    pub(super) policy: PoolPolicy,
-    pub(super) clock: Arc<dyn Clock>,
-    pub(super) instance: Instance,
-    events: broadcast::Sender<Event>,
-    /// Reads under way, by chain and rows: a second identical request waits for the first's result.
-    fetches: moka::future::Cache<FetchRequest, Arc<Result<(), String>>>,
-    /// Each chain's endpoint pool, kept across sweeps so its rate limits, health and connections
-    /// hold for the engine's life; rebuilt when the chain's endpoints or their keys change.
-    pools: Mutex<HashMap<ChainId, BuiltPool>>,
-}
-
-impl Inner {
-    pub(super) fn store(&self) -> MutexGuard<'_, Store> {
-        // A panic while holding the lock left no transaction open (rusqlite rolls back on drop).
-        self.store
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-    }
-
-    pub(super) fn emit(&self, event: Event) {
-        // No listener is fine.
-        let _ = self.events.send(event);
-    }
-
+impl EngineState {
     fn classify(&self, view: Arc<BalanceView>, now: UnixMillis) -> Balance {
         let balance = &view.balance;
         let freshness = self
@@ -144,41 +116,6 @@ impl Inner {
             freshness,
             age,
         }
-    }
-
-    /// Leases of instances that died (however they died) are released at once.
-    fn reclaim_dead_leases(&self) -> Result<()> {
-        for dead in self.instance.find_dead() {
-            let released = self.store().release_all(dead.id())?;
-            tracing::info!(instance = %dead.id(), released, "took back the leases of an instance that is gone");
-            dead.forget();
-        }
-        Ok(())
-    }
-
-    fn chains(&self) -> Result<Vec<ChainRecord>> {
-        Ok(self.store().chains()?)
-    }
-
-    /// The chain's endpoint pool, built on first use and when its endpoints change.
-    pub(super) fn pool(&self, chain: &ChainRecord) -> Result<Arc<EndpointPool>> {
-        let urls: Vec<String> = chain
-            .endpoints
-            .iter()
-            .map(|endpoint| endpoint.url.clone())
-            .collect();
-        let mut pools = self
-            .pools
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        if let Some((built_for, pool)) = pools.get(&chain.id)
-            && *built_for == urls
-        {
-            return Ok(pool.clone());
-        }
-        let pool = Arc::new(pool_for(chain, self.policy.clone())?);
-        pools.insert(chain.id, (urls, pool.clone()));
-        Ok(pool)
     }
 
     /// Sweeps each chain with its selection, the chains side by side.
@@ -232,7 +169,7 @@ impl Inner {
         let now = self.clock.now();
         let next = self
             .store()
-            .next_due_at(SOURCED_FAMILIES)
+            .next_due_at(&Family::ALL)
             .ok()
             .flatten()
             .unwrap_or(now + millis(self.ttls.get().ui));
@@ -242,7 +179,9 @@ impl Inner {
 }
 
 pub struct Engine {
-    inner: Arc<Inner>,
+    inner: Arc<EngineState>,
+    /// Reads under way, by chain and rows: a second identical request waits for the first's result.
+    fetches: moka::future::Cache<FetchRequest, Arc<Result<(), String>>>,
     shutdown: watch::Sender<bool>,
     started: AtomicBool,
     refresh_requests: mpsc::UnboundedSender<RefreshRequest>,
@@ -259,26 +198,23 @@ impl Engine {
         let instance = Instance::register(dir)?;
         let ttls = LiveTtls::new(store.saved_ttls()?.unwrap_or(config.ttls));
         let cache = BalanceCache::new(config.cache_capacity, ttls.clone());
-        let (events, _) = broadcast::channel(1_024);
-        let inner = Arc::new(Inner {
-            store: Mutex::new(store),
+        let inner = Arc::new(EngineState::new(
+            store,
             cache,
             ttls,
-            policy: config.policy,
-            clock: config.clock,
+            config.policy,
+            config.clock,
             instance,
-            events,
-            pools: Mutex::new(HashMap::new()),
-            fetches: moka::future::Cache::builder()
-                .max_capacity(10_000)
-                .time_to_live(FETCH_LINGER)
-                .build(),
-        });
+        ));
         inner.reclaim_dead_leases()?;
         let (shutdown, _) = watch::channel(false);
         let (refresh_requests, refresh_queue) = mpsc::unbounded_channel();
         Ok(Engine {
             inner,
+            fetches: moka::future::Cache::builder()
+                .max_capacity(10_000)
+                .time_to_live(FETCH_LINGER)
+                .build(),
             shutdown,
             started: AtomicBool::new(false),
             refresh_requests,
@@ -288,7 +224,7 @@ impl Engine {
     }
 
     pub fn subscribe(&self) -> broadcast::Receiver<Event> {
-        self.inner.events.subscribe()
+        self.inner.subscribe()
     }
 
     pub fn ttls(&self) -> Ttls {
@@ -298,11 +234,13 @@ impl Engine {
     /// Drops the chain's endpoint pool, so its next sweep builds one anew: what its endpoints' keys
     /// are is read when a pool is built, and a key saved since must be used.
     pub fn rebuild_pool(&self, chain: ChainId) {
-        self.inner
-            .pools
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .remove(&chain);
+        self.inner.forget_pool(chain);
+    }
+
+    /// The source of `chain`, over the chain's pool: for reads outside sweeps, such as a token's
+    /// metadata.
+    pub fn source_of(&self, chain: &ChainRecord) -> Result<Box<dyn Source>> {
+        Ok(self.inner.source(chain)?.1)
     }
 
     /// Puts new TTLs in force at once (the caller saves them): freshness, the schedule and the
@@ -449,7 +387,6 @@ impl Engine {
         let request = (chain.id, keys.clone());
         let inner = self.inner.clone();
         let outcome = self
-            .inner
             .fetches
             .get_with(request.clone(), async move {
                 let result = sweep_chain(&inner, &chain, &Selection::Keys(keys)).await;
@@ -457,7 +394,7 @@ impl Engine {
             })
             .await;
         // Only reads under way are shared; the next request after this one reads anew.
-        self.inner.fetches.invalidate(&request).await;
+        self.fetches.invalidate(&request).await;
         if let Err(why) = outcome.as_ref() {
             tracing::warn!(%why, "a read for a current balance failed");
         }

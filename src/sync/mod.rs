@@ -7,9 +7,11 @@ mod events;
 mod instance;
 mod live_ttls;
 mod schedule;
+mod state;
 mod sweep;
+mod watch_keys;
 
 pub use engine::{Balance, Engine, EngineConfig, Read, ReadError, Scope};
 pub use events::Event;
 pub use schedule::Tier;
-pub use sweep::{Selection, SweepReport, evm_reader};
+pub use sweep::{Selection, SweepReport};

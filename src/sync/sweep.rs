@@ -1,28 +1,22 @@
-//! One sweep of one chain: lease the rows to read, read them all (EVM at one pinned block; Solana
-//! with a slot per answer), then in one step write the results, any tokens discovered, the sweep's
-//! record and what the endpoints were found to take, and update the cache from what was committed.
+//! One sweep of one chain: lease the rows to read, ask the chain's source for them, then in one
+//! transaction write the results, any tokens discovered, the sweep's record and what the endpoints
+//! were found to take, update the cache from what was committed, and report.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::sync::Arc;
 
-use alloy_primitives::{Address as EvmAddress, U256};
-use anyhow::{Context, Result};
+use anyhow::Result;
 use tracing::Instrument;
 
-use super::engine::Inner;
 use super::events::Event;
 use super::schedule::{self, Tier};
-use crate::chains::bitcoin::BitcoinReader;
-use crate::chains::evm::{BalanceAsk, EvmReader};
-use crate::chains::pool::{EndpointPool, Learned, PoolPolicy, Standing, redact};
-use crate::chains::solana::SolanaReader;
-use crate::chains::tron::TronReader;
+use super::state::EngineState;
+use super::watch_keys;
+use crate::chains::pool::{EndpointPool, Standing, redact};
+use crate::chains::{Discovered, Source};
 use crate::clock::UnixMillis;
-use crate::model::{Address, BitcoinNetwork, Family, GAP_LIMIT, WatchKey};
-use crate::secrets;
 use crate::store::{
-    AddressId, BalanceFailure, BalanceKey, BalanceRead, ChainRecord, DerivedAddress,
-    EndpointLimits, LeasedBalance, NewToken, Store, SyncRun, WalletId,
+    AddressId, BalanceFailure, BalanceKey, BalanceRead, ChainRecord, EndpointLimits, LeasedBalance,
+    NewToken, Store, SyncRun,
 };
 
 /// Rounds of gap-limit growth one sweep makes at most (each derives up to 20 addresses a branch).
@@ -53,113 +47,10 @@ pub struct SweepReport {
     pub unreachable: Option<String>,
 }
 
-/// A value and the block or slot it was read at.
-type Reading = Result<(U256, u64), String>;
-
-/// A token an owner was found to hold that the chain's assets do not list yet.
-struct Discovered {
-    owner: AddressId,
-    token: NewToken,
-    reading: (U256, u64),
-}
-
-/// What a source made of a sweep's rows.
-struct RowsRead {
-    /// One per leased row, in order.
-    readings: Vec<Reading>,
-    discovered: Vec<Discovered>,
-    /// Set when nothing at all could be read, naming the endpoints.
-    unreachable: Option<String>,
-    /// Addresses the chain has seen used (Bitcoin: what moves a watch key's gap limit).
-    used: Vec<AddressId>,
-    /// What the mempool would change of balances read, where the chain shows it apart (Bitcoin).
-    pending: Vec<(BalanceKey, i128)>,
-}
-
-impl RowsRead {
-    /// Nothing could be read: every row fails with `why`.
-    fn failed(rows: usize, why: String) -> Self {
-        RowsRead {
-            readings: vec![Err(why.clone()); rows],
-            discovered: Vec::new(),
-            unreachable: Some(why),
-            used: Vec::new(),
-            pending: Vec::new(),
-        }
-    }
-}
-
-/// A new pool over a chain's endpoints, starting from what they were found to take before.
-pub(super) fn pool_for(chain: &ChainRecord, policy: PoolPolicy) -> Result<EndpointPool> {
-    let urls = chain
-        .endpoints
-        .iter()
-        .map(|endpoint| {
-            endpoint
-                .url
-                .parse()
-                .with_context(|| format!("a stored endpoint of {} is not a URL", chain.name))
-        })
-        .collect::<Result<Vec<_>>>()?;
-    let pool = EndpointPool::new(urls, policy);
-    for (index, endpoint) in chain.endpoints.iter().enumerate() {
-        if endpoint.offline_since.is_some() {
-            pool.known_offline(index);
-        }
-        if let (Some(header), Some(reference)) = (key_header(chain.family), &endpoint.api_key_ref) {
-            match secrets::load(reference) {
-                Ok(Some(key)) => pool
-                    .authorize(index, header, &key)
-                    .map_err(anyhow::Error::msg)?,
-                Ok(None) => tracing::warn!(
-                    endpoint = index,
-                    "its API key is not in the keyring; asking without it"
-                ),
-                Err(err) => tracing::warn!(%err, "asking without the endpoint's API key"),
-            }
-        }
-        let limits = endpoint.limits;
-        let widen = |size: Option<u32>| size.map(|size| size as usize);
-        pool.learn(index, |learned| {
-            *learned = Learned {
-                chunk: widen(limits.chunk_size),
-                batch: widen(limits.batch_size.filter(|&size| size > 0)),
-                batch_bytes: widen(limits.batch_bytes),
-                no_batches: limits.batch_size == Some(0),
-            }
-        });
-    }
-    Ok(pool)
-}
-
-/// The header an endpoint's API key goes in, for families whose APIs take one that way (EVM
-/// providers put keys in the URL instead).
-fn key_header(family: Family) -> Option<&'static str> {
-    (family == Family::Tron).then_some("tron-pro-api-key")
-}
-
-/// A reader for an EVM chain over a pool of its own (for one-off reads such as token metadata).
-pub fn evm_reader(chain: &ChainRecord, policy: PoolPolicy) -> Result<EvmReader> {
-    evm_reader_over(chain, Arc::new(pool_for(chain, policy)?))
-}
-
-fn evm_reader_over(chain: &ChainRecord, pool: Arc<EndpointPool>) -> Result<EvmReader> {
-    let chain_id = chain
-        .evm_chain_id
-        .context("an EVM chain without a chain id")?;
-    let multicall = chain
-        .multicall
-        .as_deref()
-        .map(str::parse::<EvmAddress>)
-        .transpose()
-        .context("the stored Multicall3 address")?;
-    Ok(EvmReader::new(pool, chain_id, multicall))
-}
-
-/// Sweeps the rows of `chain` that `selection` picks. Chains whose family has no source yet are
-/// left alone.
+/// Sweeps the rows of `chain` that `selection` picks, and those of its watch keys' addresses that
+/// the sweep's findings call for.
 pub(super) async fn sweep_chain(
-    inner: &Inner,
+    inner: &EngineState,
     chain: &ChainRecord,
     selection: &Selection,
 ) -> Result<SweepReport> {
@@ -167,26 +58,24 @@ pub(super) async fn sweep_chain(
     async {
         let mut report = sweep(inner, chain, selection).await?;
         // Used addresses move a watch key's gap limit: derive further and read those, until it holds.
-        if chain.family == Family::Bitcoin {
-            for round in 1.. {
-                let grown = extend_watch_keys(inner, chain)?;
-                if grown.is_empty() {
-                    break;
-                }
-                if round > MAX_GAP_ROUNDS {
-                    // Only a source calling every address used gets here: stop rather than grow forever.
-                    tracing::warn!(
-                        rounds = MAX_GAP_ROUNDS,
-                        "watch keys keep growing; stopped for this sweep"
-                    );
-                    break;
-                }
-                let more = sweep(inner, chain, &Selection::Keys(grown)).await?;
-                report.read += more.read;
-                report.failed += more.failed;
-                report.requests += more.requests;
-                report.block = report.block.max(more.block);
+        for round in 1.. {
+            let grown = watch_keys::extend(&mut inner.store(), chain, inner.clock.now())?;
+            if grown.is_empty() {
+                break;
             }
+            if round > MAX_GAP_ROUNDS {
+                // Only a source calling every address used gets here: stop rather than grow forever.
+                tracing::warn!(
+                    rounds = MAX_GAP_ROUNDS,
+                    "watch keys keep growing; stopped for this sweep"
+                );
+                break;
+            }
+            let more = sweep(inner, chain, &Selection::Keys(grown)).await?;
+            report.read += more.read;
+            report.failed += more.failed;
+            report.requests += more.requests;
+            report.block = report.block.max(more.block);
         }
         Ok(report)
     }
@@ -194,107 +83,11 @@ pub(super) async fn sweep_chain(
     .await
 }
 
-/// Of a watch key's branch: how many addresses are derived, and the last used index.
-type BranchState = (u32, Option<u32>);
-
-/// Derives, for every watch key on `chain`, the addresses its gap limit now asks for (up to
-/// `GAP_LIMIT` past the last used one of each branch), and watches them; returns their rows.
-fn extend_watch_keys(inner: &Inner, chain: &ChainRecord) -> Result<Vec<BalanceKey>> {
-    let Some(network) = chain
-        .bitcoin_network
-        .as_deref()
-        .and_then(|text| text.parse::<BitcoinNetwork>().ok())
-    else {
-        return Ok(Vec::new());
-    };
-    let mut store = inner.store();
-    let mut wallets: BTreeMap<WalletId, (String, BTreeMap<u32, BranchState>)> = BTreeMap::new();
-    for (wallet, source, derivation, used) in store.derived_addresses(chain.id)? {
-        let Some((branch, index)) = derivation
-            .split_once('/')
-            .and_then(|(b, i)| Some((b.parse().ok()?, i.parse::<u32>().ok()?)))
-        else {
-            continue;
-        };
-        let (_, branches) = wallets
-            .entry(wallet)
-            .or_insert_with(|| (source, BTreeMap::new()));
-        let (derived, last_used) = branches.entry(branch).or_insert((0, None));
-        *derived = (*derived).max(index + 1);
-        if used {
-            *last_used = Some(last_used.map_or(index, |last: u32| last.max(index)));
-        }
-    }
-    let mut keys = Vec::new();
-    for (wallet, (source, branches)) in wallets {
-        let Ok(key) = WatchKey::parse(&source) else {
-            continue;
-        };
-        let mut new = Vec::new();
-        for branch in key.branches() {
-            let (derived, last_used) = branches.get(&branch.number()).copied().unwrap_or((0, None));
-            let wanted = last_used.map_or(GAP_LIMIT, |last| last + 1 + GAP_LIMIT);
-            for index in derived..wanted {
-                let derived = key.address(branch, index, network).and_then(|address| {
-                    Address::parse_as(Family::Bitcoin, &address.to_string()).ok()
-                });
-                if let Some(address) = derived {
-                    new.push(DerivedAddress {
-                        address,
-                        derivation: format!("{}/{index}", branch.number()),
-                    });
-                }
-            }
-        }
-        if !new.is_empty() {
-            keys.extend(store.add_derived(wallet, &new, &[chain.id], inner.clock.now())?);
-        }
-    }
-    Ok(keys)
-}
-
-/// A chain's source.
-enum Reader {
-    Evm(EvmReader),
-    /// With the mints already watched on the chain.
-    Solana(SolanaReader, HashSet<String>),
-    Bitcoin(BitcoinReader),
-    /// With the TRC-20 contracts already watched on the chain.
-    Tron(TronReader, HashSet<String>),
-}
-
-impl Reader {
-    /// A reader over `pool`, the chain's pool that outlives the sweep.
-    fn for_chain(inner: &Inner, chain: &ChainRecord, pool: Arc<EndpointPool>) -> Result<Reader> {
-        let watched = || -> Result<HashSet<String>> {
-            Ok(inner
-                .store()
-                .assets_of_chain(chain.id)?
-                .into_iter()
-                .filter_map(|asset| asset.contract)
-                .collect())
-        };
-        Ok(match chain.family {
-            Family::Evm => Reader::Evm(evm_reader_over(chain, pool)?),
-            Family::Solana => {
-                Reader::Solana(SolanaReader::new(pool, chain.genesis.clone()), watched()?)
-            }
-            Family::Bitcoin => Reader::Bitcoin(BitcoinReader::new(pool)),
-            Family::Tron => Reader::Tron(TronReader::new(pool), watched()?),
-        })
-    }
-
-    async fn read(&self, chain: &ChainRecord, rows: &[LeasedBalance]) -> RowsRead {
-        match self {
-            Reader::Evm(reader) => read_evm(reader, rows).await,
-            Reader::Solana(reader, known) => read_solana(reader, chain, rows, known).await,
-            Reader::Bitcoin(reader) => read_bitcoin(reader, rows).await,
-            Reader::Tron(reader, known) => read_tron(reader, chain, rows, known).await,
-        }
-    }
-}
-
-async fn sweep(inner: &Inner, chain: &ChainRecord, selection: &Selection) -> Result<SweepReport> {
+async fn sweep(
+    inner: &EngineState,
+    chain: &ChainRecord,
+    selection: &Selection,
+) -> Result<SweepReport> {
     let report = SweepReport {
         chain: chain.name.clone(),
         ..SweepReport::default()
@@ -319,9 +112,8 @@ async fn sweep(inner: &Inner, chain: &ChainRecord, selection: &Selection) -> Res
         return Ok(report);
     }
     let outcome = async {
-        let pool = inner.pool(chain)?;
-        let reader = Reader::for_chain(inner, chain, pool.clone())?;
-        read_and_record(inner, chain, &pool, reader, &rows, started_at, report).await
+        let (pool, source) = inner.source(chain)?;
+        read_and_record(inner, chain, &pool, &*source, &rows, started_at, report).await
     }
     .await;
     if outcome.is_err() {
@@ -343,10 +135,10 @@ async fn sweep(inner: &Inner, chain: &ChainRecord, selection: &Selection) -> Res
 /// Reads the leased rows and writes what was read. Values are stamped with the time the sweep
 /// began, before anything was asked: never younger than they are.
 async fn read_and_record(
-    inner: &Inner,
+    inner: &EngineState,
     chain: &ChainRecord,
     pool: &EndpointPool,
-    reader: Reader,
+    source: &dyn Source,
     rows: &[LeasedBalance],
     started_at: UnixMillis,
     mut report: SweepReport,
@@ -358,11 +150,7 @@ async fn read_and_record(
         total: rows.len(),
     });
     let requests_before = pool.requests();
-    let read = reader.read(chain, rows).await;
-    let learned_genesis = match &reader {
-        Reader::Solana(reader, _) if chain.genesis.is_none() => reader.learned_genesis(),
-        _ => None,
-    };
+    let read = source.read(rows).await;
     let finished_at = inner.clock.now();
 
     let mut reads = Vec::new();
@@ -429,7 +217,7 @@ async fn read_and_record(
         report.read = reads.len();
         report.failed = failures.len();
         report.block = reads.iter().map(|read| read.block).max();
-        if let Some(genesis) = &learned_genesis {
+        if let Some(genesis) = &read.genesis {
             store.set_chain_genesis(chain.id, genesis)?;
         }
         let outcome = store.record_sweep(holder, &reads, &failures)?;
@@ -491,277 +279,6 @@ async fn read_and_record(
     });
     tracing::info!(read = report.read, failed = report.failed, requests = report.requests, block = ?report.block, "sweep done");
     Ok(report)
-}
-
-/// The families whose balances a sweep can read.
-pub(super) const SOURCED_FAMILIES: &[Family] = &Family::ALL;
-
-async fn read_evm(reader: &EvmReader, rows: &[LeasedBalance]) -> RowsRead {
-    let asks: Vec<Result<BalanceAsk, String>> = rows.iter().map(evm_ask).collect();
-    let readable: Vec<BalanceAsk> = asks
-        .iter()
-        .filter_map(|ask| ask.as_ref().ok().copied())
-        .collect();
-    let readings = reader.balances(&readable).await;
-    let mut values = readings
-        .as_ref()
-        .map(|readings| readings.values.clone())
-        .unwrap_or_default()
-        .into_iter();
-    let readings_per_row = asks
-        .iter()
-        .map(|ask| match (ask, &readings) {
-            (Err(why), _) | (Ok(_), Err(why)) => Err(why.clone()),
-            (Ok(_), Ok(readings)) => values
-                .next()
-                .expect("a value per readable ask")
-                .map(|raw| (raw, readings.block)),
-        })
-        .collect();
-    RowsRead {
-        readings: readings_per_row,
-        discovered: Vec::new(),
-        unreachable: readings.err(),
-        used: Vec::new(),
-        pending: Vec::new(),
-    }
-}
-
-/// What to ask an EVM chain for a leased row; a stored address that no longer parses fails that row.
-fn evm_ask(row: &LeasedBalance) -> Result<BalanceAsk, String> {
-    let evm = |text: &str| match Address::parse_as(Family::Evm, text) {
-        Ok(Address::Evm(address)) => Ok(address),
-        _ => Err(format!("the stored address {text:?} is not an EVM address")),
-    };
-    Ok(BalanceAsk {
-        owner: evm(&row.address)?,
-        token: row.contract.as_deref().map(evm).transpose()?,
-    })
-}
-
-/// Reads TRON rows owner by owner at the latest block: TRX and the listed TRC-20 amounts from the
-/// account, `balanceOf` for watched tokens its list lacks, and tokens listed but not watched yet are
-/// discovered.
-async fn read_tron(
-    reader: &TronReader,
-    chain: &ChainRecord,
-    rows: &[LeasedBalance],
-    known: &HashSet<String>,
-) -> RowsRead {
-    let block = match reader.block().await {
-        Ok(block) => block,
-        Err(why) => return RowsRead::failed(rows.len(), why),
-    };
-    let mut owners: Vec<(AddressId, String)> = rows
-        .iter()
-        .map(|row| (row.key.address, row.address.clone()))
-        .collect();
-    owners.sort();
-    owners.dedup();
-    let names: Vec<String> = owners.iter().map(|(_, name)| name.clone()).collect();
-    let by_owner: HashMap<AddressId, _> = owners
-        .iter()
-        .map(|(id, _)| *id)
-        .zip(reader.accounts(&names).await)
-        .collect();
-
-    let unlisted: Vec<(String, String)> = rows
-        .iter()
-        .filter_map(|row| {
-            let contract = row.contract.as_ref()?;
-            let account = by_owner[&row.key.address].as_ref().ok()?;
-            (!account.trc20.contains_key(contract)).then(|| (row.address.clone(), contract.clone()))
-        })
-        .collect();
-    let called: HashMap<(String, String), Result<U256, String>> = unlisted
-        .iter()
-        .cloned()
-        .zip(reader.balances_of(&unlisted).await)
-        .collect();
-
-    let readings: Vec<Reading> = rows
-        .iter()
-        .map(|row| {
-            let account = by_owner[&row.key.address].as_ref().map_err(Clone::clone)?;
-            let value = match &row.contract {
-                None => account.sun,
-                Some(contract) => match account.trc20.get(contract) {
-                    Some(amount) => *amount,
-                    None => called[&(row.address.clone(), contract.clone())].clone()?,
-                },
-            };
-            Ok((value, block))
-        })
-        .collect();
-    let unreachable = readings
-        .iter()
-        .all(Result::is_err)
-        .then(|| readings.iter().find_map(|r| r.clone().err()))
-        .flatten();
-
-    let mut held: BTreeMap<String, Vec<(AddressId, U256)>> = BTreeMap::new();
-    for (owner, account) in &by_owner {
-        for (contract, amount) in account.iter().flat_map(|account| &account.trc20) {
-            if !known.contains(contract) {
-                held.entry(contract.clone())
-                    .or_default()
-                    .push((*owner, *amount));
-            }
-        }
-    }
-    let mut discovered = Vec::new();
-    for (contract, holders) in held {
-        match reader.token(&contract).await {
-            Ok((symbol, decimals)) => {
-                let token = NewToken {
-                    chain: chain.id,
-                    contract: contract.clone(),
-                    symbol: symbol.clone(),
-                    name: symbol,
-                    decimals,
-                };
-                discovered.extend(holders.into_iter().map(|(owner, amount)| Discovered {
-                    owner,
-                    token: token.clone(),
-                    reading: (amount, block),
-                }));
-            }
-            Err(why) => {
-                tracing::warn!(%contract, %why, "a held token could not be read; it is left out until it can")
-            }
-        }
-    }
-    RowsRead {
-        readings,
-        discovered,
-        unreachable,
-        used: Vec::new(),
-        pending: Vec::new(),
-    }
-}
-
-/// Reads Bitcoin rows (native only) at the tip's height.
-async fn read_bitcoin(reader: &BitcoinReader, rows: &[LeasedBalance]) -> RowsRead {
-    let height = match reader.tip_height().await {
-        Ok(height) => height,
-        Err(why) => return RowsRead::failed(rows.len(), why),
-    };
-    let addresses: Vec<String> = rows.iter().map(|row| row.address.clone()).collect();
-    let read = reader.addresses(&addresses).await;
-    let mut used = Vec::new();
-    let mut pending = Vec::new();
-    for (row, read) in rows.iter().zip(&read) {
-        if let Ok(read) = read {
-            if read.used {
-                used.push(row.key.address);
-            }
-            pending.push((row.key, read.pending));
-        }
-    }
-    let readings: Vec<Reading> = read
-        .into_iter()
-        .map(|read| read.map(|read| (read.confirmed, height)))
-        .collect();
-    let unreachable = readings
-        .iter()
-        .all(Result::is_err)
-        .then(|| readings.iter().find_map(|r| r.clone().err()))
-        .flatten();
-    RowsRead {
-        readings,
-        discovered: Vec::new(),
-        unreachable,
-        used,
-        pending,
-    }
-}
-
-/// Reads Solana rows owner by owner. An owner's token listing is complete for both token programs,
-/// so a mint it does not list holds zero, and a mint it lists that is not watched yet is discovered.
-async fn read_solana(
-    reader: &SolanaReader,
-    chain: &ChainRecord,
-    rows: &[LeasedBalance],
-    known: &HashSet<String>,
-) -> RowsRead {
-    let mut owners: Vec<(AddressId, String)> = rows
-        .iter()
-        .map(|row| (row.key.address, row.address.clone()))
-        .collect();
-    owners.sort();
-    owners.dedup();
-    let names: Vec<String> = owners.iter().map(|(_, name)| name.clone()).collect();
-    let readings = reader.read(&names).await;
-    let by_owner: HashMap<AddressId, _> = owners.iter().map(|(id, _)| *id).zip(readings).collect();
-
-    let readings_per_row: Vec<Reading> = rows
-        .iter()
-        .map(|row| {
-            let owner = &by_owner[&row.key.address];
-            match &row.contract {
-                None => owner.lamports.clone(),
-                Some(mint) => owner
-                    .tokens
-                    .as_ref()
-                    .map(|(held, slot)| (held.get(mint).copied().unwrap_or_default(), *slot))
-                    .map_err(Clone::clone),
-            }
-        })
-        .collect();
-    let unreachable = readings_per_row
-        .iter()
-        .all(Result::is_err)
-        .then(|| {
-            readings_per_row
-                .iter()
-                .find_map(|reading| reading.clone().err())
-        })
-        .flatten();
-
-    // Mints held that are not watched yet: their decimals are read once, then they are watched.
-    let mut new_mints: BTreeMap<String, Vec<(AddressId, U256, u64)>> = BTreeMap::new();
-    for (owner, reading) in &by_owner {
-        if let Ok((held, slot)) = &reading.tokens {
-            for (mint, amount) in held.iter().filter(|(mint, _)| !known.contains(*mint)) {
-                new_mints
-                    .entry(mint.clone())
-                    .or_default()
-                    .push((*owner, *amount, *slot));
-            }
-        }
-    }
-    let mut discovered = Vec::new();
-    if !new_mints.is_empty() {
-        let mints: Vec<String> = new_mints.keys().cloned().collect();
-        let decimals = reader.mint_decimals(&mints).await;
-        for (mint, decimals) in mints.iter().zip(decimals) {
-            let Ok(decimals) = decimals else {
-                tracing::warn!(%mint, "a held token's mint could not be read; it is left out until it can");
-                continue;
-            };
-            let token = NewToken {
-                chain: chain.id,
-                contract: mint.clone(),
-                symbol: format!("{}…", &mint[..4.min(mint.len())]),
-                name: mint.clone(),
-                decimals,
-            };
-            for (owner, amount, slot) in &new_mints[mint] {
-                discovered.push(Discovered {
-                    owner: *owner,
-                    token: token.clone(),
-                    reading: (*amount, *slot),
-                });
-            }
-        }
-    }
-    RowsRead {
-        readings: readings_per_row,
-        discovered,
-        unreachable,
-        used: Vec::new(),
-        pending: Vec::new(),
-    }
 }
 
 /// Watches the discovered tokens, for the addresses that hold them, and returns their readings.

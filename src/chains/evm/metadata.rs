@@ -7,14 +7,8 @@ use serde_json::json;
 use super::abi::{IERC20, IMulticall3, read_amount, read_text};
 use super::balances::decode_aggregate3;
 use super::{EvmReader, data, eth_call};
+use crate::chains::TokenMetadata;
 use crate::chains::jsonrpc::{Call, CallFailure};
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TokenMetadata {
-    pub symbol: String,
-    pub name: String,
-    pub decimals: u8,
-}
 
 /// An answer of one metadata function: `(success, data)`.
 type Returned = (bool, Vec<u8>);

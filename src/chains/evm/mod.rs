@@ -9,6 +9,7 @@
 mod abi;
 mod balances;
 mod metadata;
+mod source;
 
 use std::sync::Arc;
 
@@ -16,7 +17,7 @@ use alloy_primitives::{Address, Bytes, U64, U256};
 use serde_json::json;
 
 pub use balances::{BalanceAsk, Readings};
-pub use metadata::TokenMetadata;
+pub use source::FAMILY;
 
 use super::jsonrpc::{Answer, Call, CallFailure, Guard, JsonRpc};
 use super::pool::EndpointPool;

@@ -182,7 +182,11 @@ syncProgress: "sync-progress"
 /**
  * A wallet just added.
  */
-export type AddedWallet = { wallet: WalletId; addresses: number; chains: string[] }
+export type AddedWallet = { wallet: WalletId; 
+/**
+ * The address, key or descriptor watched, normalised.
+ */
+source: string; addresses: number; chains: string[] }
 export type AddressId = number
 export type AddressRecord = { id: AddressId; wallet_id: WalletId; family: Family; address: string; 
 /**
@@ -270,6 +274,10 @@ takesApiKey: boolean }
  * How a preload or refresh of one chain went, for the toast.
  */
 export type ChainSweep = { chain: string; read: number; failed: number; 
+/**
+ * The latest block or slot a value was read at.
+ */
+block: number | null; requests: number; 
 /**
  * Why nothing could be read (every endpoint failed), naming the endpoints.
  */

@@ -3,6 +3,10 @@
 //! `balanceOf` through `/wallet/triggerconstantcontract` for watched tokens the list lacks. TRON's
 //! API takes no batches, so requests go a few at a time under each endpoint's rate limit.
 
+mod source;
+
+pub use source::FAMILY;
+
 use std::collections::BTreeMap;
 
 use std::sync::Arc;
@@ -12,7 +16,7 @@ use alloy_sol_types::SolValue;
 use futures::StreamExt;
 use serde_json::{Value, json};
 
-use super::pool::{Ask, EndpointPool, Failure};
+use crate::chains::pool::{Ask, EndpointPool, Failure};
 use crate::model::{Address, Amount, Family};
 
 /// Requests in flight at once: TronGrid limits bursts, more so without an API key.

@@ -6,6 +6,7 @@ use anyhow::{Context, Result, bail, ensure};
 use serde::{Deserialize, Serialize};
 
 use super::AppError;
+use crate::chains;
 use crate::chains::pool::redact;
 use crate::clock::UnixMillis;
 use crate::model::{Family, parse_endpoint_url};
@@ -56,9 +57,14 @@ impl ChainSettings {
                     offline_since: endpoint.offline_since,
                 })
                 .collect(),
-            takes_api_key: chain.family == Family::Tron,
+            takes_api_key: takes_api_key(chain.family),
         }
     }
+}
+
+/// Whether the family's endpoints take an API key apart from their URL.
+fn takes_api_key(family: Family) -> bool {
+    chains::family(family).key_header.is_some()
 }
 
 /// An endpoint URL without what may hold a key: its path and query.
@@ -104,7 +110,7 @@ pub fn endpoint_url(chain: &ChainRecord, endpoint: &EndpointRef) -> Result<Strin
 pub fn api_key_endpoint(chain: &ChainRecord, url: &str) -> Result<Url> {
     // Only TRON's API takes its key in a header; EVM, Solana and Esplora providers put it in the URL.
     ensure!(
-        chain.family == Family::Tron,
+        takes_api_key(chain.family),
         "{} takes no API key apart from its URL; only TRON endpoints do",
         chain.name
     );

@@ -2,13 +2,17 @@
 //! height once a sweep, then each address's `chain_stats`, a few at a time (Esplora has no batch).
 //! The confirmed balance is what the chain funded the address less what it spent.
 
+mod source;
+
+pub use source::FAMILY;
+
 use std::sync::Arc;
 
 use alloy_primitives::U256;
 use futures::StreamExt;
 use serde::Deserialize;
 
-use super::pool::{Ask, EndpointPool, Failure};
+use crate::chains::pool::{Ask, EndpointPool, Failure};
 
 /// Address requests in flight at once: public Esplora instances limit bursts.
 const IN_FLIGHT: usize = 4;

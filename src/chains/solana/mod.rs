@@ -3,6 +3,10 @@
 //! Token-2022 balance of an owner with one `getTokenAccountsByOwner` call per program — which also
 //! discovers the tokens it holds. All calls of a sweep go out in JSON-RPC batches.
 
+mod source;
+
+pub use source::FAMILY;
+
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -10,8 +14,8 @@ use alloy_primitives::U256;
 use serde::Deserialize;
 use serde_json::json;
 
-use super::jsonrpc::{Answer, Call, CallFailure, Guard, JsonRpc};
-use super::pool::EndpointPool;
+use crate::chains::jsonrpc::{Answer, Call, CallFailure, Guard, JsonRpc};
+use crate::chains::pool::EndpointPool;
 use crate::model::Amount;
 
 pub const TOKEN_PROGRAM: &str = "TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA";

@@ -1,11 +1,14 @@
-//! What the desktop app shows and does: the one API layer its Tauri commands wrap, a call each.
-//! Values cross to the UI as JSON, amounts as exact decimal strings; errors carry a code the UI
-//! branches on and a message it shows. Nothing here knows Tauri exists.
+//! The one API both clients use: the desktop app's Tauri commands and the `holdings` CLI each wrap
+//! it, a call a command. Values cross to the UI as JSON, amounts as exact decimal strings; errors
+//! carry a code the UI branches on and a message it shows. Nothing here knows Tauri exists.
 
 mod connectivity;
 mod error;
+mod new_chain;
 mod rows;
 pub mod settings;
+mod status;
+mod tokens;
 
 use std::path::Path;
 use std::time::Duration;
@@ -14,14 +17,21 @@ use serde::{Deserialize, Serialize};
 
 pub use connectivity::ChainConnectivity;
 pub use error::{AppError, ErrorCode};
+pub use new_chain::{AddedChain, ChainSpec};
 pub use rows::BalanceRow;
 pub use settings::{ChainSettings, EndpointRef, EndpointSettings};
+pub use status::{ChainStatus, Status};
+pub use tokens::{AddedToken, ImportedTokens};
+// What the API's answers are made of, for its clients.
+pub use crate::store::{ChainRecord, Health, SyncRun, WalletId, WalletRecord};
+pub use crate::sync::Event;
 
+use crate::chains::pool::redact;
 use crate::clock::{Clock, SystemClock};
-use crate::model::{Ttls, parse_endpoint_url};
+use crate::model::{Address, Ttls, parse_endpoint_url};
 use crate::secrets;
-use crate::store::{ChainId, WalletId, WalletRecord};
-use crate::sync::{Engine, EngineConfig, Event, Read, Scope, SweepReport};
+use crate::store::{ChainId, NewToken};
+use crate::sync::{Engine, EngineConfig, Read, Scope, SweepReport};
 use crate::watchlist;
 
 type AppResult<T> = Result<T, AppError>;
@@ -34,6 +44,9 @@ pub struct ChainSweep {
     pub chain: String,
     pub read: u32,
     pub failed: u32,
+    /// The latest block or slot a value was read at.
+    pub block: Option<u64>,
+    pub requests: u64,
     /// Why nothing could be read (every endpoint failed), naming the endpoints.
     pub unreachable: Option<String>,
 }
@@ -44,6 +57,8 @@ pub struct ChainSweep {
 #[serde(rename_all = "camelCase")]
 pub struct AddedWallet {
     pub wallet: WalletId,
+    /// The address, key or descriptor watched, normalised.
+    pub source: String,
     pub addresses: u32,
     pub chains: Vec<String>,
 }
@@ -123,24 +138,32 @@ impl Holdings {
         Ok(())
     }
 
-    /// Watches an address, extended key or descriptor on every chain that can watch it.
-    pub fn add_wallet(&self, text: &str, label: Option<String>) -> AppResult<AddedWallet> {
+    /// Watches an address, extended key or descriptor on the chains named, or on every chain that
+    /// can watch it when none is.
+    pub fn add_wallet(
+        &self,
+        text: &str,
+        label: Option<String>,
+        chains: &[String],
+    ) -> AppResult<AddedWallet> {
         let label = label.filter(|label| !label.trim().is_empty());
         let added = self
             .engine
-            .with_store_mut(|store| watchlist::add(store, text.trim(), label, &[], now()))
+            .with_store_mut(|store| watchlist::add(store, text.trim(), label, chains, now()))
             .map_err(AppError::from_input)?;
         Ok(AddedWallet {
             wallet: added.wallet,
+            source: added.source,
             addresses: count(added.addresses),
             chains: added.chains,
         })
     }
 
-    /// Watches every address of a file's text (`name` is the file's, for messages); all or nothing.
-    pub fn import_wallets(&self, name: &str, text: &str) -> AppResult<u32> {
+    /// Watches every address of a file's text (`name` is the file's, for messages) on the chains
+    /// named, or on every chain that can watch each; all or nothing.
+    pub fn import_wallets(&self, name: &str, text: &str, chains: &[String]) -> AppResult<u32> {
         self.engine
-            .with_store_mut(|store| watchlist::import(store, name, text, &[], now()))
+            .with_store_mut(|store| watchlist::import(store, name, text, chains, now()))
             .map(count)
             .map_err(AppError::from_input)
     }
@@ -253,15 +276,27 @@ impl Holdings {
         self.engine.start();
     }
 
-    /// Reads every balance now, TTLs ignored.
-    pub async fn preload(&self) -> AppResult<Vec<ChainSweep>> {
-        Ok(sweeps(self.engine.preload(Scope::All).await?))
+    /// Reads every balance now, TTLs ignored: of the chain named, or of every chain.
+    pub async fn preload(&self, chain: Option<&str>) -> AppResult<Vec<ChainSweep>> {
+        let scope = self.chain_id(chain)?.map_or(Scope::All, Scope::Chain);
+        Ok(sweeps(self.engine.preload(scope).await?))
+    }
+
+    /// Reads what is due now: of the chain named, or of every chain.
+    pub async fn sync_due(&self, chain: Option<&str>) -> AppResult<Vec<ChainSweep>> {
+        let only = self.chain_id(chain)?;
+        Ok(sweeps(self.engine.sync_due(only).await?))
     }
 
     /// Reads one wallet's balances now, or everyone's.
     pub async fn refresh(&self, wallet: Option<WalletId>) -> AppResult<Vec<ChainSweep>> {
         let scope = wallet.map_or(Scope::All, Scope::Wallet);
         Ok(sweeps(self.engine.refresh(scope).await?))
+    }
+
+    /// The id this engine leases rows under, for a watching process to name itself.
+    pub fn instance_id(&self) -> &str {
+        self.engine.instance_id()
     }
 
     pub fn connectivity(&self) -> AppResult<Vec<ChainConnectivity>> {
@@ -274,6 +309,175 @@ impl Holdings {
     }
 }
 
+/// What the command line asks beyond the window: chains and tokens by name, reads as current as
+/// asked, the engine's health.
+impl Holdings {
+    /// The id of the chain named, if one is; a name that names none is an error.
+    fn chain_id(&self, name: Option<&str>) -> AppResult<Option<ChainId>> {
+        name.map(|name| Ok(self.chain_named(name)?.id)).transpose()
+    }
+
+    fn chain_named(&self, name: &str) -> AppResult<ChainRecord> {
+        self.engine
+            .with_store(|store| store.chain_by_name(name))?
+            .ok_or_else(|| {
+                AppError::not_found(format!(
+                    "there is no chain named {name:?}; `holdings chain list` shows them"
+                ))
+            })
+    }
+
+    /// Adds a chain the user describes, checked whole first.
+    pub fn add_chain(&self, spec: &ChainSpec) -> AppResult<AddedChain> {
+        let chain = new_chain::new_chain(spec).map_err(AppError::from_input)?;
+        self.engine
+            .with_store_mut(|store| store.insert_chain(&chain))?;
+        Ok(AddedChain {
+            name: chain.name.to_string(),
+            family: chain.family,
+            endpoints: chain.endpoints.len(),
+        })
+    }
+
+    /// Every chain as stored, its endpoint URLs shown without what may hold a key.
+    pub fn chain_records(&self) -> AppResult<Vec<ChainRecord>> {
+        let mut chains = self.engine.with_store(|store| store.chains())?;
+        for endpoint in chains
+            .iter_mut()
+            .flat_map(|chain| chain.endpoints.iter_mut())
+        {
+            endpoint.url = settings::shown_url(&endpoint.url);
+        }
+        Ok(chains)
+    }
+
+    /// Checks that the chain named has the endpoint `url`, and that it takes an API key.
+    pub fn check_api_key_endpoint(&self, chain: &str, url: &str) -> AppResult<()> {
+        let record = self.chain_named(chain)?;
+        settings::api_key_endpoint(&record, url).map_err(AppError::from_input)?;
+        Ok(())
+    }
+
+    /// Saves the API key of the endpoint `url` of the chain named in the OS keyring; returns the
+    /// endpoint as shown and the keyring entry's name.
+    pub fn save_api_key_of(
+        &self,
+        chain: &str,
+        url: &str,
+        key: &str,
+    ) -> AppResult<(String, String)> {
+        let record = self.chain_named(chain)?;
+        let endpoint = settings::api_key_endpoint(&record, url).map_err(AppError::from_input)?;
+        let reference = self
+            .engine
+            .with_store_mut(|store| settings::save_endpoint_key(store, &record, &endpoint, key))
+            .map_err(AppError::from_input)?;
+        self.engine.rebuild_pool(record.id);
+        Ok((redact(&endpoint), reference))
+    }
+
+    /// Watches the token at `contract` on the chain named, its symbol, name and decimals read from
+    /// the chain; one that cannot be read right is refused.
+    pub async fn add_token(&self, chain: &str, contract: &str) -> AppResult<AddedToken> {
+        let chain = self.chain_named(chain)?;
+        let contract = Address::parse_as(chain.family, contract)
+            .map_err(|err| {
+                AppError::new(
+                    ErrorCode::InvalidInput,
+                    format!("cannot add the token {contract:?}: {err}"),
+                )
+            })?
+            .to_string();
+        let known = self.engine.with_store(|store| {
+            store.assets_of_chain(chain.id).map(|assets| {
+                assets
+                    .iter()
+                    .any(|asset| asset.contract.as_deref() == Some(contract.as_str()))
+            })
+        })?;
+        if known {
+            return Err(AppError::new(
+                ErrorCode::InvalidInput,
+                format!("the token {contract} is already watched on {}", chain.name),
+            ));
+        }
+        let source = self.engine.source_of(&chain)?;
+        let metadata = source.token(&contract).await.map_err(|why| {
+            AppError::new(
+                ErrorCode::InvalidInput,
+                format!("cannot add the token {contract} on {}: {why}", chain.name),
+            )
+        })?;
+        self.engine.with_store_mut(|store| {
+            store.insert_token(&NewToken {
+                chain: chain.id,
+                contract: contract.clone(),
+                symbol: metadata.symbol.clone(),
+                name: metadata.name.clone(),
+                decimals: metadata.decimals,
+            })
+        })?;
+        Ok(AddedToken {
+            chain: chain.name,
+            contract,
+            symbol: metadata.symbol,
+            name: metadata.name,
+            decimals: metadata.decimals,
+        })
+    }
+
+    /// Watches every token of a token list's text (`name` is its file's, for messages) on the
+    /// active EVM chains its chain ids name; one bad entry refuses the list.
+    pub fn import_tokens(&self, name: &str, text: &str) -> AppResult<ImportedTokens> {
+        let chains = self.engine.with_store(|store| store.chains())?;
+        let (tokens, elsewhere) =
+            tokens::parse_list(name, text, &chains).map_err(AppError::from_input)?;
+        let added = self
+            .engine
+            .with_store_mut(|store| store.insert_tokens(&tokens))?;
+        Ok(ImportedTokens { added, elsewhere })
+    }
+
+    /// The wallet holding the address `text`.
+    pub fn wallet_of(&self, text: &str) -> AppResult<WalletId> {
+        let address = Address::parse(text)
+            .map_err(|err| AppError::new(ErrorCode::InvalidInput, err.to_string()))?;
+        let record = self
+            .engine
+            .with_store(|store| store.find_address(&address))?
+            .ok_or_else(|| {
+                AppError::not_found(format!(
+                    "no wallet holds the address {address}; `holdings wallet list` shows them"
+                ))
+            })?;
+        Ok(record.wallet_id)
+    }
+
+    /// The balances of one wallet or of all; with `max_age`, anything older is read again first,
+    /// and one that cannot be is an error naming it, never an older value.
+    pub async fn balances_of(
+        &self,
+        wallet: Option<WalletId>,
+        max_age: Option<Duration>,
+    ) -> AppResult<Vec<BalanceRow>> {
+        let scope = wallet.map_or(Scope::All, Scope::Wallet);
+        let read = max_age.map_or(Read::CachedOnly, Read::Current);
+        let balances = self
+            .engine
+            .balances(scope, read)
+            .await
+            .map_err(anyhow::Error::from)?;
+        Ok(balances.iter().map(BalanceRow::new).collect())
+    }
+
+    /// Health: stale rows, errors, leases, and each chain's last sweep.
+    pub fn status(&self) -> AppResult<Status> {
+        Ok(self
+            .engine
+            .with_store(|store| status::status(store, now()))?)
+    }
+}
+
 fn sweeps(reports: Vec<SweepReport>) -> Vec<ChainSweep> {
     reports
         .into_iter()
@@ -281,6 +485,8 @@ fn sweeps(reports: Vec<SweepReport>) -> Vec<ChainSweep> {
             chain: report.chain,
             read: count(report.read),
             failed: count(report.failed),
+            block: report.block,
+            requests: report.requests,
             unreachable: report.unreachable,
         })
         .collect()
@@ -321,7 +527,7 @@ mod tests {
     async fn a_wallet_added_shows_its_rows_unread_and_is_labelled_and_removed() {
         let (_dir, holdings) = opened();
         let added = holdings
-            .add_wallet(&format!("  {ALICE} "), Some("Main".into()))
+            .add_wallet(&format!("  {ALICE} "), Some("Main".into()), &[])
             .unwrap();
         assert!(added.chains.contains(&"ethereum".to_owned()));
         let rows = holdings.balances().await.unwrap();
@@ -350,7 +556,7 @@ mod tests {
     fn bad_input_is_refused_with_the_models_words_and_changes_nothing() {
         let (_dir, holdings) = opened();
         let wrong_checksum = "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92267";
-        let refused = holdings.add_wallet(wrong_checksum, None).unwrap_err();
+        let refused = holdings.add_wallet(wrong_checksum, None, &[]).unwrap_err();
         assert_eq!(refused.code, ErrorCode::InvalidInput);
         assert!(refused.message.contains("checksum"), "{}", refused.message);
         assert_eq!(
@@ -358,13 +564,14 @@ mod tests {
             refused,
             "the check as typed says what adding would"
         );
-        holdings.add_wallet(ALICE, None).unwrap();
-        let twice = holdings.add_wallet(ALICE, None).unwrap_err();
+        holdings.add_wallet(ALICE, None, &[]).unwrap();
+        let twice = holdings.add_wallet(ALICE, None, &[]).unwrap_err();
         assert_eq!(twice.code, ErrorCode::InvalidInput);
         let import = holdings
             .import_wallets(
                 "list.txt",
                 "0x70997970C51812dc3A010C7d01b50e0d17dc79C8\nnonsense\n",
+                &[],
             )
             .unwrap_err();
         assert_eq!(import.code, ErrorCode::InvalidInput);
@@ -435,7 +642,7 @@ mod tests {
     #[tokio::test]
     async fn ttls_chosen_in_settings_are_checked_saved_and_in_force_at_once() {
         let (dir, holdings) = opened();
-        holdings.add_wallet(ALICE, None).unwrap();
+        holdings.add_wallet(ALICE, None, &[]).unwrap();
         let chosen = TtlSettings {
             ui_seconds: 60,
             validation_seconds: 10,
@@ -494,7 +701,7 @@ mod tests {
         let (dir, holdings) = opened();
         assert!(holdings.connectivity().unwrap().is_empty());
         holdings
-            .add_wallet("bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq", None)
+            .add_wallet("bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq", None, &[])
             .unwrap();
         let bitcoin = holdings.connectivity().unwrap();
         assert_eq!(bitcoin.len(), 1);
