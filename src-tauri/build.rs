@@ -21,6 +21,8 @@ const COMMANDS: &[&str] = &[
     "preload",
     "refresh",
     "connectivity",
+    "find_tokens",
+    "token_counts",
 ];
 
 fn main() {

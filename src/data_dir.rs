@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 
 use crate::config::chains::{default_chains, default_genesis};
+use crate::config::tokens::add_bundled_lists;
 use crate::store::{Store, StoreError};
 
 /// The environment variable that overrides the default data dir.
@@ -19,7 +20,8 @@ pub fn default_data_dir() -> Result<PathBuf> {
         .context("this system has no data directory; pass --data-dir or set HOLDINGS_DATA_DIR")
 }
 
-/// Opens the database in `dir`, creating both on first use; a new database gets the default chains.
+/// Opens the database in `dir`, creating both on first use; a new database gets the default chains,
+/// and any database the bundled token lists it lacks.
 pub fn open(dir: &Path) -> Result<Store> {
     std::fs::create_dir_all(dir)
         .with_context(|| format!("cannot create the data dir {}", dir.display()))?;
@@ -38,5 +40,6 @@ pub fn open(dir: &Path) -> Result<Store> {
             }
         }
     }
+    add_bundled_lists(&mut store).context("cannot add the bundled token lists")?;
     Ok(store)
 }

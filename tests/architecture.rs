@@ -45,6 +45,20 @@ fn the_cli_reaches_the_engine_only_through_the_api() {
 }
 
 #[test]
+fn the_desktop_shell_reaches_the_engine_only_through_the_api() {
+    let files = sources_under(&root().join("src-tauri/src"));
+    assert!(files.len() > 3, "the shell's sources were found: {files:?}");
+    let found = naming(
+        &files,
+        &["holdings::store", "holdings::chains", "holdings::sync"],
+    );
+    assert!(
+        found.is_empty(),
+        "the shell goes around the API: {found:#?}"
+    );
+}
+
+#[test]
 fn sweeps_know_no_family() {
     let files = sources_under(&root().join("src/sync"));
     let families = [

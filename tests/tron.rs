@@ -49,6 +49,7 @@ fn trx_and_trc20_are_read_exactly_and_held_tokens_are_discovered() {
                 symbol: "USDT".into(),
                 decimals: 6,
                 balances: [(newcomer.clone(), U256::from(7))].into(),
+                ..Contract::default()
             },
         );
     });

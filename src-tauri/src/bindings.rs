@@ -29,6 +29,8 @@ pub fn builder() -> Builder<tauri::Wry> {
             preload,
             refresh,
             connectivity,
+            find_tokens,
+            token_counts,
         ])
         .events(collect_events![
             BalancesChanged,

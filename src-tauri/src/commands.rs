@@ -2,10 +2,9 @@
 //! All are async so that none runs on the window's thread.
 
 use holdings::api::{
-    AddedWallet, AppError, BalanceRow, ChainConnectivity, ChainSettings, ChainSweep, EndpointRef,
-    Holdings, TtlSettings,
+    AddedWallet, AppError, BalanceRow, ChainConnectivity, ChainId, ChainSettings, ChainSweep,
+    ChainTokens, EndpointRef, Holdings, TtlSettings, WalletId, WalletRecord,
 };
-use holdings::store::{ChainId, WalletId, WalletRecord};
 use tauri::State;
 
 type Answer<T> = Result<T, AppError>;
@@ -160,4 +159,19 @@ pub async fn refresh(
 #[specta::specta]
 pub async fn connectivity(holdings: State<'_, Holdings>) -> Answer<Vec<ChainConnectivity>> {
     holdings.connectivity()
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn find_tokens(
+    holdings: State<'_, Holdings>,
+    wallet: WalletId,
+) -> Answer<Vec<ChainSweep>> {
+    holdings.discover_wallet(wallet).await
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn token_counts(holdings: State<'_, Holdings>) -> Answer<Vec<ChainTokens>> {
+    holdings.token_counts()
 }

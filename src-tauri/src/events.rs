@@ -1,7 +1,7 @@
 //! The one place engine events become window events. They are small "this changed" notes; the
 //! window reads the details back through commands.
 
-use holdings::sync::Event;
+use holdings::api::Event;
 use serde::{Deserialize, Serialize};
 use tauri::AppHandle;
 use tauri_specta::Event as _;

@@ -21,20 +21,19 @@ pub use new_chain::{AddedChain, ChainSpec};
 pub use rows::BalanceRow;
 pub use settings::{ChainSettings, EndpointRef, EndpointSettings};
 pub use status::{ChainStatus, Status};
-pub use tokens::{AddedToken, ImportedTokens};
+pub use tokens::{AddedToken, ChainTokens, ImportedTokens, TokenInfo};
 // What the API's answers are made of, for its clients.
-pub use crate::store::{ChainRecord, Health, SyncRun, WalletId, WalletRecord};
+pub use crate::store::{ChainId, ChainRecord, Health, SyncRun, TokenMode, WalletId, WalletRecord};
 pub use crate::sync::Event;
 
 use crate::chains::pool::redact;
 use crate::clock::{Clock, SystemClock};
 use crate::model::{Address, Ttls, parse_endpoint_url};
 use crate::secrets;
-use crate::store::{ChainId, NewToken};
 use crate::sync::{Engine, EngineConfig, Read, Scope, SweepReport};
 use crate::watchlist;
 
-type AppResult<T> = Result<T, AppError>;
+pub type AppResult<T> = Result<T, AppError>;
 
 /// How a preload or refresh of one chain went, for the toast.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -44,6 +43,8 @@ pub struct ChainSweep {
     pub chain: String,
     pub read: u32,
     pub failed: u32,
+    /// Candidate tokens found held, each now with a row.
+    pub found: u32,
     /// The latest block or slot a value was read at.
     pub block: Option<u64>,
     pub requests: u64,
@@ -317,7 +318,7 @@ impl Holdings {
         name.map(|name| Ok(self.chain_named(name)?.id)).transpose()
     }
 
-    fn chain_named(&self, name: &str) -> AppResult<ChainRecord> {
+    pub(super) fn chain_named(&self, name: &str) -> AppResult<ChainRecord> {
         self.engine
             .with_store(|store| store.chain_by_name(name))?
             .ok_or_else(|| {
@@ -376,68 +377,6 @@ impl Holdings {
         Ok((redact(&endpoint), reference))
     }
 
-    /// Watches the token at `contract` on the chain named, its symbol, name and decimals read from
-    /// the chain; one that cannot be read right is refused.
-    pub async fn add_token(&self, chain: &str, contract: &str) -> AppResult<AddedToken> {
-        let chain = self.chain_named(chain)?;
-        let contract = Address::parse_as(chain.family, contract)
-            .map_err(|err| {
-                AppError::new(
-                    ErrorCode::InvalidInput,
-                    format!("cannot add the token {contract:?}: {err}"),
-                )
-            })?
-            .to_string();
-        let known = self.engine.with_store(|store| {
-            store.assets_of_chain(chain.id).map(|assets| {
-                assets
-                    .iter()
-                    .any(|asset| asset.contract.as_deref() == Some(contract.as_str()))
-            })
-        })?;
-        if known {
-            return Err(AppError::new(
-                ErrorCode::InvalidInput,
-                format!("the token {contract} is already watched on {}", chain.name),
-            ));
-        }
-        let source = self.engine.source_of(&chain)?;
-        let metadata = source.token(&contract).await.map_err(|why| {
-            AppError::new(
-                ErrorCode::InvalidInput,
-                format!("cannot add the token {contract} on {}: {why}", chain.name),
-            )
-        })?;
-        self.engine.with_store_mut(|store| {
-            store.insert_token(&NewToken {
-                chain: chain.id,
-                contract: contract.clone(),
-                symbol: metadata.symbol.clone(),
-                name: metadata.name.clone(),
-                decimals: metadata.decimals,
-            })
-        })?;
-        Ok(AddedToken {
-            chain: chain.name,
-            contract,
-            symbol: metadata.symbol,
-            name: metadata.name,
-            decimals: metadata.decimals,
-        })
-    }
-
-    /// Watches every token of a token list's text (`name` is its file's, for messages) on the
-    /// active EVM chains its chain ids name; one bad entry refuses the list.
-    pub fn import_tokens(&self, name: &str, text: &str) -> AppResult<ImportedTokens> {
-        let chains = self.engine.with_store(|store| store.chains())?;
-        let (tokens, elsewhere) =
-            tokens::parse_list(name, text, &chains).map_err(AppError::from_input)?;
-        let added = self
-            .engine
-            .with_store_mut(|store| store.insert_tokens(&tokens))?;
-        Ok(ImportedTokens { added, elsewhere })
-    }
-
     /// The wallet holding the address `text`.
     pub fn wallet_of(&self, text: &str) -> AppResult<WalletId> {
         let address = Address::parse(text)
@@ -485,6 +424,7 @@ fn sweeps(reports: Vec<SweepReport>) -> Vec<ChainSweep> {
             chain: report.chain,
             read: count(report.read),
             failed: count(report.failed),
+            found: count(report.found),
             block: report.block,
             requests: report.requests,
             unreachable: report.unreachable,

@@ -30,6 +30,8 @@ pub struct BalanceRow {
     pub dust: bool,
     /// Hidden by the user, or spam.
     pub hidden: bool,
+    /// Vouched for by a bundled list or the user; an unverified token is never summed or valued.
+    pub verified: bool,
     /// The block number or slot the value was read at.
     pub block: Option<u64>,
     /// When the value was read (Unix milliseconds).
@@ -60,6 +62,7 @@ impl BalanceRow {
             zero: amount.is_some_and(|amount| amount.is_zero()),
             dust: amount.is_some_and(|amount| amount.is_dust()),
             hidden: view.hidden,
+            verified: view.verified,
             block: row.block,
             read_at: row.fetched_at,
             age_seconds: balance

@@ -1,11 +1,13 @@
 //! Tokens to watch: one added by its contract (its metadata read from the chain), or a list of
 //! them in the Token Lists JSON schema (<https://tokenlists.org>), checked whole before any is stored.
 
-use anyhow::{Context, Result, bail, ensure};
-use serde::Deserialize;
+use anyhow::{Context, Result};
+use serde::Serialize;
 
-use crate::model::{Address, Family};
-use crate::store::{ChainId, ChainRecord, NewToken};
+use super::{AppError, AppResult, ChainSweep, ErrorCode, Holdings};
+use crate::model::{Address, Family, TokenList};
+use crate::store::{ChainRecord, NewToken, TokenMode, Trust, WalletId};
+use crate::sync::Scope;
 
 /// A token just watched.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -26,81 +28,216 @@ pub struct ImportedTokens {
     pub elsewhere: usize,
 }
 
-/// A token list; only the fields used here.
-#[derive(Debug, Deserialize)]
-struct TokenList {
-    tokens: Vec<TokenInfo>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct TokenInfo {
-    chain_id: u64,
-    address: String,
-    symbol: String,
-    name: String,
-    decimals: u16,
-}
-
-/// The tokens of list `text` (`name` is its file's, for messages) on the EVM `chains` their chain
-/// ids name, and how many entries name none of them. One bad entry refuses the list.
-pub(super) fn parse_list(
-    name: &str,
-    text: &str,
-    chains: &[ChainRecord],
-) -> Result<(Vec<NewToken>, usize)> {
-    let list: TokenList = serde_json::from_str(text)
+/// The tokens of list `text` (`name` is its file's, for messages) on the active EVM `chains` their
+/// chain ids name, and how many entries name none of them. One bad entry refuses the list.
+fn parse_list(name: &str, text: &str, chains: &[ChainRecord]) -> Result<(Vec<NewToken>, usize)> {
+    let list = TokenList::parse(text)
         .with_context(|| format!("{name} is not a token list (Token Lists JSON schema)"))?;
     let mut tokens = Vec::new();
     let mut elsewhere = 0;
-    for (index, token) in list.tokens.iter().enumerate() {
-        let at = || format!("{name}, token {} ({:?})", index + 1, token.address);
-        let checked = check_token(token).with_context(at)?;
+    for (index, entry) in list.tokens.iter().enumerate() {
+        let at = || format!("{name}, token {} ({:?})", index + 1, entry.address);
+        let checked = entry.check(Family::Evm).with_context(at)?;
         let targets: Vec<&ChainRecord> = chains
             .iter()
             .filter(|chain| {
                 chain.family == Family::Evm
                     && chain.active
-                    && chain.evm_chain_id == Some(token.chain_id)
+                    && chain.evm_chain_id == Some(entry.chain_id)
             })
             .collect();
         if targets.is_empty() {
             elsewhere += 1;
         }
-        tokens.extend(targets.into_iter().map(|chain| NewToken {
-            chain: chain.id,
-            ..checked.clone()
-        }));
+        tokens.extend(
+            targets
+                .into_iter()
+                .map(|chain| NewToken::checked(chain.id, checked.clone())),
+        );
     }
     Ok((tokens, elsewhere))
 }
 
-/// Checks one entry of a list; the chain is filled in by the caller.
-fn check_token(token: &TokenInfo) -> Result<NewToken> {
-    let contract = match Address::parse_as(Family::Evm, &token.address) {
-        Ok(address) => address.to_string(),
-        Err(err) => bail!("{err}"),
-    };
-    let decimals = u8::try_from(token.decimals)
-        .with_context(|| format!("{} decimals is more than 255", token.decimals))?;
-    let presentable = |text: &str| {
-        !text.trim().is_empty() && text.chars().count() <= 64 && !text.chars().any(char::is_control)
-    };
-    ensure!(
-        presentable(&token.symbol),
-        "the symbol {:?} is empty, too long or has control characters",
-        token.symbol
-    );
-    ensure!(
-        presentable(&token.name),
-        "the name {:?} is empty, too long or has control characters",
-        token.name
-    );
-    Ok(NewToken {
-        chain: ChainId(0),
-        contract,
-        symbol: token.symbol.clone(),
-        name: token.name.clone(),
-        decimals,
-    })
+/// A token as `token list` shows it; the field names are a public interface.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TokenInfo {
+    pub chain: String,
+    pub address: String,
+    pub symbol: String,
+    pub name: String,
+    pub decimals: u8,
+    pub mode: TokenMode,
+    pub verified: bool,
+    pub hidden: bool,
+}
+
+/// How many tokens a chain watches and checks its addresses for, for Settings.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "camelCase")]
+pub struct ChainTokens {
+    pub chain: String,
+    pub watched: u32,
+    pub candidates: u32,
+}
+
+impl Holdings {
+    /// Watches the token at `contract` on the chain named, its metadata read from the chain (a
+    /// list's names kept where the chain tells none); one that cannot be read right is refused.
+    pub async fn add_token(&self, chain: &str, contract: &str) -> AppResult<AddedToken> {
+        let chain = self.chain_named(chain)?;
+        let contract = Address::parse_as(chain.family, contract)
+            .map_err(|err| {
+                AppError::new(
+                    ErrorCode::InvalidInput,
+                    format!("cannot add the token {contract:?}: {err}"),
+                )
+            })?
+            .to_string();
+        let known = self
+            .engine
+            .with_store(|store| store.token(chain.id, &contract))?;
+        if known
+            .as_ref()
+            .is_some_and(|token| token.mode == TokenMode::Watched)
+        {
+            return Err(AppError::new(
+                ErrorCode::InvalidInput,
+                format!("the token {contract} is already watched on {}", chain.name),
+            ));
+        }
+        let source = self.engine.source_of(&chain)?;
+        let metadata = source.token(&contract).await.map_err(|why| {
+            AppError::new(
+                ErrorCode::InvalidInput,
+                format!("cannot add the token {contract} on {}: {why}", chain.name),
+            )
+        })?;
+        let (symbol, name) = match known {
+            Some(listed) if !metadata.named => (listed.symbol, listed.name),
+            _ => (metadata.symbol, metadata.name),
+        };
+        let token = NewToken {
+            chain: chain.id,
+            contract: contract.clone(),
+            symbol,
+            name,
+            decimals: metadata.decimals,
+        };
+        self.engine
+            .with_store_mut(|store| store.insert_token(&token))?;
+        Ok(AddedToken {
+            chain: chain.name,
+            contract,
+            symbol: token.symbol,
+            name: token.name,
+            decimals: token.decimals,
+        })
+    }
+
+    /// Adds every token of a token list's text (`name` is its file's, for messages) on the active
+    /// EVM chains its chain ids name: watched, or as discovery candidates; one bad entry refuses
+    /// the list.
+    pub fn import_tokens(
+        &self,
+        name: &str,
+        text: &str,
+        as_candidates: bool,
+    ) -> AppResult<ImportedTokens> {
+        let chains = self.engine.with_store(|store| store.chains())?;
+        let (tokens, elsewhere) = parse_list(name, text, &chains).map_err(AppError::from_input)?;
+        let added = self.engine.with_store_mut(|store| {
+            if as_candidates {
+                store.insert_candidates(&tokens, Trust::Verified)
+            } else {
+                store.insert_tokens(&tokens)
+            }
+        })?;
+        Ok(ImportedTokens { added, elsewhere })
+    }
+
+    /// Every token of the chain named, or of every chain.
+    pub fn tokens(&self, chain: Option<&str>) -> AppResult<Vec<TokenInfo>> {
+        let only = chain.map(|name| self.chain_named(name)).transpose()?;
+        let chains = self.engine.with_store(|store| store.chains())?;
+        let mut tokens = Vec::new();
+        for chain in chains
+            .iter()
+            .filter(|chain| only.as_ref().is_none_or(|only| only.id == chain.id))
+        {
+            let assets = self
+                .engine
+                .with_store(|store| store.assets_of_chain(chain.id))?;
+            tokens.extend(assets.into_iter().filter_map(|asset| {
+                Some(TokenInfo {
+                    chain: chain.name.clone(),
+                    address: asset.contract?,
+                    symbol: asset.symbol,
+                    name: asset.name,
+                    decimals: asset.decimals,
+                    mode: asset.mode,
+                    verified: asset.verified,
+                    hidden: asset.hidden,
+                })
+            }));
+        }
+        Ok(tokens)
+    }
+
+    /// How many tokens each chain watches and has as candidates.
+    pub fn token_counts(&self) -> AppResult<Vec<ChainTokens>> {
+        let tokens = self.tokens(None)?;
+        let chains = self.engine.with_store(|store| store.chains())?;
+        Ok(chains
+            .into_iter()
+            .map(|chain| {
+                let of_chain = || tokens.iter().filter(|token| token.chain == chain.name);
+                let watched = of_chain()
+                    .filter(|token| token.mode == TokenMode::Watched)
+                    .count();
+                ChainTokens {
+                    watched: super::count(watched),
+                    candidates: super::count(of_chain().count() - watched),
+                    chain: chain.name,
+                }
+            })
+            .collect())
+    }
+
+    /// Hides a token of the chain named (it stays read, shown only by Show all, never summed) or
+    /// shows it again.
+    pub fn set_token_hidden(&self, chain: &str, contract: &str, hidden: bool) -> AppResult<()> {
+        let chain = self.chain_named(chain)?;
+        let spelt = Address::parse_as(chain.family, contract)
+            .map_err(|err| AppError::new(ErrorCode::InvalidInput, format!("{contract:?}: {err}")))?
+            .to_string();
+        let token = self
+            .engine
+            .with_store(|store| store.token(chain.id, &spelt))?
+            .ok_or_else(|| {
+                AppError::not_found(format!(
+                    "{} has no token {spelt}; `holdings token list --chain {}` shows them",
+                    chain.name, chain.name
+                ))
+            })?;
+        Ok(self
+            .engine
+            .with_store_mut(|store| store.set_asset_hidden(token.id, hidden))?)
+    }
+
+    /// Looks for every candidate token held on the chain named, or on every chain, now.
+    pub async fn discover(&self, chain: Option<&str>) -> AppResult<Vec<ChainSweep>> {
+        let scope = match chain {
+            Some(name) => Scope::Chain(self.chain_named(name)?.id),
+            None => Scope::All,
+        };
+        Ok(super::sweeps(self.engine.discover(scope).await?))
+    }
+
+    /// Looks for every candidate token one wallet's addresses hold, now ("Find new tokens").
+    pub async fn discover_wallet(&self, wallet: WalletId) -> AppResult<Vec<ChainSweep>> {
+        Ok(super::sweeps(
+            self.engine.discover(Scope::Wallet(wallet)).await?,
+        ))
+    }
 }

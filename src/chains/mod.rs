@@ -17,7 +17,8 @@ use anyhow::Result;
 
 pub use endpoints::pool_for;
 pub use source::{
-    Discovered, FamilyDef, Reading, RowsRead, Source, SourceContext, TokenMetadata, owners_of,
+    Discovered, FamilyDef, Reading, Row, RowsRead, Source, SourceContext, TokenMetadata, owners_of,
+    rows_by_owner,
 };
 
 use crate::model::Family;

@@ -12,14 +12,34 @@ use super::pool::EndpointPool;
 use crate::model::Family;
 use crate::store::{AddressId, BalanceKey, ChainRecord, LeasedBalance, NewToken};
 
+/// A balance to read: of which address, of which asset.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Row {
+    pub key: BalanceKey,
+    pub address: String,
+    /// The token's contract or mint; `None` for the native coin.
+    pub contract: Option<String>,
+}
+
+impl From<&LeasedBalance> for Row {
+    fn from(leased: &LeasedBalance) -> Self {
+        Row {
+            key: leased.key,
+            address: leased.address.clone(),
+            contract: leased.contract.clone(),
+        }
+    }
+}
+
 /// A value and the block or slot it was read at, or why it could not be read.
 pub type Reading = Result<(U256, u64), String>;
 
-/// A token an owner was found to hold that the chain's assets do not list yet.
+/// A token an owner was found to hold that no row of the sweep was about.
 #[derive(Debug, Clone)]
 pub struct Discovered {
     pub owner: AddressId,
-    pub token: NewToken,
+    /// The token's contract or mint, as its family spells it.
+    pub contract: String,
     pub reading: (U256, u64),
 }
 
@@ -29,6 +49,8 @@ pub struct RowsRead {
     /// One per leased row, in order.
     pub readings: Vec<Reading>,
     pub discovered: Vec<Discovered>,
+    /// The tokens among those discovered that the chain did not list yet, with their metadata.
+    pub new_tokens: Vec<NewToken>,
     /// Set when nothing at all could be read, naming the endpoints.
     pub unreachable: Option<String>,
     /// Addresses the chain has seen used (what moves a watch key's gap limit).
@@ -65,7 +87,7 @@ impl RowsRead {
 }
 
 /// The distinct owners of `rows`, in order of id, for sources that read owner by owner.
-pub fn owners_of(rows: &[LeasedBalance]) -> Vec<(AddressId, String)> {
+pub fn owners_of(rows: &[Row]) -> Vec<(AddressId, String)> {
     let mut owners: Vec<(AddressId, String)> = rows
         .iter()
         .map(|row| (row.key.address, row.address.clone()))
@@ -81,12 +103,15 @@ pub struct TokenMetadata {
     pub symbol: String,
     pub name: String,
     pub decimals: u8,
+    /// Whether the chain told the symbol and name (a Solana mint tells only its decimals; then a
+    /// list's names are better than these).
+    pub named: bool,
 }
 
 /// A chain's reader. It never writes: the sweep writes what it returns.
 pub trait Source: Send + Sync {
     /// Reads the leased rows of the chain, one reading per row, in order.
-    fn read<'a>(&'a self, rows: &'a [LeasedBalance]) -> BoxFuture<'a, RowsRead>;
+    fn read<'a>(&'a self, rows: &'a [Row]) -> BoxFuture<'a, RowsRead>;
 
     /// Reads the metadata of the token at `contract` (as the family's address parser spells it),
     /// refusing one whose balances could not be shown right.
@@ -96,6 +121,13 @@ pub trait Source: Send + Sync {
             Err("tokens of this family are found by syncing, not added by address".to_owned())
         })
     }
+}
+
+/// The tokens each owner has a row of among `rows`, so that others it holds are discovered.
+pub fn rows_by_owner(rows: &[Row]) -> HashSet<(AddressId, &str)> {
+    rows.iter()
+        .filter_map(|row| Some((row.key.address, row.contract.as_deref()?)))
+        .collect()
 }
 
 /// What a source is opened with.
@@ -114,5 +146,8 @@ pub struct FamilyDef {
     pub native: (&'static str, &'static str, u8),
     /// The HTTP header its APIs take a key in, for families whose APIs take one apart from the URL.
     pub key_header: Option<&'static str>,
+    /// Whether reading an owner lists every token it holds (Solana, TRON), so that discovery needs
+    /// no candidates checked one by one.
+    pub lists_holdings: bool,
     pub open: fn(SourceContext<'_>) -> anyhow::Result<Box<dyn Source>>,
 }

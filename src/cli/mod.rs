@@ -37,9 +37,14 @@ enum Command {
     /// Add and list chains.
     #[command(subcommand)]
     Chain(chain::ChainCommand),
-    /// Add tokens to watch.
+    /// Add, list, hide and show tokens.
     #[command(subcommand)]
-    Token(TokenCommand),
+    Token(token::TokenCommand),
+    /// Look now for every token the addresses may hold (of one chain, or of all).
+    Discover {
+        #[arg(long, value_name = "NAME")]
+        chain: Option<String>,
+    },
     /// Add, import and list watch-only wallets.
     #[command(subcommand)]
     Wallet(wallet::WalletCommand),
@@ -62,14 +67,6 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
-}
-
-#[derive(Debug, Subcommand)]
-enum TokenCommand {
-    /// Watch a token; its symbol, name and decimals are read from the chain.
-    Add { chain: String, address: String },
-    /// Watch every token of a token list file (Token Lists JSON schema).
-    Import { file: PathBuf },
 }
 
 pub fn main() -> ExitCode {
@@ -137,10 +134,8 @@ async fn dispatch(holdings: &Holdings, command: Command) -> anyhow::Result<()> {
         Command::Wallet(command) => wallet::run(holdings, command),
         Command::Balances(args) => balances::run(holdings, &args).await,
         Command::Status { json } => status::run(holdings, json),
-        Command::Token(TokenCommand::Add { chain, address }) => {
-            token::add(holdings, &chain, &address).await
-        }
-        Command::Token(TokenCommand::Import { file }) => token::import(holdings, &file),
+        Command::Token(command) => token::run(holdings, command).await,
+        Command::Discover { chain } => sync::discover(holdings, chain.as_deref()).await,
         Command::Sync { chain } => sync::run(holdings, chain.as_deref(), sync::Pass::Due).await,
         Command::Preload { chain } => {
             sync::run(holdings, chain.as_deref(), sync::Pass::Everything).await

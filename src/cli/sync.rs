@@ -30,16 +30,20 @@ fn report(reports: &[ChainSweep]) -> Result<()> {
     let mut read_any = false;
     for report in reports
         .iter()
-        .filter(|report| report.read + report.failed > 0)
+        .filter(|report| report.read + report.failed + report.found > 0)
     {
         read_any |= report.read > 0;
         let block = report
             .block
             .map(|block| format!(" at block {block}"))
             .unwrap_or_default();
+        let found = match report.found {
+            0 => String::new(),
+            found => format!(", {found} token(s) found"),
+        };
         writeln!(
             out,
-            "{}: {} read, {} failed{block}, {} request(s)",
+            "{}: {} read, {} failed{block}, {} request(s){found}",
             report.chain, report.read, report.failed, report.requests
         )?;
         if let Some(why) = &report.unreachable {
@@ -47,6 +51,27 @@ fn report(reports: &[ChainSweep]) -> Result<()> {
         }
     }
     if !read_any && !unreachable.is_empty() {
+        bail!("nothing could be read; {}", unreachable.join("; "));
+    }
+    Ok(())
+}
+
+/// Looks for every candidate token now, and says what was found per chain.
+pub(super) async fn discover(holdings: &Holdings, chain: Option<&str>) -> Result<()> {
+    let reports = holdings.discover(chain).await?;
+    let mut out = std::io::stdout().lock();
+    let mut unreachable = Vec::new();
+    for report in reports.iter().filter(|report| report.requests > 0) {
+        writeln!(
+            out,
+            "{}: {} token(s) found, {} request(s)",
+            report.chain, report.found, report.requests
+        )?;
+        if let Some(why) = &report.unreachable {
+            unreachable.push(format!("{}: {why}", report.chain));
+        }
+    }
+    if !unreachable.is_empty() && reports.iter().all(|report| report.found == 0) {
         bail!("nothing could be read; {}", unreachable.join("; "));
     }
     Ok(())

@@ -1,3 +1,4 @@
 //! What a new installation starts with.
 
 pub mod chains;
+pub mod tokens;

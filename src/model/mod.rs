@@ -7,6 +7,7 @@ pub mod chain;
 pub mod endpoint;
 pub mod family;
 pub mod freshness;
+pub mod token_list;
 pub mod watch_key;
 
 pub use address::{Address, AddressError};
@@ -15,4 +16,5 @@ pub use chain::{BitcoinNetwork, ChainName, ChainNameError};
 pub use endpoint::{EndpointUrlError, parse_endpoint_url};
 pub use family::Family;
 pub use freshness::{Freshness, TtlError, Ttls};
+pub use token_list::{CheckedToken, TokenEntry, TokenList};
 pub use watch_key::{Branch, GAP_LIMIT, WatchKey, WatchKeyError};

@@ -1,6 +1,7 @@
-//! `assets`: each chain's native coin and the tokens holdings watches on it.
+//! `assets`: each chain's native coin and its tokens: watched ones (every address of the chain has
+//! a balance row) and discovery candidates (an address gets a row once it is found holding one).
 
-use rusqlite::{Row, params};
+use rusqlite::{OptionalExtension, Row, params};
 
 use super::{AssetId, ChainId, Result, Store, StoreError};
 
@@ -14,6 +15,19 @@ pub struct NewToken {
     pub decimals: u8,
 }
 
+impl NewToken {
+    /// A token of a list, checked for its chain's family, to add on `chain`.
+    pub fn checked(chain: ChainId, token: crate::model::CheckedToken) -> Self {
+        Self {
+            chain,
+            contract: token.contract,
+            symbol: token.symbol,
+            name: token.name,
+            decimals: token.decimals,
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AssetRecord {
     pub id: AssetId,
@@ -24,13 +38,56 @@ pub struct AssetRecord {
     pub name: String,
     pub decimals: u8,
     pub hidden: bool,
+    pub mode: TokenMode,
+    /// Vouched for by a bundled list or the user; unverified tokens are never summed or valued.
+    pub verified: bool,
+}
+
+/// Who has a balance row of a token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TokenMode {
+    /// Every address of its chain.
+    Watched,
+    /// The addresses found holding it: each address is checked for it.
+    Candidate,
+}
+
+impl TokenMode {
+    fn as_str(self) -> &'static str {
+        match self {
+            TokenMode::Watched => "watched",
+            TokenMode::Candidate => "candidate",
+        }
+    }
+}
+
+impl rusqlite::types::FromSql for TokenMode {
+    fn column_result(value: rusqlite::types::ValueRef<'_>) -> rusqlite::types::FromSqlResult<Self> {
+        match value.as_str()? {
+            "watched" => Ok(TokenMode::Watched),
+            "candidate" => Ok(TokenMode::Candidate),
+            _ => Err(rusqlite::types::FromSqlError::InvalidType),
+        }
+    }
+}
+
+/// How a token a list names is trusted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Trust {
+    /// On a list of known tokens, or chosen by the user.
+    Verified,
+    /// Found held but on no list, or on a list of scams: hidden, never summed, never valued.
+    Unverified,
 }
 
 impl Store {
-    /// Adds a token to a chain and a balance row for it to every address watched on that chain.
+    /// Watches a token: adds it (or turns a candidate into a watched token, as the user chose it)
+    /// with a balance row for every address watched on its chain. A token watched already is a
+    /// conflict.
     pub fn insert_token(&mut self, token: &NewToken) -> Result<AssetId> {
         let tx = self.write()?;
-        let id = insert_token_in(&tx, token, WatchedBy::Everyone)?.ok_or_else(|| {
+        let id = watch_token_in(&tx, token, true)?.ok_or_else(|| {
             StoreError::Conflict(format!(
                 "the token {} is already watched on this chain",
                 token.contract
@@ -40,24 +97,56 @@ impl Store {
         Ok(id)
     }
 
-    /// Adds every token not watched yet, in one transaction; returns how many were new.
+    /// Watches every token not watched yet (candidates among them become watched), in one
+    /// transaction; returns how many are newly watched.
     pub fn insert_tokens(&mut self, tokens: &[NewToken]) -> Result<usize> {
         let tx = self.write()?;
         let mut added = 0;
         for token in tokens {
-            added += usize::from(insert_token_in(&tx, token, WatchedBy::Everyone)?.is_some());
+            added += usize::from(watch_token_in(&tx, token, false)?.is_some());
         }
         tx.commit()?;
         Ok(added)
     }
 
-    /// Adds tokens found held (by discovery, not by the user's choice), watched only by the
-    /// addresses whose balances of them are written; returns how many were new.
+    /// Adds tokens as discovery candidates, in one transaction: each address of the chain is then
+    /// checked for them. A token the chain has already keeps its mode; a verified list vouches for
+    /// it, an unverified one hides it. Returns how many were new.
+    pub fn insert_candidates(&mut self, tokens: &[NewToken], trust: Trust) -> Result<usize> {
+        let tx = self.write()?;
+        let mut added = 0;
+        for token in tokens {
+            let existing = asset_by_contract(&tx, token)?;
+            match (existing, trust) {
+                (None, _) => {
+                    insert_asset(&tx, token, TokenMode::Candidate, trust)?;
+                    added += 1;
+                }
+                (Some(id), Trust::Verified) => {
+                    tx.prepare_cached("UPDATE assets SET verified = 1 WHERE id = ?1")?
+                        .execute([id])?;
+                }
+                (Some(id), Trust::Unverified) => {
+                    tx.prepare_cached("UPDATE assets SET verified = 0, hidden = 1 WHERE id = ?1")?
+                        .execute([id])?;
+                }
+            }
+        }
+        tx.commit()?;
+        Ok(added)
+    }
+
+    /// Adds tokens found held that the chain did not list (by discovery, not by the user's choice):
+    /// candidates, unverified, watched only by the addresses whose balances of them are written.
+    /// Returns how many were new.
     pub fn insert_found_tokens(&mut self, tokens: &[NewToken]) -> Result<usize> {
         let tx = self.write()?;
         let mut added = 0;
         for token in tokens {
-            added += usize::from(insert_token_in(&tx, token, WatchedBy::Holders)?.is_some());
+            if asset_by_contract(&tx, token)?.is_none() {
+                insert_asset(&tx, token, TokenMode::Candidate, Trust::Unverified)?;
+                added += 1;
+            }
         }
         tx.commit()?;
         Ok(added)
@@ -65,14 +154,24 @@ impl Store {
 
     /// The chain's native coin first, then its tokens in the order they were added.
     pub fn assets_of_chain(&self, chain: ChainId) -> Result<Vec<AssetRecord>> {
-        let mut statement = self.conn.prepare_cached(
-            "SELECT id, chain_id, contract, symbol, name, decimals, hidden FROM assets WHERE chain_id = ?1 \
-             ORDER BY contract IS NOT NULL, id",
-        )?;
+        let mut statement = self.conn.prepare_cached(&format!(
+            "SELECT {ASSET_COLUMNS} FROM assets WHERE chain_id = ?1 \
+             ORDER BY contract IS NOT NULL, id"
+        ))?;
         let assets = statement
             .query_map([chain], asset_from_row)?
             .collect::<rusqlite::Result<_>>()?;
         Ok(assets)
+    }
+
+    /// The token `contract` of `chain`, if the chain has it.
+    pub fn token(&self, chain: ChainId, contract: &str) -> Result<Option<AssetRecord>> {
+        let mut statement = self.conn.prepare_cached(&format!(
+            "SELECT {ASSET_COLUMNS} FROM assets WHERE chain_id = ?1 AND contract = ?2"
+        ))?;
+        Ok(statement
+            .query_row(params![chain, contract], asset_from_row)
+            .optional()?)
     }
 
     /// Hides an asset (spam, or one the user does not care about) or shows it again.
@@ -85,39 +184,77 @@ impl Store {
     }
 }
 
-/// Who watches a new token.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum WatchedBy {
-    /// Every address on its chain (a token the user chose).
-    Everyone,
-    /// Only the addresses its balances are written for (a token found held): airdropped spam then
-    /// costs no reads for the addresses that never held it.
-    Holders,
+const ASSET_COLUMNS: &str =
+    "id, chain_id, contract, symbol, name, decimals, hidden, mode, verified";
+
+fn asset_by_contract(tx: &rusqlite::Connection, token: &NewToken) -> Result<Option<AssetId>> {
+    Ok(tx
+        .prepare_cached("SELECT id FROM assets WHERE chain_id = ?1 AND contract = ?2")?
+        .query_row(params![token.chain, token.contract], |row| row.get(0))
+        .optional()?)
 }
 
-/// Inserts a token unless its chain has it already (then `None`).
-fn insert_token_in(
+fn insert_asset(
     tx: &rusqlite::Connection,
     token: &NewToken,
-    watched_by: WatchedBy,
+    mode: TokenMode,
+    trust: Trust,
+) -> Result<AssetId> {
+    let verified = trust == Trust::Verified;
+    tx.prepare_cached(
+        "INSERT INTO assets (chain_id, contract, symbol, name, decimals, mode, verified, hidden) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    )?
+    .execute(params![
+        token.chain,
+        token.contract,
+        token.symbol,
+        token.name,
+        token.decimals,
+        mode.as_str(),
+        verified,
+        !verified
+    ])?;
+    Ok(AssetId(tx.last_insert_rowid()))
+}
+
+/// Watches a token, new or a candidate so far (then with the metadata given, as read from the
+/// chain, if `refresh` says so), with a balance row for every address of its chain; `None` if it
+/// was watched already.
+fn watch_token_in(
+    tx: &rusqlite::Connection,
+    token: &NewToken,
+    refresh: bool,
 ) -> Result<Option<AssetId>> {
-    let known: bool = tx
-        .prepare_cached(
-            "SELECT EXISTS (SELECT 1 FROM assets WHERE chain_id = ?1 AND contract = ?2)",
-        )?
-        .query_row(params![token.chain, token.contract], |row| row.get(0))?;
-    if known {
-        return Ok(None);
-    }
-    tx.prepare_cached("INSERT INTO assets (chain_id, contract, symbol, name, decimals) VALUES (?1, ?2, ?3, ?4, ?5)")?
-        .execute(params![token.chain, token.contract, token.symbol, token.name, token.decimals])?;
-    let id = AssetId(tx.last_insert_rowid());
-    if watched_by == WatchedBy::Everyone {
-        tx.prepare_cached(
-            "INSERT INTO balances (address_id, asset_id) SELECT address_id, ?1 FROM address_chains WHERE chain_id = ?2",
-        )?
-        .execute(params![id, token.chain])?;
-    }
+    let id = match asset_by_contract(tx, token)? {
+        None => insert_asset(tx, token, TokenMode::Watched, Trust::Verified)?,
+        Some(id) => {
+            let mode: TokenMode = tx
+                .prepare_cached("SELECT mode FROM assets WHERE id = ?1")?
+                .query_row([id], |row| row.get(0))?;
+            if mode == TokenMode::Watched {
+                return Ok(None);
+            }
+            // Chosen now: shown, even if it was found unverified.
+            tx.prepare_cached(
+                "UPDATE assets SET mode = 'watched', hidden = CASE WHEN verified = 0 THEN 0 ELSE hidden END, \
+                 verified = 1 WHERE id = ?1",
+            )?
+            .execute([id])?;
+            if refresh {
+                tx.prepare_cached(
+                    "UPDATE assets SET symbol = ?2, name = ?3, decimals = ?4 WHERE id = ?1",
+                )?
+                .execute(params![id, token.symbol, token.name, token.decimals])?;
+            }
+            id
+        }
+    };
+    tx.prepare_cached(
+        "INSERT OR IGNORE INTO balances (address_id, asset_id) \
+         SELECT address_id, ?1 FROM address_chains WHERE chain_id = ?2",
+    )?
+    .execute(params![id, token.chain])?;
     Ok(Some(id))
 }
 
@@ -130,6 +267,8 @@ fn asset_from_row(row: &Row<'_>) -> rusqlite::Result<AssetRecord> {
         name: row.get(4)?,
         decimals: row.get(5)?,
         hidden: row.get(6)?,
+        mode: row.get(7)?,
+        verified: row.get(8)?,
     })
 }
 

@@ -77,6 +77,8 @@ pub struct BalanceView {
     pub symbol: String,
     pub decimals: u8,
     pub hidden: bool,
+    /// Vouched for by a bundled list or the user; unverified tokens are never summed or valued.
+    pub verified: bool,
     pub balance: BalanceRow,
 }
 
@@ -234,8 +236,7 @@ impl Store {
     }
 }
 
-const VIEW_COLUMNS: &str =
-    "c.id, c.name, ad.wallet_id, ad.address, a.contract, a.symbol, a.decimals, a.hidden";
+const VIEW_COLUMNS: &str = "c.id, c.name, ad.wallet_id, ad.address, a.contract, a.symbol, a.decimals, a.hidden, a.verified";
 
 enum Written {
     Changed,
@@ -359,7 +360,8 @@ fn view_from_row(row: &Row<'_>) -> rusqlite::Result<BalanceView> {
         symbol: row.get(5)?,
         decimals: row.get(6)?,
         hidden: row.get(7)?,
-        balance: balance_at(row, 8)?,
+        verified: row.get(8)?,
+        balance: balance_at(row, 9)?,
     })
 }
 

@@ -4,6 +4,7 @@
 mod assets;
 mod balances;
 mod chains;
+mod discovery;
 mod health;
 mod history;
 mod ids;
@@ -23,11 +24,12 @@ use std::time::Duration;
 use rusqlite::{Connection, Transaction, TransactionBehavior};
 use rusqlite_migration::{M, Migrations, SchemaVersion};
 
-pub use assets::{AssetRecord, NewToken};
+pub use assets::{AssetRecord, NewToken, TokenMode, Trust};
 pub use balances::{
     BalanceFailure, BalanceKey, BalanceRead, BalanceRow, BalanceView, SweepOutcome,
 };
 pub use chains::{ChainRecord, EndpointLimits, EndpointRecord, NewChain};
+pub use discovery::{Candidate, ChainAddress};
 pub use health::Health;
 pub use history::HistoryRow;
 pub use ids::{AddressId, AssetId, ChainId, WalletId};
@@ -73,6 +75,7 @@ const MIGRATION_STEPS: &[M<'static>] = &[
     M::up(include_str!("../../migrations/0006_chain_genesis.sql")),
     M::up(include_str!("../../migrations/0007_derivations.sql")),
     M::up(include_str!("../../migrations/0008_settings.sql")),
+    M::up(include_str!("../../migrations/0009_discovery.sql")),
 ];
 const MIGRATIONS: Migrations<'static> = Migrations::from_slice(MIGRATION_STEPS);
 

@@ -1,4 +1,5 @@
-//! `settings`: what the user chose in Settings. Only the freshness TTLs so far.
+//! `settings`: what the user chose in Settings (the freshness TTLs), and which version of the
+//! bundled token lists the database holds.
 
 use std::time::Duration;
 
@@ -8,6 +9,7 @@ use super::{Result, Store};
 use crate::model::Ttls;
 
 const TTL_NAMES: [&str; 3] = ["ui_ttl_ms", "validation_ttl_ms", "stale_ttl_ms"];
+const TOKEN_LISTS_VERSION: &str = "token_lists_version";
 
 impl Store {
     /// The TTLs the user saved, if they did.
@@ -49,6 +51,29 @@ impl Store {
             ])?;
         }
         drop(save);
+        tx.commit()?;
+        Ok(())
+    }
+}
+
+impl Store {
+    /// The version of the bundled token lists last added to this database (0: none yet).
+    pub fn token_lists_version(&self) -> Result<u32> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT value FROM settings WHERE name = ?1")?
+            .query_row([TOKEN_LISTS_VERSION], |row| row.get(0))
+            .optional()?
+            .unwrap_or(0))
+    }
+
+    pub fn set_token_lists_version(&mut self, version: u32) -> Result<()> {
+        let tx = self.write()?;
+        tx.prepare_cached(
+            "INSERT INTO settings (name, value) VALUES (?1, ?2) \
+             ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+        )?
+        .execute(params![TOKEN_LISTS_VERSION, version])?;
         tx.commit()?;
         Ok(())
     }

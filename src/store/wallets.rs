@@ -372,7 +372,8 @@ fn find_or_insert_address(
     Ok(AddressId(tx.last_insert_rowid()))
 }
 
-/// Watches `address` on `chain`, with a balance row per asset; false if it was watched already.
+/// Watches `address` on `chain`, with a balance row per watched asset (discovery finds the
+/// candidates it holds); false if it was watched already.
 fn watch_on(tx: &Connection, address: AddressId, chain: ChainId) -> Result<bool> {
     let new = tx
         .prepare_cached(
@@ -380,8 +381,11 @@ fn watch_on(tx: &Connection, address: AddressId, chain: ChainId) -> Result<bool>
         )?
         .execute(params![address, chain])?;
     if new == 1 {
-        tx.prepare_cached("INSERT INTO balances (address_id, asset_id) SELECT ?1, id FROM assets WHERE chain_id = ?2")?
-            .execute(params![address, chain])?;
+        tx.prepare_cached(
+            "INSERT INTO balances (address_id, asset_id) SELECT ?1, id FROM assets \
+             WHERE chain_id = ?2 AND mode = 'watched'",
+        )?
+        .execute(params![address, chain])?;
     }
     Ok(new == 1)
 }

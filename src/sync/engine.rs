@@ -1,7 +1,7 @@
 //! The engine both the desktop app and the CLI drive: it owns the store, the cache, the schedule
 //! and the truth about how fresh each balance is. Nothing here knows about Tauri.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -12,6 +12,7 @@ use tokio::sync::{broadcast, mpsc, watch};
 use tokio::task::JoinHandle;
 
 use super::cache::BalanceCache;
+use super::discovery::{Look, discover};
 use super::events::Event;
 use super::instance::Instance;
 use super::live_ttls::LiveTtls;
@@ -118,14 +119,22 @@ impl EngineState {
         }
     }
 
-    /// Sweeps each chain with its selection, the chains side by side.
+    /// Sweeps each chain with its selection, the chains side by side, each then looking for the
+    /// candidate tokens `look` picks.
     async fn sweep_each(
         &self,
         selections: Vec<(ChainRecord, Selection)>,
+        look: Option<&Look>,
     ) -> Result<Vec<SweepReport>> {
-        let sweeps = selections
-            .iter()
-            .map(|(chain, selection)| sweep_chain(self, chain, selection));
+        let sweeps = selections.iter().map(|(chain, selection)| async move {
+            let mut report = sweep_chain(self, chain, selection).await?;
+            if let Some(look) = look {
+                let found = discover(self, chain, look).await?;
+                report.found = found.held;
+                report.requests += found.requests;
+            }
+            Ok(report)
+        });
         futures::future::join_all(sweeps)
             .await
             .into_iter()
@@ -139,8 +148,8 @@ impl EngineState {
             .chains()?
             .into_iter()
             .filter(|chain| only.is_none_or(|id| id == chain.id));
-        self.sweep_each(chains.map(|chain| (chain, Selection::Due)).collect())
-            .await
+        let selections = chains.map(|chain| (chain, Selection::Due)).collect();
+        self.sweep_each(selections, Some(&Look::Due)).await
     }
 
     /// Sweeps these rows, grouped by chain.
@@ -161,7 +170,7 @@ impl EngineState {
                     .map(|keys| (chain, Selection::Keys(keys)))
             })
             .collect();
-        self.sweep_each(selections).await
+        self.sweep_each(selections, None).await
     }
 
     /// How long until the next balance is due, between one second and one UI TTL.
@@ -427,13 +436,56 @@ impl Engine {
                 return self.inner.sweep_keys(keys).await;
             }
         };
-        self.inner.sweep_each(selections).await
+        self.inner.sweep_each(selections, Some(&Look::Due)).await
     }
 
-    /// A manual refresh of `scope` (a Refresh button): the same reading as a preload, by its
-    /// user-facing name.
+    /// A manual refresh of `scope` (a Refresh button): the same reading as a preload; refreshing
+    /// one wallet also looks for every candidate token its addresses may hold.
     pub async fn refresh(&self, scope: Scope) -> Result<Vec<SweepReport>> {
-        self.preload(scope).await
+        let mut reports = self.preload(scope).await?;
+        if let Scope::Wallet(_) = scope {
+            let found = self.discover(scope).await?;
+            for report in &mut reports {
+                if let Some(more) = found.iter().find(|more| more.chain == report.chain) {
+                    report.found += more.found;
+                    report.requests += more.requests;
+                }
+            }
+        }
+        Ok(reports)
+    }
+
+    /// Looks for every candidate token the addresses of `scope` may hold, however recently they
+    /// were checked: what `holdings discover` and a wallet's "Find new tokens" do.
+    pub async fn discover(&self, scope: Scope) -> Result<Vec<SweepReport>> {
+        let views = self.load(scope)?;
+        let addresses: HashSet<AddressId> =
+            views.iter().map(|view| view.balance.key.address).collect();
+        let chains_in_scope: HashSet<ChainId> = views.iter().map(|view| view.chain_id).collect();
+        let only = match scope {
+            Scope::All | Scope::Chain(_) => None,
+            _ => Some(addresses),
+        };
+        let look = Look::Everything(only);
+        let mut reports = Vec::new();
+        for chain in self.inner.chains()? {
+            let wanted = match scope {
+                Scope::Chain(id) => chain.id == id,
+                _ => chains_in_scope.contains(&chain.id),
+            };
+            if !wanted {
+                continue;
+            }
+            let found = discover(&self.inner, &chain, &look).await?;
+            reports.push(SweepReport {
+                chain: chain.name.clone(),
+                found: found.held,
+                requests: found.requests,
+                unreachable: found.unreachable,
+                ..SweepReport::default()
+            });
+        }
+        Ok(reports)
     }
 
     /// One pass over what is due on every active chain, or on `only` that one.
@@ -458,7 +510,8 @@ impl Engine {
                     .map(|chain| (chain, Selection::Everything))
                     .collect()
             });
-            if let Err(err) = async { inner.sweep_each(everything?).await }.await {
+            if let Err(err) = async { inner.sweep_each(everything?, Some(&Look::Due)).await }.await
+            {
                 tracing::warn!(error = %format!("{err:#}"), "the start-up preload failed");
             }
             loop {

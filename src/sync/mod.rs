@@ -2,6 +2,7 @@
 //! and says how fresh every balance is.
 
 mod cache;
+mod discovery;
 mod engine;
 mod events;
 mod instance;

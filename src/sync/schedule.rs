@@ -51,6 +51,16 @@ impl Tier {
     }
 }
 
+/// How often the candidate tokens an address does not hold are checked again for it: hot every
+/// 15 minutes, warm every 6 hours, cold daily. The first check comes at the next sync.
+pub fn discovery_interval(tier: Tier) -> Duration {
+    match tier {
+        Tier::Hot => Duration::from_secs(15 * 60),
+        Tier::Warm => Duration::from_secs(6 * 60 * 60),
+        Tier::Cold => Duration::from_secs(24 * 60 * 60),
+    }
+}
+
 /// The next read of a balance just read successfully.
 pub fn after_success(now: UnixMillis, tier: Tier, ttls: &Ttls) -> UnixMillis {
     now + millis(tier.interval(ttls))
@@ -68,7 +78,7 @@ pub fn after_failure(now: UnixMillis, failures: u64) -> UnixMillis {
     now + millis(backoff)
 }
 
-fn millis(duration: Duration) -> i64 {
+pub(super) fn millis(duration: Duration) -> i64 {
     i64::try_from(duration.as_millis()).unwrap_or(i64::MAX)
 }
 
@@ -101,6 +111,15 @@ mod tests {
         assert_eq!(after_success(NOW, Tier::Hot, &ttls), NOW + 30_000);
         assert_eq!(after_success(NOW, Tier::Warm, &ttls), NOW + 300_000);
         assert_eq!(after_success(NOW, Tier::Cold, &ttls), NOW + 3_600_000);
+    }
+
+    #[test]
+    fn discovery_rechecks_by_tier() {
+        let minutes = |tier| discovery_interval(tier).as_secs() / 60;
+        assert_eq!(
+            [Tier::Hot, Tier::Warm, Tier::Cold].map(minutes),
+            [15, 6 * 60, 24 * 60]
+        );
     }
 
     #[test]

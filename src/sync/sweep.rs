@@ -12,7 +12,7 @@ use super::schedule::{self, Tier};
 use super::state::EngineState;
 use super::watch_keys;
 use crate::chains::pool::{EndpointPool, Standing, redact};
-use crate::chains::{Discovered, Source};
+use crate::chains::{Discovered, Row, Source};
 use crate::clock::UnixMillis;
 use crate::store::{
     AddressId, BalanceFailure, BalanceKey, BalanceRead, ChainRecord, EndpointLimits, LeasedBalance,
@@ -43,6 +43,8 @@ pub struct SweepReport {
     pub failed: usize,
     pub requests: u64,
     pub block: Option<u64>,
+    /// Candidate tokens found held by discovery, each now with a row.
+    pub found: usize,
     /// Why nothing could be read at all (every endpoint failed), naming the endpoints.
     pub unreachable: Option<String>,
 }
@@ -150,7 +152,8 @@ async fn read_and_record(
         total: rows.len(),
     });
     let requests_before = pool.requests();
-    let read = source.read(rows).await;
+    let asks: Vec<Row> = rows.iter().map(Row::from).collect();
+    let read = source.read(&asks).await;
     let finished_at = inner.clock.now();
 
     let mut reads = Vec::new();
@@ -210,6 +213,7 @@ async fn read_and_record(
             store,
             chain,
             &read.discovered,
+            &read.new_tokens,
             started_at,
             &inner.ttls.get(),
         )?;
@@ -281,19 +285,20 @@ async fn read_and_record(
     Ok(report)
 }
 
-/// Watches the discovered tokens, for the addresses that hold them, and returns their readings.
+/// Adds the tokens new to the chain, and returns the readings of what owners were found to hold,
+/// each then watched for its owner.
 fn record_discovered(
     store: &mut Store,
     chain: &ChainRecord,
     discovered: &[Discovered],
+    new_tokens: &[NewToken],
     now: UnixMillis,
     ttls: &crate::model::Ttls,
 ) -> Result<Vec<BalanceRead>> {
     if discovered.is_empty() {
         return Ok(Vec::new());
     }
-    let tokens: Vec<NewToken> = discovered.iter().map(|found| found.token.clone()).collect();
-    store.insert_found_tokens(&tokens)?;
+    store.insert_found_tokens(new_tokens)?;
     let ids: HashMap<String, crate::store::AssetId> = store
         .assets_of_chain(chain.id)?
         .into_iter()
@@ -302,20 +307,26 @@ fn record_discovered(
     let next_due_at = schedule::after_success(now, Tier::Hot, ttls);
     Ok(discovered
         .iter()
-        .map(|found| BalanceRead {
-            key: BalanceKey {
-                address: found.owner,
-                asset: ids[&found.token.contract],
-            },
-            raw: found.reading.0,
-            block: found.reading.1,
-            fetched_at: now,
-            next_due_at,
+        .filter_map(|found| {
+            Some(BalanceRead {
+                key: BalanceKey {
+                    address: found.owner,
+                    asset: *ids.get(&found.contract)?,
+                },
+                raw: found.reading.0,
+                block: found.reading.1,
+                fetched_at: now,
+                next_due_at,
+            })
         })
         .collect())
 }
 
-fn remember_limits(store: &mut Store, chain: &ChainRecord, pool: &EndpointPool) -> Result<()> {
+pub(super) fn remember_limits(
+    store: &mut Store,
+    chain: &ChainRecord,
+    pool: &EndpointPool,
+) -> Result<()> {
     let narrow = |size: Option<usize>| size.map(|size| u32::try_from(size).unwrap_or(u32::MAX));
     for (index, endpoint) in chain.endpoints.iter().enumerate() {
         let learned = pool.learned(index);
@@ -336,7 +347,7 @@ fn remember_limits(store: &mut Store, chain: &ChainRecord, pool: &EndpointPool) 
 }
 
 /// Records which endpoints went offline or came back; returns the events to send.
-fn record_standings(
+pub(super) fn record_standings(
     store: &mut Store,
     chain: &ChainRecord,
     standings: &[Standing],

@@ -65,6 +65,20 @@ impl DataDir {
         self.holdings(&args).assert().success();
     }
 
+    /// Adds a chain of a family without chain ids (`solana`, `tron`, `bitcoin`) over `rpc`.
+    pub fn add_chain(&self, name: &str, family: &str, rpc: &str) {
+        self.holdings(&["chain", "add", name, "--family", family, "--rpc", rpc])
+            .assert()
+            .success();
+    }
+
+    /// Watches `address` on the chain `chain` only.
+    pub fn watch(&self, address: &str, chain: &str) {
+        self.holdings(&["wallet", "add", address, "--chain", chain])
+            .assert()
+            .success();
+    }
+
     /// `balances --json --all`, which must succeed.
     pub fn all_balances(&self) -> Vec<serde_json::Value> {
         let output = self

@@ -1,6 +1,7 @@
 //! A local Solana JSON-RPC server for tests (no Solana node can be installed here). It answers as
 //! the documented methods of the public RPC API do — `getMultipleAccounts` (base64 with a data
-//! slice, or jsonParsed for mints), `getTokenAccountsByOwner` (jsonParsed) — with the same field
+//! slice, or jsonParsed for mints, falling back to base64 for accounts no parser knows, as the
+//! documentation says), `getTokenAccountsByOwner` (jsonParsed) — with the same field
 //! names, nesting and number encodings: lamports as JSON integers, token amounts as decimal strings,
 //! a `context.slot` on every answer, and the documented error for more than 100 keys
 //! (`-32602 "Too many inputs provided; max 100"`). Batches are served like single requests.
@@ -163,7 +164,8 @@ fn multiple_accounts(ledger: &Ledger, params: &Value) -> Result<Value, Value> {
         .iter()
         .map(|key| {
             let key = key.as_str().unwrap_or_default();
-            if parsed {
+            // jsonParsed falls back to base64 for an account no parser knows (a wallet's).
+            if parsed && ledger.mints.contains_key(key) {
                 return ledger.mints.get(key).map(|decimals| {
                     json!({
                         "data": { "parsed": { "info": { "decimals": decimals, "freezeAuthority": null, "isInitialized": true,

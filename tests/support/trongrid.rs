@@ -35,6 +35,8 @@ pub struct Account {
 #[derive(Debug, Clone, Default)]
 pub struct Contract {
     pub symbol: String,
+    /// Empty: the contract has no `name()` (the call reverts).
+    pub name: String,
     pub decimals: u8,
     /// `balanceOf` by owner (base58).
     pub balances: HashMap<String, U256>,
@@ -169,6 +171,7 @@ fn trigger(ledger: &Ledger, call: &Value) -> Value {
         }
         "decimals()" => U256::from(contract.decimals).abi_encode(),
         "symbol()" => contract.symbol.abi_encode(),
+        "name()" if !contract.name.is_empty() => contract.name.abi_encode(),
         _ => {
             return json!({ "result": { "result": true }, "constant_result": [""], "transaction": { "ret": [{ "ret": "REVERT" }] } });
         }

@@ -5,15 +5,15 @@ use anyhow::Result;
 use futures::future::BoxFuture;
 
 use super::BitcoinReader;
-use crate::chains::{FamilyDef, Reading, RowsRead, Source, SourceContext};
+use crate::chains::{FamilyDef, Reading, Row, RowsRead, Source, SourceContext};
 use crate::model::Family;
-use crate::store::LeasedBalance;
 
 pub const FAMILY: FamilyDef = FamilyDef {
     family: Family::Bitcoin,
     native: ("BTC", "Bitcoin", 8),
     // Esplora providers put their keys in the URL.
     key_header: None,
+    lists_holdings: false,
     open,
 };
 
@@ -22,12 +22,12 @@ fn open(context: SourceContext<'_>) -> Result<Box<dyn Source>> {
 }
 
 impl Source for BitcoinReader {
-    fn read<'a>(&'a self, rows: &'a [LeasedBalance]) -> BoxFuture<'a, RowsRead> {
+    fn read<'a>(&'a self, rows: &'a [Row]) -> BoxFuture<'a, RowsRead> {
         Box::pin(read(self, rows))
     }
 }
 
-async fn read(reader: &BitcoinReader, rows: &[LeasedBalance]) -> RowsRead {
+async fn read(reader: &BitcoinReader, rows: &[Row]) -> RowsRead {
     let height = match reader.tip_height().await {
         Ok(height) => height,
         Err(why) => return RowsRead::failed(rows.len(), why),

@@ -9,6 +9,7 @@ use super::balances::decode_aggregate3;
 use super::{EvmReader, data, eth_call};
 use crate::chains::TokenMetadata;
 use crate::chains::jsonrpc::{Call, CallFailure};
+use crate::model::token_list::{MAX_DECIMALS, presentable};
 
 /// An answer of one metadata function: `(success, data)`.
 type Returned = (bool, Vec<u8>);
@@ -69,30 +70,30 @@ impl EvmReader {
         let decimals = read_amount("decimals", decimals.0, &decimals.1)
             .map_err(|why| format!("{token} is not an ERC-20 token: {why}"))?;
         let decimals = u8::try_from(decimals.min(U256::from(u16::MAX)).to::<u16>())
-            .map_err(|_| format!("{token} claims {decimals} decimals; at most 255 make sense"))?;
+            .ok()
+            .filter(|&decimals| decimals <= MAX_DECIMALS)
+            .ok_or_else(|| {
+                format!("{token} claims {decimals} decimals; at most {MAX_DECIMALS} make sense")
+            })?;
         let symbol = symbol
             .0
             .then(|| read_text(&symbol.1))
             .flatten()
-            .filter(|text| is_presentable(text))
+            .filter(|text| presentable(text))
             .ok_or_else(|| format!("{token} has no readable symbol()"))?;
         let name = name
             .0
             .then(|| read_text(&name.1))
             .flatten()
-            .filter(|text| is_presentable(text))
+            .filter(|text| presentable(text))
             .unwrap_or_else(|| symbol.clone());
         Ok(TokenMetadata {
             symbol,
             name,
             decimals,
+            named: true,
         })
     }
-}
-
-/// Text a token reports about itself is shown to the user: no control characters, not empty.
-fn is_presentable(text: &str) -> bool {
-    !text.trim().is_empty() && text.chars().count() <= 64 && !text.chars().any(char::is_control)
 }
 
 fn plain_answer(

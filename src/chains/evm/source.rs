@@ -4,15 +4,15 @@ use anyhow::{Context, Result};
 use futures::future::BoxFuture;
 
 use super::{BalanceAsk, EvmReader};
-use crate::chains::{FamilyDef, RowsRead, Source, SourceContext, TokenMetadata};
+use crate::chains::{FamilyDef, Row, RowsRead, Source, SourceContext, TokenMetadata};
 use crate::model::{Address, Family};
-use crate::store::LeasedBalance;
 
 pub const FAMILY: FamilyDef = FamilyDef {
     family: Family::Evm,
     native: ("ETH", "Ether", 18),
     // EVM providers put their keys in the URL.
     key_header: None,
+    lists_holdings: false,
     open,
 };
 
@@ -31,7 +31,7 @@ fn open(context: SourceContext<'_>) -> Result<Box<dyn Source>> {
 }
 
 impl Source for EvmReader {
-    fn read<'a>(&'a self, rows: &'a [LeasedBalance]) -> BoxFuture<'a, RowsRead> {
+    fn read<'a>(&'a self, rows: &'a [Row]) -> BoxFuture<'a, RowsRead> {
         Box::pin(read(self, rows))
     }
 
@@ -43,7 +43,7 @@ impl Source for EvmReader {
     }
 }
 
-async fn read(reader: &EvmReader, rows: &[LeasedBalance]) -> RowsRead {
+async fn read(reader: &EvmReader, rows: &[Row]) -> RowsRead {
     let asks: Vec<Result<BalanceAsk, String>> = rows.iter().map(ask).collect();
     let readable: Vec<BalanceAsk> = asks
         .iter()
@@ -73,7 +73,7 @@ async fn read(reader: &EvmReader, rows: &[LeasedBalance]) -> RowsRead {
 }
 
 /// What to ask an EVM chain for a leased row; a stored address that no longer parses fails that row.
-fn ask(row: &LeasedBalance) -> Result<BalanceAsk, String> {
+fn ask(row: &Row) -> Result<BalanceAsk, String> {
     Ok(BalanceAsk {
         owner: evm_address(&row.address)?,
         token: row.contract.as_deref().map(evm_address).transpose()?,

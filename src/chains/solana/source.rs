@@ -2,22 +2,25 @@
 //! for both token programs, so a mint it does not list holds zero, and a mint it lists that the
 //! chain does not list yet is discovered (its decimals read once).
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 
-use alloy_primitives::U256;
 use anyhow::Result;
 use futures::future::BoxFuture;
 
 use super::SolanaReader;
-use crate::chains::{Discovered, FamilyDef, Reading, RowsRead, Source, SourceContext, owners_of};
+use crate::chains::{
+    Discovered, FamilyDef, Reading, Row, RowsRead, Source, SourceContext, TokenMetadata, owners_of,
+    rows_by_owner,
+};
 use crate::model::Family;
-use crate::store::{AddressId, ChainId, LeasedBalance, NewToken};
+use crate::store::{AddressId, ChainId, NewToken};
 
 pub const FAMILY: FamilyDef = FamilyDef {
     family: Family::Solana,
     native: ("SOL", "Solana", 9),
     // Solana providers put their keys in the URL.
     key_header: None,
+    lists_holdings: true,
     open,
 };
 
@@ -41,13 +44,36 @@ fn open(context: SourceContext<'_>) -> Result<Box<dyn Source>> {
 }
 
 impl Source for SolanaSource {
-    fn read<'a>(&'a self, rows: &'a [LeasedBalance]) -> BoxFuture<'a, RowsRead> {
+    fn read<'a>(&'a self, rows: &'a [Row]) -> BoxFuture<'a, RowsRead> {
         Box::pin(self.read_rows(rows))
+    }
+
+    /// A mint's decimals, from its mint account (an account that is no mint is refused); a mint
+    /// account holds no name.
+    fn token<'a>(&'a self, contract: &'a str) -> BoxFuture<'a, Result<TokenMetadata, String>> {
+        Box::pin(async move {
+            let decimals = self
+                .reader
+                .mint_decimals(&[contract.to_owned()])
+                .await
+                .remove(0)?;
+            Ok(TokenMetadata {
+                symbol: mint_symbol(contract),
+                name: contract.to_owned(),
+                decimals,
+                named: false,
+            })
+        })
     }
 }
 
+/// What a mint without a known name is shown as: the start of its address.
+fn mint_symbol(mint: &str) -> String {
+    format!("{}…", mint.chars().take(4).collect::<String>())
+}
+
 impl SolanaSource {
-    async fn read_rows(&self, rows: &[LeasedBalance]) -> RowsRead {
+    async fn read_rows(&self, rows: &[Row]) -> RowsRead {
         let reader = &self.reader;
         let owners = owners_of(rows);
         let names: Vec<String> = owners.iter().map(|(_, name)| name.clone()).collect();
@@ -70,45 +96,50 @@ impl SolanaSource {
             })
             .collect();
 
-        // Mints held that are not listed yet: their decimals are read once, then they are watched.
-        let mut new_mints: BTreeMap<String, Vec<(AddressId, U256, u64)>> = BTreeMap::new();
+        // Held but in no row of this sweep: discovered for its owner; new to the chain, its
+        // decimals are read once (a mint that cannot be read is left out until it can).
+        let in_rows = rows_by_owner(rows);
+        let mut discovered = Vec::new();
+        let mut unlisted = BTreeSet::new();
         for (owner, reading) in &by_owner {
             if let Ok((held, slot)) = &reading.tokens {
-                for (mint, amount) in held.iter().filter(|(mint, _)| !self.listed.contains(*mint)) {
-                    new_mints
-                        .entry(mint.clone())
-                        .or_default()
-                        .push((*owner, *amount, *slot));
+                for (mint, amount) in held {
+                    if !in_rows.contains(&(*owner, mint.as_str())) {
+                        discovered.push(Discovered {
+                            owner: *owner,
+                            contract: mint.clone(),
+                            reading: (*amount, *slot),
+                        });
+                        if !self.listed.contains(mint) {
+                            unlisted.insert(mint.clone());
+                        }
+                    }
                 }
             }
         }
-        let mut discovered = Vec::new();
-        if !new_mints.is_empty() {
-            let mints: Vec<String> = new_mints.keys().cloned().collect();
+        let mut new_tokens = Vec::new();
+        if !unlisted.is_empty() {
+            let mints: Vec<String> = unlisted.into_iter().collect();
             let decimals = reader.mint_decimals(&mints).await;
-            for (mint, decimals) in mints.iter().zip(decimals) {
-                let Ok(decimals) = decimals else {
-                    tracing::warn!(%mint, "a held token's mint could not be read; it is left out until it can");
-                    continue;
-                };
-                let token = NewToken {
-                    chain: self.chain,
-                    contract: mint.clone(),
-                    symbol: format!("{}…", &mint[..4.min(mint.len())]),
-                    name: mint.clone(),
-                    decimals,
-                };
-                for (owner, amount, slot) in &new_mints[mint] {
-                    discovered.push(Discovered {
-                        owner: *owner,
-                        token: token.clone(),
-                        reading: (*amount, *slot),
-                    });
+            for (mint, decimals) in mints.into_iter().zip(decimals) {
+                match decimals {
+                    Ok(decimals) => new_tokens.push(NewToken {
+                        chain: self.chain,
+                        symbol: mint_symbol(&mint),
+                        name: mint.clone(),
+                        contract: mint,
+                        decimals,
+                    }),
+                    Err(_) => {
+                        tracing::warn!(%mint, "a held token's mint could not be read; it is left out until it can");
+                        discovered.retain(|found| found.contract != mint);
+                    }
                 }
             }
         }
         RowsRead {
             discovered,
+            new_tokens,
             genesis: if self.knows_genesis {
                 None
             } else {

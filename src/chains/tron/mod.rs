@@ -16,7 +16,9 @@ use alloy_sol_types::SolValue;
 use futures::StreamExt;
 use serde_json::{Value, json};
 
+use crate::chains::TokenMetadata;
 use crate::chains::pool::{Ask, EndpointPool, Failure};
+use crate::model::token_list::{MAX_DECIMALS, presentable};
 use crate::model::{Address, Amount, Family};
 
 /// Requests in flight at once: TronGrid limits bursts, more so without an API key.
@@ -112,8 +114,9 @@ impl TronReader {
         Ok(U256::from_be_slice(&result[..32]))
     }
 
-    /// A token's symbol and decimals, read from its contract.
-    pub async fn token(&self, contract: &str) -> Result<(String, u8), String> {
+    /// A token's symbol, name and decimals, read from its contract; one whose decimals or symbol
+    /// could not be shown right is refused.
+    pub async fn token(&self, contract: &str) -> Result<TokenMetadata, String> {
         let decimals = self
             .constant_call(contract, contract, "decimals()", "")
             .await?;
@@ -124,10 +127,26 @@ impl TronReader {
             .get(..32)
             .map(U256::from_be_slice)
             .and_then(|value| u8::try_from(value).ok())
-            .ok_or("decimals() did not return a small number")?;
-        let symbol =
-            String::abi_decode(&symbol).map_err(|_| "symbol() did not return text".to_owned())?;
-        Ok((symbol, decimals))
+            .filter(|&decimals| decimals <= MAX_DECIMALS)
+            .ok_or("decimals() did not return a possible number of decimals")?;
+        let symbol = String::abi_decode(&symbol)
+            .ok()
+            .filter(|symbol| presentable(symbol))
+            .ok_or("symbol() did not return presentable text")?;
+        // A token without a readable name() is named by its symbol.
+        let name = match self.constant_call(contract, contract, "name()", "").await {
+            Ok(name) => String::abi_decode(&name)
+                .ok()
+                .filter(|name| presentable(name)),
+            Err(_) => None,
+        }
+        .unwrap_or_else(|| symbol.clone());
+        Ok(TokenMetadata {
+            symbol,
+            name,
+            decimals,
+            named: true,
+        })
     }
 
     /// Calls a view function; the data it returned, or why there is none.

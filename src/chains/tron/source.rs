@@ -2,21 +2,25 @@
 //! TRX and TRC-20 list, `balanceOf` for watched tokens its list lacks; tokens listed but not
 //! watched yet are discovered.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 use alloy_primitives::U256;
 use anyhow::Result;
 use futures::future::BoxFuture;
 
 use super::TronReader;
-use crate::chains::{Discovered, FamilyDef, Reading, RowsRead, Source, SourceContext, owners_of};
+use crate::chains::{
+    Discovered, FamilyDef, Reading, Row, RowsRead, Source, SourceContext, TokenMetadata, owners_of,
+    rows_by_owner,
+};
 use crate::model::Family;
-use crate::store::{AddressId, ChainId, LeasedBalance, NewToken};
+use crate::store::{AddressId, ChainId, NewToken};
 
 pub const FAMILY: FamilyDef = FamilyDef {
     family: Family::Tron,
     native: ("TRX", "TRON", 6),
     key_header: Some("tron-pro-api-key"),
+    lists_holdings: true,
     open,
 };
 
@@ -36,13 +40,17 @@ fn open(context: SourceContext<'_>) -> Result<Box<dyn Source>> {
 }
 
 impl Source for TronSource {
-    fn read<'a>(&'a self, rows: &'a [LeasedBalance]) -> BoxFuture<'a, RowsRead> {
+    fn read<'a>(&'a self, rows: &'a [Row]) -> BoxFuture<'a, RowsRead> {
         Box::pin(self.read_rows(rows))
+    }
+
+    fn token<'a>(&'a self, contract: &'a str) -> BoxFuture<'a, Result<TokenMetadata, String>> {
+        Box::pin(self.reader.token(contract))
     }
 }
 
 impl TronSource {
-    async fn read_rows(&self, rows: &[LeasedBalance]) -> RowsRead {
+    async fn read_rows(&self, rows: &[Row]) -> RowsRead {
         let reader = &self.reader;
         let block = match reader.block().await {
             Ok(block) => block,
@@ -86,40 +94,44 @@ impl TronSource {
             })
             .collect();
 
-        let mut held: BTreeMap<String, Vec<(AddressId, U256)>> = BTreeMap::new();
+        // Held but in no row of this sweep: discovered for its owner; new to the chain, its
+        // metadata is read once.
+        let in_rows = rows_by_owner(rows);
+        let mut discovered = Vec::new();
+        let mut unlisted = BTreeSet::new();
         for (owner, account) in &by_owner {
             for (contract, amount) in account.iter().flat_map(|account| &account.trc20) {
-                if !self.listed.contains(contract) {
-                    held.entry(contract.clone())
-                        .or_default()
-                        .push((*owner, *amount));
+                if !in_rows.contains(&(*owner, contract.as_str())) {
+                    discovered.push(Discovered {
+                        owner: *owner,
+                        contract: contract.clone(),
+                        reading: (*amount, block),
+                    });
+                    if !self.listed.contains(contract) {
+                        unlisted.insert(contract.clone());
+                    }
                 }
             }
         }
-        let mut discovered = Vec::new();
-        for (contract, holders) in held {
+        let mut new_tokens = Vec::new();
+        for contract in unlisted {
             match reader.token(&contract).await {
-                Ok((symbol, decimals)) => {
-                    let token = NewToken {
-                        chain: self.chain,
-                        contract: contract.clone(),
-                        symbol: symbol.clone(),
-                        name: symbol,
-                        decimals,
-                    };
-                    discovered.extend(holders.into_iter().map(|(owner, amount)| Discovered {
-                        owner,
-                        token: token.clone(),
-                        reading: (amount, block),
-                    }));
-                }
+                Ok(metadata) => new_tokens.push(NewToken {
+                    chain: self.chain,
+                    contract,
+                    symbol: metadata.symbol,
+                    name: metadata.name,
+                    decimals: metadata.decimals,
+                }),
                 Err(why) => {
-                    tracing::warn!(%contract, %why, "a held token could not be read; it is left out until it can")
+                    tracing::warn!(%contract, %why, "a held token could not be read; it is left out until it can");
+                    discovered.retain(|found| found.contract != contract);
                 }
             }
         }
         RowsRead {
             discovered,
+            new_tokens,
             ..RowsRead::of(readings)
         }
     }

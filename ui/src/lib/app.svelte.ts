@@ -51,6 +51,8 @@ class AppState {
   private sweeping = $state(false);
   progress = $state({ done: 0, total: 0 });
   refreshing = $state<Set<WalletId | "all">>(new Set());
+  /** Wallets whose "Find new tokens" is under way. */
+  finding = $state<Set<WalletId>>(new Set());
   toasts = $state<Toast[]>([]);
 
   private tracker = new PreloadProgress();
@@ -159,6 +161,26 @@ class AppState {
       this.toast("failed", `Refresh failed: ${(error as Error).message}`);
     } finally {
       this.refreshing = new Set([...this.refreshing].filter((w) => w !== which));
+      await this.reread();
+    }
+  }
+
+  /** Looks for every listed token one wallet may hold, and says what was found. */
+  async findTokens(wallet: WalletId): Promise<void> {
+    this.finding = new Set([...this.finding, wallet]);
+    try {
+      const sweeps = await call(commands.findTokens(wallet));
+      const found = sweeps.reduce((sum, s) => sum + s.found, 0);
+      const unreachable = sweeps.filter((s) => s.unreachable !== null).map((s) => s.chain);
+      if (found === 0 && unreachable.length > 0) {
+        this.toast("failed", `Finding tokens could not reach ${unreachable.join(", ")}; try again later.`);
+      } else {
+        this.toast("done", found === 0 ? "No new tokens found." : `Found ${found} new token${found === 1 ? "" : "s"}.`);
+      }
+    } catch (error) {
+      this.toast("failed", `Finding tokens failed: ${(error as Error).message}`);
+    } finally {
+      this.finding = new Set([...this.finding].filter((w) => w !== wallet));
       await this.reread();
     }
   }

@@ -33,4 +33,12 @@ describe("the dashboard's lines", () => {
       { chain: "base", symbol: "ETH", amount: "0.000000000000000005" },
     ]);
   });
+
+  it("never sum a token no list vouches for, even when it is shown", () => {
+    const sums = totals([
+      balanceRow({ contract: "0xlure", symbol: "USDC", decimals: 6, raw: "1000000", verified: false }),
+      balanceRow({ contract: "0xlure", symbol: "USDC", decimals: 6, raw: "2000000", verified: true }),
+    ]);
+    expect(sums).toEqual([{ chain: "ethereum", symbol: "USDC", amount: "2" }]);
+  });
 });

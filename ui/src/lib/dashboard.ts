@@ -22,13 +22,13 @@ export function lines(wallets: WalletRecord[], rows: BalanceRow[]): Line[] {
   return out;
 }
 
-/** One asset's total over the rows shown, exact. */
+/** One asset's total over the rows shown, exact; a token no list vouches for is never summed. */
 export type Total = { chain: string; symbol: string; amount: string };
 
 export function totals(rows: BalanceRow[]): Total[] {
   const groups = new Map<string, { chain: string; symbol: string; decimals: number; raws: string[] }>();
   for (const row of rows) {
-    if (row.raw === null) continue;
+    if (row.raw === null || !row.verified) continue;
     const id = `${row.chain}\u0000${row.contract ?? ""}`;
     const group = groups.get(id);
     if (group) group.raws.push(row.raw);

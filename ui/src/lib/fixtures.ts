@@ -15,6 +15,7 @@ export function balanceRow(change: Partial<BalanceRow> = {}): BalanceRow {
     zero: false,
     dust: false,
     hidden: false,
+    verified: true,
     block: 19000000,
     readAt: 1_700_000_000_000,
     ageSeconds: 4,

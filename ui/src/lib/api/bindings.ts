@@ -157,6 +157,22 @@ async connectivity() : Promise<Result<ChainConnectivity[], AppError>> {
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };
 }
+},
+async findTokens(wallet: WalletId) : Promise<Result<ChainSweep[], AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("find_tokens", { wallet }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async tokenCounts() : Promise<Result<ChainTokens[], AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("token_counts") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
 }
 }
 
@@ -228,6 +244,10 @@ dust: boolean;
  */
 hidden: boolean; 
 /**
+ * Vouched for by a bundled list or the user; an unverified token is never summed or valued.
+ */
+verified: boolean; 
+/**
  * The block number or slot the value was read at.
  */
 block: number | null; 
@@ -275,6 +295,10 @@ takesApiKey: boolean }
  */
 export type ChainSweep = { chain: string; read: number; failed: number; 
 /**
+ * Candidate tokens found held, each now with a row.
+ */
+found: number; 
+/**
  * The latest block or slot a value was read at.
  */
 block: number | null; requests: number; 
@@ -282,6 +306,10 @@ block: number | null; requests: number;
  * Why nothing could be read (every endpoint failed), naming the endpoints.
  */
 unreachable: string | null }
+/**
+ * How many tokens a chain watches and checks its addresses for, for Settings.
+ */
+export type ChainTokens = { chain: string; watched: number; candidates: number }
 /**
  * An endpoint of the chain stopped or started answering.
  */
