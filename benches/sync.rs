@@ -1,6 +1,9 @@
-//! The sync benchmark: 2,000 addresses × 6 assets (12,000 balances) on a real anvil behind a proxy
-//! that adds 50 ms to every request; one `holdings sync`, measured. Prints the HTTP requests, the
-//! wall time, and the floor (round trips × 50 ms). Run with `cargo bench --bench sync`.
+//! The sync benchmark, on a real anvil behind a proxy that adds 50 ms to every request:
+//! - 2,000 addresses × 6 assets (12,000 balances), one `holdings sync`;
+//! - discovery: 100 addresses × 1,000 candidate tokens (each address holds 3), one `holdings discover`.
+//!
+//! Prints the HTTP requests, the wall time, and the floor (round trips × 50 ms) of each. Run with
+//! `cargo bench --bench sync`.
 
 #[path = "../tests/support/mod.rs"]
 mod support;
@@ -22,6 +25,11 @@ const LATENCY: Duration = Duration::from_millis(50);
 const BALANCE_SLOT: u64 = 3;
 
 fn main() {
+    sync_12_000_balances();
+    discover_100_addresses_among_1_000_candidates();
+}
+
+fn sync_12_000_balances() {
     let anvil = Anvil::start();
     anvil.install_multicall3();
     let owners: Vec<Address> = (1..=ADDRESSES as u64)
@@ -136,6 +144,139 @@ fn main() {
     assert_eq!(wrong, 0, "every balance exact");
 }
 
+const DISCOVERY_OWNERS: usize = 100;
+const CANDIDATES: usize = 1_000;
+
+/// Owner `k` holds three of the candidates.
+fn held_by(k: usize) -> [usize; 3] {
+    [
+        (k * 7) % CANDIDATES,
+        (k * 7 + 1) % CANDIDATES,
+        (k * 13 + 500) % CANDIDATES,
+    ]
+}
+
+fn discover_100_addresses_among_1_000_candidates() {
+    let anvil = Anvil::start();
+    anvil.install_multicall3();
+    // One token deployed, its code put at 1,000 addresses: candidates that answer `balanceOf`.
+    let template = anvil.deploy_token("T", "Token", 18);
+    let code = anvil.rpc("eth_getCode", json!([template, "latest"]));
+    let tokens: Vec<Address> = (0..CANDIDATES as u64)
+        .map(|i| Address::from_word(B256::from(U256::from(0xCA00_0000 + i))))
+        .collect();
+    let owners: Vec<Address> = (1..=DISCOVERY_OWNERS as u64)
+        .map(|i| Address::from_word(B256::from(U256::from(0x2000_0000 + i))))
+        .collect();
+    let mut calls: Vec<(&str, Value)> = tokens
+        .iter()
+        .map(|token| ("anvil_setCode", json!([token, code])))
+        .collect();
+    for (k, owner) in owners.iter().enumerate() {
+        for token in held_by(k) {
+            let slot = keccak256((*owner, U256::from(BALANCE_SLOT)).abi_encode());
+            calls.push((
+                "anvil_setStorageAt",
+                json!([tokens[token], slot, B256::from(U256::from(k + 1))]),
+            ));
+        }
+    }
+    batch(&anvil, &calls);
+
+    let dir = DataDir::new();
+    let proxy = Proxy::start_with(
+        &anvil.url,
+        Behaviour {
+            latency: LATENCY,
+            ..Behaviour::default()
+        },
+    );
+    dir.add_devnet(&[&proxy.url]);
+    let wallets = dir.path().join("wallets.txt");
+    let lines: Vec<String> = owners.iter().map(ToString::to_string).collect();
+    std::fs::write(&wallets, lines.join("\n")).unwrap();
+    let run = |args: &[&str]| {
+        let output = dir.holdings(args).output().unwrap();
+        assert!(
+            output.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    };
+    run(&[
+        "wallet",
+        "import",
+        wallets.to_str().unwrap(),
+        "--chain",
+        "devnet",
+    ]);
+    let list = json!({ "name": "bench", "tokens": tokens.iter().enumerate().map(|(i, token)| json!({
+        "chainId": 31337, "address": token.to_string(), "symbol": format!("C{i}"), "name": "Candidate", "decimals": 18
+    })).collect::<Vec<_>>() });
+    let list_file = dir.path().join("candidates.json");
+    std::fs::write(&list_file, list.to_string()).unwrap();
+    run(&["token", "import", list_file.to_str().unwrap(), "--discover"]);
+
+    proxy.reset_counts();
+    let started = Instant::now();
+    run(&["discover"]);
+    let wall = started.elapsed();
+    let requests = proxy.requests();
+    let round_trips = proxy.round_trips();
+    let rows = dir.all_balances();
+    let found = rows.iter().filter(|row| row["asset"] != "native").count();
+    let expected: usize = (0..DISCOVERY_OWNERS)
+        .map(|k| {
+            let mut held = held_by(k).to_vec();
+            held.sort();
+            held.dedup();
+            held.len()
+        })
+        .sum();
+    println!(
+        "discovery benchmark: {DISCOVERY_OWNERS} addresses × {CANDIDATES} candidates, {}ms latency per request",
+        LATENCY.as_millis()
+    );
+    println!("  held tokens found: {found} of {expected}");
+    println!(
+        "  HTTP requests:     {requests} (JSON-RPC calls: {})",
+        proxy.calls()
+    );
+    println!("  wall time:         {} ms", wall.as_millis());
+    println!(
+        "  floor:             {} ms ({round_trips} round trips × {} ms)",
+        (LATENCY * round_trips as u32).as_millis(),
+        LATENCY.as_millis()
+    );
+    assert_eq!(
+        found, expected,
+        "every held candidate found, and nothing else"
+    );
+}
+
+/// Sends anvil these calls in batches of a thousand.
+fn batch(anvil: &Anvil, calls: &[(&str, Value)]) {
+    let client = reqwest::blocking::Client::new();
+    for batch in calls.chunks(1_000) {
+        let body: Vec<Value> = batch
+            .iter()
+            .enumerate()
+            .map(|(id, (method, params))| json!({ "jsonrpc": "2.0", "id": id, "method": method, "params": params }))
+            .collect();
+        let answers: Vec<Value> = client
+            .post(&anvil.url)
+            .json(&body)
+            .send()
+            .unwrap()
+            .json()
+            .unwrap();
+        assert!(
+            answers.iter().all(|answer| answer.get("error").is_none()),
+            "seeding failed"
+        );
+    }
+}
+
 /// Seeded amounts are a function of the owner, so every row can be checked.
 fn amount_for(owner_index: u64, asset: u64) -> U256 {
     U256::from(owner_index * 1_000 + asset)
@@ -164,23 +305,5 @@ fn seed(anvil: &Anvil, owners: &[Address], tokens: &[Address]) {
             calls.push(("anvil_setStorageAt", json!([token, slot, value])));
         }
     }
-    let client = reqwest::blocking::Client::new();
-    for batch in calls.chunks(1_000) {
-        let body: Vec<Value> = batch
-            .iter()
-            .enumerate()
-            .map(|(id, (method, params))| json!({ "jsonrpc": "2.0", "id": id, "method": method, "params": params }))
-            .collect();
-        let answers: Vec<Value> = client
-            .post(&anvil.url)
-            .json(&body)
-            .send()
-            .unwrap()
-            .json()
-            .unwrap();
-        assert!(
-            answers.iter().all(|answer| answer.get("error").is_none()),
-            "seeding failed"
-        );
-    }
+    batch(anvil, &calls);
 }

@@ -92,3 +92,59 @@ fn is_for(chain: &ChainRecord, chain_id: u64) -> bool {
         None => chain.family != Family::Evm,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::TokenMode;
+
+    fn candidates_on(store: &Store, chain: &str) -> usize {
+        let chain = store.chain_by_name(chain).unwrap().unwrap();
+        store
+            .assets_of_chain(chain.id)
+            .unwrap()
+            .iter()
+            .filter(|asset| asset.mode == TokenMode::Candidate && asset.verified)
+            .count()
+    }
+
+    #[test]
+    fn a_database_without_the_lists_gets_them_once_and_keeps_what_the_user_chose() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = crate::data_dir::open(dir.path()).unwrap();
+        let on_ethereum = candidates_on(&store, "ethereum");
+        assert!(on_ethereum > 1_000, "{on_ethereum}");
+
+        // As a database from before the lists: the user watches USDC, and nothing else is there.
+        let ethereum = store.chain_by_name("ethereum").unwrap().unwrap();
+        let usdc = "0xA0b86991c6218b36c1d19D4a2e9Eb0cE3606eB48";
+        let asset = store.token(ethereum.id, usdc).unwrap().unwrap();
+        store
+            .insert_token(&NewToken {
+                chain: ethereum.id,
+                contract: usdc.into(),
+                symbol: asset.symbol,
+                name: asset.name,
+                decimals: asset.decimals,
+            })
+            .unwrap();
+        store.set_token_lists_version(0).unwrap();
+        drop(store);
+
+        let store = crate::data_dir::open(dir.path()).unwrap();
+        assert_eq!(store.token_lists_version().unwrap(), TOKEN_LISTS_VERSION);
+        assert_eq!(candidates_on(&store, "ethereum"), on_ethereum - 1);
+        let usdc = store.token(ethereum.id, usdc).unwrap().unwrap();
+        assert_eq!(usdc.mode, TokenMode::Watched, "the user's choice stands");
+
+        let solana = store.chain_by_name("solana").unwrap().unwrap();
+        let banned = store
+            .assets_of_chain(solana.id)
+            .unwrap()
+            .into_iter()
+            .filter(|asset| !asset.verified)
+            .collect::<Vec<_>>();
+        assert!(banned.len() > 50, "Jupiter's banned mints");
+        assert!(banned.iter().all(|asset| asset.hidden));
+    }
+}

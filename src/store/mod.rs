@@ -237,4 +237,44 @@ mod tests {
             assert_eq!(store.chains().unwrap().len(), 1);
         });
     }
+
+    /// Tokens found held before discovery existed were watched by their holders only: the
+    /// migration makes them unverified candidates, and leaves the user's watched tokens alone.
+    #[test]
+    fn found_tokens_become_unverified_candidates_by_the_migration() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        let before_discovery = MIGRATION_STEPS.len() - 1;
+        MIGRATIONS.to_version(&mut conn, before_discovery).unwrap();
+        conn.execute_batch(
+            "INSERT INTO chains (id, name, family, native_symbol, native_decimals) \
+                 VALUES (1, 'devsol', 'solana', 'SOL', 9);
+             INSERT INTO wallets (id, source, family, created_at) VALUES (1, 'a', 'solana', 0), (2, 'b', 'solana', 0);
+             INSERT INTO addresses (id, wallet_id, family, address, added_at) \
+                 VALUES (1, 1, 'solana', 'a', 0), (2, 2, 'solana', 'b', 0);
+             INSERT INTO address_chains VALUES (1, 1), (2, 1);
+             INSERT INTO assets (id, chain_id, contract, symbol, name, decimals) \
+                 VALUES (1, 1, NULL, 'SOL', 'Solana', 9), (2, 1, 'chosen', 'C', 'C', 6), (3, 1, 'found', 'F', 'F', 6);
+             INSERT INTO balances (address_id, asset_id) VALUES (1, 1), (2, 1), (1, 2), (2, 2), (1, 3);",
+        )
+        .unwrap();
+        MIGRATIONS.to_latest(&mut conn).unwrap();
+        let mut statement = conn
+            .prepare("SELECT id, mode, verified, hidden FROM assets ORDER BY id")
+            .unwrap();
+        let assets: Vec<(i64, String, bool, bool)> = statement
+            .query_map([], |row| {
+                Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?))
+            })
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        assert_eq!(
+            assets,
+            [
+                (1, "watched".into(), true, false),
+                (2, "watched".into(), true, false),
+                (3, "candidate".into(), false, true),
+            ]
+        );
+    }
 }
