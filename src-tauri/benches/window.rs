@@ -31,7 +31,7 @@ async fn main() {
         // every endpoint of the seeded chain refuses connections: the network is down
         seed::seed(dir.path());
         let started = Instant::now();
-        let window = Window::open(&app_binary(), dir.path()).await;
+        let window = Window::open(&app_binary(), dir.path(), &dir.path().join("driver.log")).await;
         let client = window.client.clone();
         let deadline = started + Duration::from_secs(30);
         while client
@@ -119,14 +119,6 @@ requestAnimationFrame(frame);
 "#;
 
 fn app_binary() -> PathBuf {
-    // benches build in the release profile: the app is expected next to them
-    let exe = std::env::current_exe().unwrap();
-    let profile_dir = exe.ancestors().nth(2).unwrap();
-    let app = profile_dir.join("holdings-desktop");
-    assert!(
-        app.exists(),
-        "{} is missing: build it first (cargo build --release -p holdings-desktop)",
-        app.display()
-    );
-    app
+    // what a person installs: the release build of the Tauri CLI
+    window::built("release").app.clone()
 }

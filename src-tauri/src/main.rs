@@ -12,6 +12,7 @@ use std::time::Duration;
 use holdings::api::Holdings;
 use holdings::data_dir::{DATA_DIR_ENV, default_data_dir};
 use tauri::{Manager, RunEvent};
+use tauri_plugin_window_state::StateFlags;
 
 /// How long closing waits for the engine to finish its writes.
 const SHUTDOWN_LIMIT: Duration = Duration::from_secs(5);
@@ -38,6 +39,13 @@ fn main() -> ExitCode {
     let events = holdings.subscribe();
     let commands = bindings::builder();
     let app = tauri::Builder::default()
+        // Size, position and maximised state only: the window's visibility and decorations are
+        // the app's to set.
+        .plugin(
+            tauri_plugin_window_state::Builder::default()
+                .with_state_flags(StateFlags::SIZE | StateFlags::POSITION | StateFlags::MAXIMIZED)
+                .build(),
+        )
         .invoke_handler(commands.invoke_handler())
         .manage(holdings)
         .setup(move |app| {

@@ -11,7 +11,7 @@ mod support;
 mod window;
 
 use std::future::Future;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use alloy_primitives::{Address, U256};
@@ -19,7 +19,7 @@ use fantoccini::{Client, Locator};
 use support::DataDir;
 use support::anvil::Anvil;
 use support::proxy::Proxy;
-use window::Window;
+use window::{Window, target_dir};
 
 const ALICE: &str = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8";
 const BOB: &str = "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC";
@@ -240,10 +240,10 @@ struct Desktop {
 
 impl Desktop {
     async fn launch(data: &DataDir) -> Self {
-        let app = Path::new(env!("CARGO_BIN_EXE_holdings-desktop"));
-        let window = Window::open(app, data.path()).await;
+        let app = &window::built("debug").app;
         let screenshots = target_dir().join("e2e-screenshots");
         std::fs::create_dir_all(&screenshots).unwrap();
+        let window = Window::open(app, data.path(), &screenshots.join("driver.log")).await;
         Self {
             client: window.client.clone(),
             window,
@@ -376,7 +376,10 @@ impl Desktop {
                 {
                     let _ = std::fs::copy(log.path(), self.screenshots.join("failed.log"));
                 }
-                panic!("waited {PATIENCE:?} for {what} (see failed.png and failed.log)");
+                panic!(
+                    "waited {PATIENCE:?} for {what} (see failed.png, failed.log and driver.log in {})",
+                    self.screenshots.display()
+                );
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
@@ -390,10 +393,4 @@ impl Desktop {
     async fn close(self) {
         self.window.close().await;
     }
-}
-
-/// The build's target dir: the test binary lives in its `debug/deps`.
-fn target_dir() -> PathBuf {
-    let exe = std::env::current_exe().unwrap();
-    exe.ancestors().nth(3).expect("target dir").to_path_buf()
 }

@@ -1,11 +1,13 @@
 //! The app's real window over WebDriver: tauri-driver (installed by `scripts/setup`) starts
 //! WebKitWebDriver, which starts the app on the display in `DISPLAY`. Shared by the end-to-end test
-//! and the window benchmark.
+//! and the window benchmark, with the app as the Tauri CLI builds it.
 
+use std::fs::File;
 use std::net::{TcpListener, TcpStream};
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
+use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use fantoccini::{Client, ClientBuilder};
@@ -21,9 +23,11 @@ pub struct Window {
 }
 
 impl Window {
-    /// Starts tauri-driver, and through it the app at `app` on the data dir.
-    pub async fn open(app: &Path, data_dir: &Path) -> Self {
+    /// Starts tauri-driver, and through it the app at `app` on the data dir. What the driver,
+    /// WebKit and GTK say goes to `log` (thousands of lines of desktop-portal warnings, otherwise).
+    pub async fn open(app: &Path, data_dir: &Path, log: &Path) -> Self {
         let port = free_port();
+        let log = File::create(log).expect("create the driver's log");
         let driver = Command::new(tauri_driver())
             .args([
                 "--port",
@@ -34,8 +38,8 @@ impl Window {
             .env("HOLDINGS_DATA_DIR", data_dir)
             // a group of its own, so that WebKitWebDriver and the app stop with it
             .process_group(0)
-            .stdout(Stdio::null())
-            .stderr(Stdio::inherit())
+            .stdout(log.try_clone().expect("the driver's log"))
+            .stderr(log)
             .spawn()
             .expect("start tauri-driver");
         let deadline = Instant::now() + DRIVER_START;
@@ -78,6 +82,69 @@ impl Drop for Window {
         let _ = self.driver.kill();
         let _ = self.driver.wait();
     }
+}
+
+/// What `npx tauri build` made: the app with its front end embedded, as a package has it, and
+/// the package.
+pub struct Built {
+    pub app: PathBuf,
+    #[allow(dead_code)] // the end-to-end test and the benchmark run the app alone
+    pub deb: PathBuf,
+}
+
+/// Builds the app and its .deb through the Tauri CLI once per test binary, in `profile`
+/// (`debug` or `release`), into the workspace's target dir; its output goes to a log beside them.
+pub fn built(profile: &str) -> &'static Built {
+    static BUILT: OnceLock<Built> = OnceLock::new();
+    BUILT.get_or_init(|| {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
+        let target = target_dir();
+        let log_path = target.join("tauri-build.log");
+        let log = File::create(&log_path).expect("create the build log");
+        let mut args = vec!["tauri", "build", "--bundles", "deb", "--ci"];
+        if profile == "debug" {
+            args.push("--debug");
+        }
+        let status = Command::new("npx")
+            .args(&args)
+            .current_dir(root)
+            .env("CARGO_TARGET_DIR", &target)
+            .stdout(log.try_clone().unwrap())
+            .stderr(log)
+            .status()
+            .expect("run npx tauri build (scripts/setup installs the Tauri CLI)");
+        let output = std::fs::read_to_string(&log_path).unwrap_or_default();
+        assert!(
+            status.success(),
+            "npx tauri build failed; its last lines ({}):\n{}",
+            log_path.display(),
+            output
+                .lines()
+                .rev()
+                .take(30)
+                .collect::<Vec<_>>()
+                .into_iter()
+                .rev()
+                .collect::<Vec<_>>()
+                .join("\n")
+        );
+        let bundles = target.join(profile).join("bundle/deb");
+        let deb = std::fs::read_dir(&bundles)
+            .expect("the deb bundle folder")
+            .map(|entry| entry.unwrap().path())
+            .find(|path| path.extension().is_some_and(|ext| ext == "deb"))
+            .expect("a .deb was made");
+        Built {
+            app: target.join(profile).join("holdings-desktop"),
+            deb,
+        }
+    })
+}
+
+/// The target dir this test or bench binary was built in (`TARGET/PROFILE/deps/NAME`).
+pub fn target_dir() -> PathBuf {
+    let exe = std::env::current_exe().unwrap();
+    exe.ancestors().nth(3).expect("target dir").to_path_buf()
 }
 
 fn free_port() -> u16 {
