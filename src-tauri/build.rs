@@ -23,6 +23,7 @@ const COMMANDS: &[&str] = &[
     "connectivity",
     "find_tokens",
     "token_counts",
+    "export_csv",
 ];
 
 fn main() {

@@ -31,6 +31,7 @@ pub fn builder() -> Builder<tauri::Wry> {
             connectivity,
             find_tokens,
             token_counts,
+            export_csv,
         ])
         .events(collect_events![
             BalancesChanged,

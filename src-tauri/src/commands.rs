@@ -3,7 +3,7 @@
 
 use holdings::api::{
     AddedWallet, AppError, BalanceRow, ChainConnectivity, ChainId, ChainSettings, ChainSweep,
-    ChainTokens, EndpointRef, Holdings, TtlSettings, WalletId, WalletRecord,
+    ChainTokens, EndpointRef, ExportFormat, Holdings, TtlSettings, WalletId, WalletRecord,
 };
 use tauri::State;
 
@@ -174,4 +174,33 @@ pub async fn find_tokens(
 #[specta::specta]
 pub async fn token_counts(holdings: State<'_, Holdings>) -> Answer<Vec<ChainTokens>> {
     holdings.token_counts()
+}
+
+/// Saves every balance as CSV where the user chooses in the system's save dialog; the page names
+/// no path, so it can reach nothing else on disk. The file's path, or `None` if the user cancelled.
+#[tauri::command]
+#[specta::specta]
+pub async fn export_csv(
+    app: tauri::AppHandle,
+    holdings: State<'_, Holdings>,
+) -> Answer<Option<String>> {
+    let Some(path) = save_dialog(&app, "holdings.csv").await else {
+        return Ok(None);
+    };
+    holdings.export_to(&path, ExportFormat::Csv).await?;
+    Ok(Some(path.display().to_string()))
+}
+
+/// The path the user picks in a save dialog, if they pick one.
+async fn save_dialog(app: &tauri::AppHandle, suggested: &str) -> Option<std::path::PathBuf> {
+    use tauri_plugin_dialog::DialogExt;
+    let (chosen, picked) = tokio::sync::oneshot::channel();
+    app.dialog()
+        .file()
+        .add_filter("CSV", &["csv"])
+        .set_file_name(suggested)
+        .save_file(move |path| {
+            let _ = chosen.send(path);
+        });
+    picked.await.ok()??.into_path().ok()
 }

@@ -46,6 +46,7 @@ fn main() -> ExitCode {
                 .with_state_flags(StateFlags::SIZE | StateFlags::POSITION | StateFlags::MAXIMIZED)
                 .build(),
         )
+        .plugin(tauri_plugin_dialog::init())
         .invoke_handler(commands.invoke_handler())
         .manage(holdings)
         .setup(move |app| {

@@ -4,6 +4,7 @@
 
 mod connectivity;
 mod error;
+mod export;
 mod new_chain;
 mod rows;
 pub mod settings;
@@ -17,6 +18,7 @@ use serde::{Deserialize, Serialize};
 
 pub use connectivity::ChainConnectivity;
 pub use error::{AppError, ErrorCode};
+pub use export::ExportFormat;
 pub use new_chain::{AddedChain, ChainSpec};
 pub use rows::BalanceRow;
 pub use settings::{ChainSettings, EndpointRef, EndpointSettings};

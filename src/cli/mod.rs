@@ -15,7 +15,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-use crate::api::Holdings;
+use crate::api::{ExportFormat, Holdings};
 use crate::data_dir::{DATA_DIR_ENV, default_data_dir};
 
 #[derive(Debug, Parser)]
@@ -62,11 +62,44 @@ enum Command {
     Watch,
     /// Show balances from the database.
     Balances(balances::BalancesArgs),
+    /// Write every balance as CSV or JSON, to a file or standard output.
+    Export {
+        #[arg(long, value_enum)]
+        format: ExportChoice,
+        #[arg(long, value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
     /// Health: stale rows, errors, leases, last sweeps.
     Status {
         #[arg(long)]
         json: bool,
     },
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum ExportChoice {
+    Csv,
+    Json,
+}
+
+/// Writes the export to `output`, or to standard output.
+async fn export(
+    holdings: &Holdings,
+    format: ExportChoice,
+    output: Option<&std::path::Path>,
+) -> anyhow::Result<()> {
+    let format = match format {
+        ExportChoice::Csv => ExportFormat::Csv,
+        ExportChoice::Json => ExportFormat::Json,
+    };
+    match output {
+        Some(path) => Ok(holdings.export_to(path, format).await?),
+        None => {
+            use std::io::Write;
+            let text = holdings.export(format).await?;
+            Ok(std::io::stdout().lock().write_all(text.as_bytes())?)
+        }
+    }
 }
 
 pub fn main() -> ExitCode {
@@ -141,5 +174,6 @@ async fn dispatch(holdings: &Holdings, command: Command) -> anyhow::Result<()> {
             sync::run(holdings, chain.as_deref(), sync::Pass::Everything).await
         }
         Command::Watch => sync::watch(holdings).await,
+        Command::Export { format, output } => export(holdings, format, output.as_deref()).await,
     }
 }

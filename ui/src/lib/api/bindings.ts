@@ -173,6 +173,18 @@ async tokenCounts() : Promise<Result<ChainTokens[], AppError>> {
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };
 }
+},
+/**
+ * Saves every balance as CSV where the user chooses in the system's save dialog; the page names
+ * no path, so it can reach nothing else on disk. The file's path, or `None` if the user cancelled.
+ */
+async exportCsv() : Promise<Result<string | null, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("export_csv") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
 }
 }
 
