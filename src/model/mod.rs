@@ -17,7 +17,7 @@ pub use amount::{Amount, AmountError};
 pub use chain::{BitcoinNetwork, ChainName, ChainNameError};
 pub use endpoint::{EndpointUrlError, parse_endpoint_url};
 pub use family::Family;
-pub use freshness::{Freshness, TtlError, Ttls};
+pub use freshness::{DEFAULT_PRICE_TTL, Freshness, TtlError, Ttls, checked_price_ttl};
 pub use price_source::{PriceSourceKind, PriceSourceKindError};
 pub use token_list::{CheckedToken, TokenEntry, TokenList};
 pub use value::{CURRENCY, Confidence, Money, Price, PriceError, RawSum};

@@ -138,6 +138,19 @@ impl Money {
     }
 }
 
+impl FromStr for Money {
+    type Err = PriceError;
+
+    /// An exact value as [`Money`]'s `Display` writes it.
+    fn from_str(text: &str) -> Result<Money, PriceError> {
+        let value = decimal(text)?;
+        if value.sign() == Sign::Minus {
+            return Err(PriceError::Negative(text.to_owned()));
+        }
+        Ok(Money(value))
+    }
+}
+
 impl std::ops::AddAssign<&Money> for Money {
     fn add_assign(&mut self, other: &Money) {
         self.0 = (&self.0 + &other.0).normalized();
