@@ -7,6 +7,7 @@ use alloy_primitives::{Address, U256};
 use serde_json::Value;
 use support::DataDir;
 use support::anvil::Anvil;
+use support::coingecko::CoinGecko;
 use support::defillama::{Coin, DefiLlama, Fault, now_seconds};
 
 const ALICE: &str = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8";
@@ -459,4 +460,66 @@ fn bad_price_settings_are_refused_in_one_line_and_change_nothing() {
     let chain = data.chain("ethereum");
     assert_eq!(chain["price_platform"], "ethereum");
     assert_eq!(chain["native_price_id"], "ethereum");
+}
+
+#[test]
+fn coingecko_prices_coins_and_tokens_with_its_demo_key_from_the_keyring() {
+    let setup = setup(&[("USDC", 6)]);
+    setup.hold(None, "1000000000000000000");
+    setup.hold(Some(0), "3000000");
+    let coingecko = CoinGecko::start();
+    coingecko.price("ethereum", "3210.5");
+    coingecko.price(&setup.id(0), "0.9998");
+    let data = &setup.data;
+    data.holdings(&["price", "source", "coingecko", "--url", &coingecko.url])
+        .assert()
+        .success();
+    data.holdings(&["price", "key"])
+        .write_stdin("demo-key-7c1e\n")
+        .assert()
+        .success();
+    let said = setup.preload();
+    assert!(
+        said.contains("prices (coingecko): 2 of 2 read, 2 request(s)"),
+        "{said}"
+    );
+    let asked = coingecko.requests();
+    let usdc = setup.tokens[0].to_string().to_lowercase();
+    let mut paths: Vec<&str> = asked.iter().map(|(path, _)| path.as_str()).collect();
+    paths.sort();
+    assert_eq!(
+        paths,
+        [
+            "/api/v3/simple/price?ids=ethereum&vs_currencies=usd&include_last_updated_at=true&precision=full"
+                .to_owned(),
+            format!(
+                "/api/v3/simple/token_price/ethereum?contract_addresses={usdc}&vs_currencies=usd&include_last_updated_at=true&precision=full"
+            )
+        ]
+    );
+    assert!(
+        asked
+            .iter()
+            .all(|(_, key)| key.as_deref() == Some("demo-key-7c1e"))
+    );
+    assert_eq!(data.json(&["portfolio"])["total"], "3213.4994");
+
+    let reference = holdings::secrets::reference("prices", "127.0.0.1");
+    assert_eq!(
+        holdings::secrets::load(&reference).unwrap().as_deref(),
+        Some("demo-key-7c1e")
+    );
+    holdings::secrets::delete(&reference).unwrap();
+    for file in std::fs::read_dir(data.path()).unwrap() {
+        let file = file.unwrap().path();
+        if file.is_file() {
+            let bytes = std::fs::read(&file).unwrap();
+            let key = b"demo-key-7c1e";
+            assert!(
+                !bytes.windows(key.len()).any(|window| window == key),
+                "the key is in {}",
+                file.display()
+            );
+        }
+    }
 }

@@ -206,7 +206,16 @@ impl Holdings {
                 "an API key is one line of text",
             ));
         }
-        let reference = secrets::reference("prices", record.kind.as_str());
+        // named by the source's host, as an endpoint's key is: a key for one server is not another's
+        let url = record
+            .url
+            .as_deref()
+            .or(crate::prices::public_url(record.kind));
+        let host = url
+            .and_then(|url| url::Url::parse(url).ok())
+            .and_then(|url| url.host_str().map(str::to_owned))
+            .unwrap_or_default();
+        let reference = secrets::reference("prices", &host);
         secrets::save(&reference, key).map_err(|err| AppError::from_input(err.into()))?;
         self.engine
             .with_store_mut(|store| store.set_price_api_key_ref(&reference))?;

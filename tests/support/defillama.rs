@@ -109,7 +109,7 @@ impl DefiLlama {
 
 async fn handle(state: Arc<State>, request: Request<Incoming>) -> Response<Full<Bytes>> {
     let Some(coins) = request.uri().path().strip_prefix("/prices/current/") else {
-        return answer(404, "Not Found".into());
+        return super::http::json(404, "Not Found".into());
     };
     let ids: Vec<String> = coins.split(',').map(str::to_owned).collect();
     let search_width = request.uri().query().and_then(|query| {
@@ -124,7 +124,7 @@ async fn handle(state: Arc<State>, request: Request<Incoming>) -> Response<Full<
     });
     let body = documented_answer(&state.coins.lock().unwrap(), &ids);
     match state.faults.lock().unwrap().pop_front() {
-        None => answer(200, body),
+        None => super::http::json(200, body),
         Some(Fault::RateLimited {
             retry_after_seconds,
         }) => Response::builder()
@@ -132,9 +132,11 @@ async fn handle(state: Arc<State>, request: Request<Incoming>) -> Response<Full<
             .header("Retry-After", retry_after_seconds.to_string())
             .body(Full::new(Bytes::from("Too Many Requests")))
             .unwrap(),
-        Some(Fault::ServerError(status)) => answer(status, "Internal Server Error".into()),
-        Some(Fault::Truncated) => answer(200, body[..body.len() / 2].to_owned()),
-        Some(Fault::Html) => answer(
+        Some(Fault::ServerError(status)) => {
+            super::http::json(status, "Internal Server Error".into())
+        }
+        Some(Fault::Truncated) => super::http::json(200, body[..body.len() / 2].to_owned()),
+        Some(Fault::Html) => super::http::json(
             200,
             "<html><body>Checking your browser…</body></html>".into(),
         ),
@@ -162,12 +164,4 @@ fn documented_answer(coins: &HashMap<String, Coin>, ids: &[String]) -> String {
         })
         .collect();
     format!("{{\"coins\":{{{}}}}}", entries.join(","))
-}
-
-fn answer(status: u16, body: String) -> Response<Full<Bytes>> {
-    Response::builder()
-        .status(status)
-        .header("Content-Type", "application/json")
-        .body(Full::new(Bytes::from(body)))
-        .unwrap()
 }

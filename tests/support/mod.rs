@@ -174,6 +174,7 @@ impl DataDir {
 }
 
 pub mod anvil;
+pub mod coingecko;
 pub mod contracts;
 pub mod defillama;
 pub mod esplora;
