@@ -332,7 +332,7 @@ fn a_garbled_answer_writes_nothing_and_rate_limits_and_outages_are_waited_out() 
     setup.hold(None, "1000000000000000000");
     setup.prices.price("coingecko:ethereum", "3000");
 
-    for fault in [Fault::Truncated, Fault::Html] {
+    for fault in [Fault::Truncated, Fault::Html, Fault::Huge] {
         let before = price_tables(&setup.data);
         setup.prices.fail_next(&[fault]);
         let said = setup.preload();
@@ -349,7 +349,7 @@ fn a_garbled_answer_writes_nothing_and_rate_limits_and_outages_are_waited_out() 
     }
     assert_eq!(
         setup.prices.requests().len(),
-        2,
+        3,
         "a garbled answer is not asked again"
     );
 

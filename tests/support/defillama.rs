@@ -4,7 +4,8 @@
 //! `{"coins": {"<id as asked>": {"decimals"?, "symbol", "price", "timestamp", "confidence"}}}` with
 //! the price a JSON number, `timestamp` in Unix seconds and `confidence` from 0 to 1; ids it has no
 //! price for are left out of `coins`. Its errors are injected a request at a time: `429 Too Many
-//! Requests` with a `Retry-After` in seconds, a `5xx`, a truncated JSON body, an HTML page.
+//! Requests` with a `Retry-After` in seconds, a `5xx`, a truncated JSON body, an HTML page, and
+//! (no documented error, but a broken server) an answer of megabytes.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
@@ -37,6 +38,8 @@ pub enum Fault {
     Truncated,
     /// A 200 that is not JSON (a proxy's page).
     Html,
+    /// The documented answer padded with whitespace to 2 MiB: no price list is that large.
+    Huge,
 }
 
 /// One request, as the server saw it.
@@ -136,6 +139,7 @@ async fn handle(state: Arc<State>, request: Request<Incoming>) -> Response<Full<
             super::http::json(status, "Internal Server Error".into())
         }
         Some(Fault::Truncated) => super::http::json(200, body[..body.len() / 2].to_owned()),
+        Some(Fault::Huge) => super::http::json(200, format!("{body}{}", " ".repeat(2 << 20))),
         Some(Fault::Html) => super::http::json(
             200,
             "<html><body>Checking your browser…</body></html>".into(),
