@@ -151,13 +151,13 @@ pub struct PriceRow {
     pub confidence: Option<String>,
     /// Older than a day: still used, shown stale.
     pub stale: bool,
-    /// Whether values use it: not for a hidden token, nor below confidence 0.5.
+    /// Whether values use it: not for a hidden or unverified token, nor below confidence 0.5.
     pub used: bool,
 }
 
 impl PriceRow {
     pub(super) fn new(record: PriceRecord, now: UnixMillis) -> Self {
-        let used = priceable(record.contract.as_deref(), record.hidden)
+        let used = priceable(record.contract.as_deref(), record.hidden, record.verified)
             && record.confidence.as_ref().is_none_or(Confidence::is_enough);
         Self {
             age_seconds: (now - record.observed_at).max(0) / 1_000,

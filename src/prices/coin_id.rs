@@ -25,9 +25,10 @@ impl fmt::Display for CoinId {
 }
 
 /// Whether an asset is priced at all: only what is trusted is. Native coins always are; a token is
-/// unless it is hidden (spam, or one the user does not care about).
-pub fn priceable(contract: Option<&str>, hidden: bool) -> bool {
-    contract.is_none() || !hidden
+/// when a bundled list or the user vouches for it (verified) and it is not hidden (spam, or one the
+/// user does not care about).
+pub fn priceable(contract: Option<&str>, hidden: bool, verified: bool) -> bool {
+    contract.is_none() || (verified && !hidden)
 }
 
 /// The id of an asset of a chain of `family` priced as `pricing` says, if the chain is priced.
@@ -107,11 +108,12 @@ mod tests {
     }
 
     #[test]
-    fn only_native_coins_and_tokens_not_hidden_are_priced() {
-        assert!(priceable(None, false));
-        assert!(priceable(None, true));
-        assert!(priceable(Some("0xabc"), false));
-        assert!(!priceable(Some("0xabc"), true));
+    fn only_native_coins_and_verified_tokens_not_hidden_are_priced() {
+        assert!(priceable(None, false, true));
+        assert!(priceable(None, true, false));
+        assert!(priceable(Some("0xabc"), false, true));
+        assert!(!priceable(Some("0xabc"), true, true));
+        assert!(!priceable(Some("0xabc"), false, false), "unverified");
     }
 
     #[test]

@@ -38,7 +38,7 @@ impl PriceBook {
     /// [`priceable`]) and the price was read with enough confidence.
     pub fn usable(&self, view: &BalanceView) -> Option<&PriceRecord> {
         let price = self.by_asset.get(&view.balance.key.asset)?;
-        let trusted = priceable(view.contract.as_deref(), view.hidden);
+        let trusted = priceable(view.contract.as_deref(), view.hidden, view.verified);
         let confident = price.confidence.as_ref().is_none_or(Confidence::is_enough);
         (trusted && confident).then_some(price)
     }
@@ -162,6 +162,7 @@ mod tests {
             symbol: format!("T{asset}"),
             decimals,
             hidden: false,
+            verified: true,
             balance: BalanceRow {
                 key: BalanceKey {
                     address: AddressId(wallet),
@@ -189,6 +190,7 @@ mod tests {
             contract: None,
             symbol: String::new(),
             hidden: false,
+            verified: true,
             price_id: format!("id{asset}"),
             currency: CURRENCY.into(),
             price: text.parse().unwrap(),
@@ -247,15 +249,18 @@ mod tests {
         ]);
         let mut hidden = view(1, 3, Some(5), 0);
         hidden.hidden = true;
+        let mut unverified = view(1, 3, Some(5), 0);
+        unverified.verified = false;
         let views = [
             view(1, 1, Some(10), 0), // low confidence
             view(1, 2, Some(10), 0), // no price
             hidden,                  // hidden: not priced, not counted
+            unverified,              // shown, but not trusted: not priced
             view(1, 4, None, 0),     // never read
         ];
         let valued = valuation(&views, &book);
         assert_eq!(valued.total, None, "nothing valued is not a zero");
-        assert_eq!(valued.unpriced, 2);
+        assert_eq!(valued.unpriced, 3);
         assert_eq!(valued.wallets, [(WalletId(1), None)]);
         assert_eq!(valued.prices_observed_at, None);
         assert!(valued.assets.iter().all(|asset| asset.value.is_none()));

@@ -42,6 +42,7 @@ pub struct PriceRecord {
     pub contract: Option<String>,
     pub symbol: String,
     pub hidden: bool,
+    pub verified: bool,
     pub price_id: String,
     pub currency: String,
     pub price: Price,
@@ -58,6 +59,7 @@ pub struct HeldAsset {
     pub family: Family,
     pub contract: Option<String>,
     pub hidden: bool,
+    pub verified: bool,
     pub pricing: ChainPricing,
     /// When its price was last read, if ever.
     pub price_fetched_at: Option<UnixMillis>,
@@ -109,7 +111,7 @@ impl Store {
     /// was last read.
     pub fn held_assets(&self, currency: &str) -> Result<Vec<HeldAsset>> {
         let mut statement = self.conn.prepare_cached(
-            "SELECT a.id, c.family, a.contract, a.hidden, c.price_platform, c.native_price_id, p.fetched_at \
+            "SELECT a.id, c.family, a.contract, a.hidden, a.verified, c.price_platform, c.native_price_id, p.fetched_at \
              FROM assets a JOIN chains c ON c.id = a.chain_id \
              LEFT JOIN prices p ON p.asset_id = a.id AND p.currency = ?1 \
              WHERE c.active = 1 AND EXISTS (SELECT 1 FROM balances b WHERE b.asset_id = a.id AND b.raw IS NOT NULL \
@@ -123,11 +125,12 @@ impl Store {
                     family: parse_column(row, 1)?,
                     contract: row.get(2)?,
                     hidden: row.get(3)?,
+                    verified: row.get(4)?,
                     pricing: ChainPricing {
-                        price_platform: row.get(4)?,
-                        native_price_id: row.get(5)?,
+                        price_platform: row.get(5)?,
+                        native_price_id: row.get(6)?,
                     },
-                    price_fetched_at: row.get(6)?,
+                    price_fetched_at: row.get(7)?,
                 })
             })?
             .collect::<rusqlite::Result<_>>()?;
@@ -166,7 +169,7 @@ impl Store {
     /// Every price held, of the chains' native coins first, then their tokens.
     pub fn prices(&self) -> Result<Vec<PriceRecord>> {
         let mut statement = self.conn.prepare_cached(
-            "SELECT p.asset_id, c.name, a.contract, a.symbol, a.hidden, p.price_id, p.currency, p.price, p.source, \
+            "SELECT p.asset_id, c.name, a.contract, a.symbol, a.hidden, a.verified, p.price_id, p.currency, p.price, p.source, \
              p.observed_at, p.fetched_at, p.confidence \
              FROM prices p JOIN assets a ON a.id = p.asset_id JOIN chains c ON c.id = a.chain_id \
              ORDER BY c.id, a.contract IS NOT NULL, a.id, p.currency",
@@ -179,15 +182,16 @@ impl Store {
                     contract: row.get(2)?,
                     symbol: row.get(3)?,
                     hidden: row.get(4)?,
-                    price_id: row.get(5)?,
-                    currency: row.get(6)?,
-                    price: parse_column(row, 7)?,
-                    source: row.get(8)?,
-                    observed_at: row.get(9)?,
-                    fetched_at: row.get(10)?,
+                    verified: row.get(5)?,
+                    price_id: row.get(6)?,
+                    currency: row.get(7)?,
+                    price: parse_column(row, 8)?,
+                    source: row.get(9)?,
+                    observed_at: row.get(10)?,
+                    fetched_at: row.get(11)?,
                     confidence: row
-                        .get::<_, Option<String>>(11)?
-                        .map(|_| parse_column(row, 11))
+                        .get::<_, Option<String>>(12)?
+                        .map(|_| parse_column(row, 12))
                         .transpose()?,
                 })
             })?

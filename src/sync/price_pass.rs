@@ -96,7 +96,7 @@ impl EngineState {
         let mut by_id: BTreeMap<CoinId, (Vec<AssetId>, bool)> = BTreeMap::new();
         for asset in held
             .iter()
-            .filter(|asset| priceable(asset.contract.as_deref(), asset.hidden))
+            .filter(|asset| priceable(asset.contract.as_deref(), asset.hidden, asset.verified))
         {
             let Some(id) = coin_id_of(&asset.pricing, asset.family, asset.contract.as_deref())
             else {

@@ -364,11 +364,11 @@ block: number | null; requests: number;
  * Why nothing could be read (every endpoint failed), naming the endpoints.
  */
 unreachable: string | null }
-export type ChainValue = { chain: string; value: string | null }
 /**
  * How many tokens a chain watches and checks its addresses for, for Settings.
  */
 export type ChainTokens = { chain: string; watched: number; candidates: number }
+export type ChainValue = { chain: string; value: string | null }
 /**
  * An endpoint of the chain stopped or started answering.
  */
