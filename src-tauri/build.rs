@@ -3,6 +3,7 @@
 
 const COMMANDS: &[&str] = &[
     "balances",
+    "portfolio",
     "wallets",
     "check_wallet",
     "add_wallet",
@@ -17,6 +18,8 @@ const COMMANDS: &[&str] = &[
     "save_api_key",
     "ttls",
     "set_ttls",
+    "price_source",
+    "set_price_ttl",
     "start_sync",
     "preload",
     "refresh",

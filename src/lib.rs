@@ -5,6 +5,7 @@
 //! - [`store`]: the SQLite database and its migrations;
 //! - [`chains`]: reading balances from chains, frugally, through pools of endpoints, a folder per family;
 //! - [`config`]: the chains and endpoints a new database starts with;
+//! - [`prices`]: which assets are priced, reading prices from a price source, and values;
 //! - [`registry`]: which chains an address is watched on;
 //! - [`secrets`]: API keys in the OS keyring;
 //! - [`data_dir`]: where the database lives, shared by the app and the CLI;
@@ -23,6 +24,7 @@ pub mod config;
 pub mod data_dir;
 pub mod logging;
 pub mod model;
+pub mod prices;
 pub mod registry;
 pub mod secrets;
 pub mod store;

@@ -61,6 +61,10 @@ fn a_new_evm_address_has_one_never_row_per_evm_chain() {
             "freshness",
             "error",
             "pending",
+            "price",
+            "value",
+            "currency",
+            "price_updated_at",
         ];
         expected.sort_unstable();
         assert_eq!(keys, expected);

@@ -23,6 +23,7 @@ pub fn seed(dir: &Path) {
             native_decimals: 18,
             multicall: None,
             endpoints: vec!["http://127.0.0.1:1/".parse().unwrap()],
+            pricing: Default::default(),
         })
         .unwrap();
     let tokens: Vec<NewToken> = (0..TOKENS)

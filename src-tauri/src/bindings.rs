@@ -5,12 +5,13 @@
 use tauri_specta::{Builder, collect_commands, collect_events};
 
 use crate::commands::*;
-use crate::events::{BalancesChanged, ConnectivityChanged, SyncProgress};
+use crate::events::{BalancesChanged, ConnectivityChanged, PricesChanged, SyncProgress};
 
 pub fn builder() -> Builder<tauri::Wry> {
     Builder::<tauri::Wry>::new()
         .commands(collect_commands![
             balances,
+            portfolio,
             wallets,
             check_wallet,
             add_wallet,
@@ -25,6 +26,8 @@ pub fn builder() -> Builder<tauri::Wry> {
             save_api_key,
             ttls,
             set_ttls,
+            price_source,
+            set_price_ttl,
             start_sync,
             preload,
             refresh,
@@ -36,7 +39,8 @@ pub fn builder() -> Builder<tauri::Wry> {
         .events(collect_events![
             BalancesChanged,
             SyncProgress,
-            ConnectivityChanged
+            ConnectivityChanged,
+            PricesChanged
         ])
 }
 

@@ -3,7 +3,8 @@
 
 use holdings::api::{
     AddedWallet, AppError, BalanceRow, ChainConnectivity, ChainId, ChainSettings, ChainSweep,
-    ChainTokens, EndpointRef, ExportFormat, Holdings, TtlSettings, WalletId, WalletRecord,
+    ChainTokens, EndpointRef, ExportFormat, Holdings, Portfolio, PriceSourceSettings, SyncOutcome,
+    TtlSettings, WalletId, WalletRecord,
 };
 use tauri::State;
 
@@ -13,6 +14,12 @@ type Answer<T> = Result<T, AppError>;
 #[specta::specta]
 pub async fn balances(holdings: State<'_, Holdings>) -> Answer<Vec<BalanceRow>> {
     holdings.balances().await
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn portfolio(holdings: State<'_, Holdings>) -> Answer<Portfolio> {
+    holdings.portfolio().await
 }
 
 #[tauri::command]
@@ -135,6 +142,18 @@ pub async fn set_ttls(holdings: State<'_, Holdings>, chosen: TtlSettings) -> Ans
 
 #[tauri::command]
 #[specta::specta]
+pub async fn price_source(holdings: State<'_, Holdings>) -> Answer<PriceSourceSettings> {
+    holdings.price_source()
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn set_price_ttl(holdings: State<'_, Holdings>, seconds: u32) -> Answer<()> {
+    holdings.set_price_ttl(seconds)
+}
+
+#[tauri::command]
+#[specta::specta]
 pub async fn start_sync(holdings: State<'_, Holdings>) -> Answer<()> {
     holdings.start_sync();
     Ok(())
@@ -142,7 +161,7 @@ pub async fn start_sync(holdings: State<'_, Holdings>) -> Answer<()> {
 
 #[tauri::command]
 #[specta::specta]
-pub async fn preload(holdings: State<'_, Holdings>) -> Answer<Vec<ChainSweep>> {
+pub async fn preload(holdings: State<'_, Holdings>) -> Answer<SyncOutcome> {
     holdings.preload(None).await
 }
 
@@ -151,7 +170,7 @@ pub async fn preload(holdings: State<'_, Holdings>) -> Answer<Vec<ChainSweep>> {
 pub async fn refresh(
     holdings: State<'_, Holdings>,
     wallet: Option<WalletId>,
-) -> Answer<Vec<ChainSweep>> {
+) -> Answer<SyncOutcome> {
     holdings.refresh(wallet).await
 }
 

@@ -27,6 +27,12 @@ pub struct ConnectivityChanged {
     pub chain: String,
 }
 
+/// Prices were read: values changed.
+#[derive(Debug, Clone, Serialize, Deserialize, specta::Type, tauri_specta::Event)]
+pub struct PricesChanged {
+    pub written: u32,
+}
+
 /// Passes the engine's events to the window for as long as the engine runs.
 pub fn forward(app: AppHandle, mut events: broadcast::Receiver<Event>) {
     tauri::async_runtime::spawn(async move {
@@ -56,5 +62,9 @@ fn emit(app: &AppHandle, event: Event) -> tauri::Result<()> {
         Event::EndpointOffline { chain, .. } | Event::EndpointOnline { chain, .. } => {
             ConnectivityChanged { chain }.emit(app)
         }
+        Event::PricesChanged { written } => PricesChanged {
+            written: u32::try_from(written).unwrap_or(u32::MAX),
+        }
+        .emit(app),
     }
 }

@@ -18,6 +18,7 @@ use alloy_primitives::{Address, U256};
 use fantoccini::{Client, Locator};
 use support::DataDir;
 use support::anvil::Anvil;
+use support::defillama::DefiLlama;
 use support::proxy::Proxy;
 use window::{Window, target_dir};
 
@@ -35,8 +36,14 @@ async fn the_desktop_app_shows_stored_then_fresh_balances_and_works_offline() {
     let usdc = anvil.deploy_token("USDC", "USD Coin", 6);
     let frozen = anvil.deploy("FrozenToken", &[]);
     let proxy = Proxy::start(&anvil.url);
+    let prices = DefiLlama::start();
+    prices.price("coingecko:ethereum", "3000.5");
+    prices.price(
+        &format!("ethereum:{}", usdc.to_string().to_lowercase()),
+        "0.999712",
+    );
     let data = DataDir::new();
-    data.add_devnet(&[&proxy.url]);
+    data.add_priced_devnet(&[&proxy.url], &prices.url);
     for args in [
         vec!["token", "add", "devnet", &usdc.to_string()],
         vec!["token", "add", "devnet", &frozen.to_string()],
@@ -86,14 +93,43 @@ async fn the_desktop_app_shows_stored_then_fresh_balances_and_works_offline() {
     app.wait_for_row(ALICE, "ETH", "1.5", "fresh").await;
     app.wait_for_row(BOB, "ETH", "2", "fresh").await;
 
-    // 3. Preload reads everything again, with a toast when it is done.
+    // 3. The portfolio's total heads the window, as `portfolio --json` has it, rounded once to cents;
+    // each wallet and row shows its value.
+    let total = data.json(&["portfolio"])["total"].clone();
+    assert_eq!(
+        total, "12501.423928",
+        "1.5 + 2 ETH at $3000.5, 2000.25 USDC at $0.999712"
+    );
+    app.wait_for_attribute("[data-total]", "data-total", total.as_str().unwrap())
+        .await;
+    assert_eq!(app.text("[data-total]").await, "$12,501.42");
+    let alice_usdc = format!("[data-address='{ALICE}'][data-symbol='USDC'] [data-value]");
+    assert_eq!(
+        app.attribute(&alice_usdc, "data-value").await,
+        "1999.673928"
+    );
+    assert_eq!(app.text(&alice_usdc).await, "$1,999.67");
+    let headers = app
+        .client
+        .find_all(Locator::Css("[data-wallet-value]"))
+        .await
+        .unwrap();
+    let mut wallet_values = Vec::new();
+    for header in headers {
+        wallet_values.push(header.attr("data-wallet-value").await.unwrap().unwrap());
+    }
+    wallet_values.sort();
+    assert_eq!(wallet_values, ["6001", "6500.423928"], "Bob's and Alice's");
+    app.screenshot("2-portfolio-total").await;
+
+    // 4. Preload reads everything again, with a toast when it is done.
     set_balances(&anvil, usdc, ALICE, "7.25", "2000.25");
     app.click("button[aria-label='Preload']").await;
     app.wait_for_text(".toast", "Preload finished").await;
     app.wait_for_row(ALICE, "ETH", "7.25", "fresh").await;
-    app.screenshot("2-preload-fresh").await;
+    app.screenshot("3-preload-fresh").await;
 
-    // 4. Show all reveals the zero row and the rows whose every read failed.
+    // 5. Show all reveals the zero row and the rows whose every read failed.
     assert!(app.shows(ALICE, "USDC").await);
     assert!(!app.shows(BOB, "USDC").await, "a zero balance is hidden");
     assert!(!app.shows(ALICE, "FRZ").await, "a row never read is hidden");
@@ -107,9 +143,9 @@ async fn the_desktop_app_shows_stored_then_fresh_balances_and_works_offline() {
         )
         .await;
     assert!(error_hover.contains("last read failed"), "{error_hover}");
-    app.screenshot("3-show-all").await;
+    app.screenshot("4-show-all").await;
 
-    // 5. Refresh on one wallet updates only it.
+    // 6. Refresh on one wallet updates only it.
     set_balances(&anvil, usdc, ALICE, "11", "2000.25");
     set_balances(&anvil, usdc, BOB, "22", "0");
     app.click("button[aria-label='Refresh Alice']").await;
@@ -117,9 +153,9 @@ async fn the_desktop_app_shows_stored_then_fresh_balances_and_works_offline() {
     app.wait_for_text(".toast", "Refresh finished").await;
     // Bob's row still holds what the preload read (a wait that gives up if it turned to 22)
     app.wait_for_row(BOB, "ETH", "2", "fresh").await;
-    app.screenshot("4-refresh-one-wallet").await;
+    app.screenshot("5-refresh-one-wallet").await;
 
-    // 6. With the node gone, a refresh shows the offline banner and the balances stay.
+    // 7. With the node gone, a refresh shows the offline banner and the balances stay.
     drop(anvil);
     app.click("button[aria-label='Refresh all']").await;
     app.wait_for_text(
@@ -129,9 +165,9 @@ async fn the_desktop_app_shows_stored_then_fresh_balances_and_works_offline() {
     .await;
     // a failed refresh marks the last known value stale, and never zeroes it
     app.wait_for_row(ALICE, "ETH", "11", "stale").await;
-    app.screenshot("5-offline").await;
+    app.screenshot("6-offline").await;
 
-    // 7. An address is checked as it is typed, in the engine's words, and cannot be added when bad.
+    // 8. An address is checked as it is typed, in the engine's words, and cannot be added when bad.
     app.click_text("nav button", "Wallets").await;
     let typed = "input[aria-label='Address, extended public key or descriptor']";
     app.wait_for_element(typed).await;
@@ -155,9 +191,9 @@ async fn the_desktop_app_shows_stored_then_fresh_balances_and_works_offline() {
         data.json(&["wallet", "list"]).as_array().unwrap().len(),
         wallet_count
     );
-    app.screenshot("6-wallet-checked-as-typed").await;
+    app.screenshot("7-wallet-checked-as-typed").await;
 
-    // 8. An API key saved in Settings goes to the OS keyring, not into the database.
+    // 9. An API key saved in Settings goes to the OS keyring, not into the database.
     app.click_text("nav button", "Settings").await;
     let key_input = "input[aria-label='API key for e2etron endpoint 1']";
     app.wait_for_element(key_input).await;
@@ -172,7 +208,7 @@ async fn the_desktop_app_shows_stored_then_fresh_balances_and_works_offline() {
         .await;
     app.wait_for_text(".toast", "saved in the system keyring")
         .await;
-    app.screenshot("7-api-key-saved").await;
+    app.screenshot("8-api-key-saved").await;
     app.close().await;
 
     let reference = holdings::secrets::reference("e2etron", "127.0.0.1");
@@ -283,6 +319,15 @@ impl Desktop {
         self.until(&what, || async {
             let shown = self.row(address, symbol).await;
             (shown == wanted).then_some(())
+        })
+        .await;
+    }
+
+    /// Waits until the element matching `selector` has `name` set to `value`.
+    async fn wait_for_attribute(&self, selector: &str, name: &str, value: &str) {
+        self.until(&format!("{selector} to have {name}={value:?}"), || async {
+            let element = self.client.find(Locator::Css(selector)).await.ok()?;
+            (element.attr(name).await.ok()??.as_str() == value).then_some(())
         })
         .await;
     }

@@ -10,6 +10,7 @@ mod rows;
 pub mod settings;
 mod status;
 mod tokens;
+mod values;
 
 use std::path::Path;
 use std::time::Duration;
@@ -24,15 +25,19 @@ pub use rows::BalanceRow;
 pub use settings::{ChainSettings, EndpointRef, EndpointSettings};
 pub use status::{ChainStatus, Status};
 pub use tokens::{AddedToken, ChainTokens, ImportedTokens, TokenInfo};
+pub use values::{
+    AssetValue, ChainValue, Portfolio, PriceRefresh, PriceRow, PriceSourceSettings, WalletValue,
+};
 // What the API's answers are made of, for its clients.
 pub use crate::store::{ChainId, ChainRecord, Health, SyncRun, TokenMode, WalletId, WalletRecord};
 pub use crate::sync::Event;
 
 use crate::chains::pool::redact;
 use crate::clock::{Clock, SystemClock};
-use crate::model::{Address, Ttls, parse_endpoint_url};
+use crate::model::{Address, Money, PriceSourceKind, Ttls, checked_price_ttl, parse_endpoint_url};
+use crate::prices::valuation::{PriceBook, valuation};
 use crate::secrets;
-use crate::sync::{Engine, EngineConfig, Read, Scope, SweepReport};
+use crate::sync::{Balance, Engine, EngineConfig, Read, Scope, SweepReport};
 use crate::watchlist;
 
 pub type AppResult<T> = Result<T, AppError>;
@@ -52,6 +57,15 @@ pub struct ChainSweep {
     pub requests: u64,
     /// Why nothing could be read (every endpoint failed), naming the endpoints.
     pub unreachable: Option<String>,
+}
+
+/// How a preload, refresh or sync went: each chain's sweep, then the prices', if any were due.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "camelCase")]
+pub struct SyncOutcome {
+    pub chains: Vec<ChainSweep>,
+    pub prices: Option<PriceRefresh>,
 }
 
 /// A wallet just added.
@@ -97,14 +111,128 @@ impl Holdings {
         self.engine.subscribe()
     }
 
-    /// Every balance the store holds, with its freshness now; reads no chain.
+    /// Every balance the store holds, with its freshness, price and value now, the largest values
+    /// first (then those without one, as stored); reads no chain.
     pub async fn balances(&self) -> AppResult<Vec<BalanceRow>> {
         let balances = self
             .engine
             .balances(Scope::All, Read::CachedOnly)
             .await
             .map_err(anyhow::Error::from)?;
-        Ok(balances.iter().map(BalanceRow::new).collect())
+        let mut rows = self.rows(&balances)?;
+        rows.sort_by(|(_, a), (_, b)| b.cmp(a));
+        Ok(rows.into_iter().map(|(row, _)| row).collect())
+    }
+
+    /// The rows of `balances`, valued at the prices held, with their values.
+    fn rows(&self, balances: &[Balance]) -> AppResult<Vec<(BalanceRow, Option<Money>)>> {
+        let book = self.price_book()?;
+        let now = now();
+        Ok(balances
+            .iter()
+            .map(|balance| BalanceRow::new(balance, &book, now))
+            .collect())
+    }
+
+    fn price_book(&self) -> AppResult<PriceBook> {
+        Ok(PriceBook::new(
+            self.engine.with_store(|store| store.prices())?,
+        ))
+    }
+
+    /// What every balance held is worth at the prices held: the total, by wallet, chain and asset.
+    pub async fn portfolio(&self) -> AppResult<Portfolio> {
+        let balances = self
+            .engine
+            .balances(Scope::All, Read::CachedOnly)
+            .await
+            .map_err(anyhow::Error::from)?;
+        let valued = valuation(
+            balances.iter().map(|balance| &*balance.view),
+            &self.price_book()?,
+        );
+        Ok(Portfolio::new(valued, &self.wallets()?, now()))
+    }
+
+    /// Every price held, with its source and age.
+    pub fn prices(&self) -> AppResult<Vec<PriceRow>> {
+        let now = now();
+        let prices = self.engine.with_store(|store| store.prices())?;
+        Ok(prices
+            .into_iter()
+            .map(|price| PriceRow::new(price, now))
+            .collect())
+    }
+
+    /// Where prices are read, and how often.
+    pub fn price_source(&self) -> AppResult<PriceSourceSettings> {
+        let record = self.engine.with_store(|store| store.price_source())?;
+        Ok(PriceSourceSettings::new(
+            &record,
+            seconds(self.engine.price_ttl()),
+        ))
+    }
+
+    /// Reads prices from `kind`, at `url` or its public URL; `none` reads none (those held stay).
+    pub fn set_price_source(&self, kind: PriceSourceKind, url: Option<&str>) -> AppResult<()> {
+        let url = url
+            .map(|url| parse_endpoint_url(url.trim()))
+            .transpose()
+            .map_err(|err| AppError::from_input(err.into()))?;
+        if kind == PriceSourceKind::None && url.is_some() {
+            return Err(AppError::new(
+                ErrorCode::InvalidInput,
+                "no price source takes no URL",
+            ));
+        }
+        let url = url.map(|url| url.to_string());
+        Ok(self
+            .engine
+            .with_store_mut(|store| store.set_price_source(kind, url.as_deref()))?)
+    }
+
+    /// Saves the price source's API key (CoinGecko's demo key) in the OS keyring, never in the
+    /// database; the next price pass uses it.
+    pub fn save_price_api_key(&self, key: &str) -> AppResult<()> {
+        let record = self.engine.with_store(|store| store.price_source())?;
+        if !record.kind.takes_api_key() {
+            return Err(AppError::new(
+                ErrorCode::InvalidInput,
+                format!("{} takes no API key; coingecko does", record.kind),
+            ));
+        }
+        let key = key.trim();
+        if key.is_empty() || key.chars().any(char::is_control) {
+            return Err(AppError::new(
+                ErrorCode::InvalidInput,
+                "an API key is one line of text",
+            ));
+        }
+        // named by the source's host, as an endpoint's key is: a key for one server is not another's
+        let url = record
+            .url
+            .as_deref()
+            .or(crate::prices::public_url(record.kind));
+        let host = url
+            .and_then(|url| url::Url::parse(url).ok())
+            .and_then(|url| url.host_str().map(str::to_owned))
+            .unwrap_or_default();
+        let reference = secrets::reference("prices", &host);
+        secrets::save(&reference, key).map_err(|err| AppError::from_input(err.into()))?;
+        self.engine
+            .with_store_mut(|store| store.set_price_api_key_ref(&reference))?;
+        self.engine.reopen_price_source();
+        Ok(())
+    }
+
+    /// Checks, saves and puts in force how old a price may be before it is read again.
+    pub fn set_price_ttl(&self, seconds: u32) -> AppResult<()> {
+        let ttl = checked_price_ttl(Duration::from_secs(u64::from(seconds)))
+            .map_err(|err| AppError::new(ErrorCode::InvalidInput, err.to_string()))?;
+        self.engine
+            .with_store_mut(|store| store.save_price_ttl(ttl))?;
+        self.engine.set_price_ttl(ttl);
+        Ok(())
     }
 
     pub fn wallets(&self) -> AppResult<Vec<WalletRecord>> {
@@ -119,7 +247,6 @@ impl Holdings {
     /// The ages that separate fresh, cached and stale, and the one a current read allows.
     pub fn ttls(&self) -> TtlSettings {
         let ttls = self.engine.ttls();
-        let seconds = |ttl: Duration| u32::try_from(ttl.as_secs()).unwrap_or(u32::MAX);
         TtlSettings {
             ui_seconds: seconds(ttls.ui),
             validation_seconds: seconds(ttls.validation),
@@ -279,22 +406,35 @@ impl Holdings {
         self.engine.start();
     }
 
-    /// Reads every balance now, TTLs ignored: of the chain named, or of every chain.
-    pub async fn preload(&self, chain: Option<&str>) -> AppResult<Vec<ChainSweep>> {
+    /// Reads every balance now, TTLs ignored: of the chain named, or of every chain; then the
+    /// prices that are due.
+    pub async fn preload(&self, chain: Option<&str>) -> AppResult<SyncOutcome> {
         let scope = self.chain_id(chain)?.map_or(Scope::All, Scope::Chain);
-        Ok(sweeps(self.engine.preload(scope).await?))
+        let reports = self.engine.preload(scope).await?;
+        self.with_prices(reports).await
     }
 
-    /// Reads what is due now: of the chain named, or of every chain.
-    pub async fn sync_due(&self, chain: Option<&str>) -> AppResult<Vec<ChainSweep>> {
+    /// Reads what is due now: of the chain named, or of every chain; then the prices that are due.
+    pub async fn sync_due(&self, chain: Option<&str>) -> AppResult<SyncOutcome> {
         let only = self.chain_id(chain)?;
-        Ok(sweeps(self.engine.sync_due(only).await?))
+        let reports = self.engine.sync_due(only).await?;
+        self.with_prices(reports).await
     }
 
-    /// Reads one wallet's balances now, or everyone's.
-    pub async fn refresh(&self, wallet: Option<WalletId>) -> AppResult<Vec<ChainSweep>> {
+    /// Reads one wallet's balances now, or everyone's; then the prices that are due.
+    pub async fn refresh(&self, wallet: Option<WalletId>) -> AppResult<SyncOutcome> {
         let scope = wallet.map_or(Scope::All, Scope::Wallet);
-        Ok(sweeps(self.engine.refresh(scope).await?))
+        let reports = self.engine.refresh(scope).await?;
+        self.with_prices(reports).await
+    }
+
+    /// A pass's outcome, after the price pass that follows the sweeps.
+    async fn with_prices(&self, reports: Vec<SweepReport>) -> AppResult<SyncOutcome> {
+        let prices = self.engine.refresh_prices().await?;
+        Ok(SyncOutcome {
+            chains: sweeps(reports),
+            prices: prices.map(PriceRefresh::new),
+        })
     }
 
     /// The id this engine leases rows under, for a watching process to name itself.
@@ -408,7 +548,11 @@ impl Holdings {
             .balances(scope, read)
             .await
             .map_err(anyhow::Error::from)?;
-        Ok(balances.iter().map(BalanceRow::new).collect())
+        Ok(self
+            .rows(&balances)?
+            .into_iter()
+            .map(|(row, _)| row)
+            .collect())
     }
 
     /// Health: stale rows, errors, leases, and each chain's last sweep.
@@ -432,6 +576,11 @@ fn sweeps(reports: Vec<SweepReport>) -> Vec<ChainSweep> {
             unreachable: report.unreachable,
         })
         .collect()
+}
+
+/// Whole seconds for the UI.
+fn seconds(duration: Duration) -> u32 {
+    u32::try_from(duration.as_secs()).unwrap_or(u32::MAX)
 }
 
 /// A count for the UI, where JavaScript numbers hold 32 bits exactly without thought.

@@ -6,7 +6,8 @@ use anyhow::{Result, bail, ensure};
 use crate::chains;
 use crate::config::chains::MULTICALL3;
 use crate::model::{Address, BitcoinNetwork, ChainName, Family, parse_endpoint_url};
-use crate::store::NewChain;
+use crate::prices;
+use crate::store::{ChainPricing, NewChain};
 
 /// What the user said of the chain to add.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -24,6 +25,10 @@ pub struct ChainSpec {
     pub native_symbol: Option<String>,
     /// The Bitcoin network (Bitcoin only).
     pub network: BitcoinNetwork,
+    /// The price source's name for the chain, to price its tokens by (`ethereum`, `bsc`, `avax`…).
+    pub price_platform: Option<String>,
+    /// The CoinGecko id of its native coin (`ethereum`, or `coingecko:ethereum`).
+    pub native_price_id: Option<String>,
 }
 
 /// A chain just added.
@@ -88,5 +93,14 @@ pub(super) fn new_chain(spec: &ChainSpec) -> Result<NewChain> {
         native_decimals,
         multicall,
         endpoints,
+        pricing: ChainPricing {
+            price_platform: checked(spec.price_platform.as_deref(), "--price-platform")?,
+            native_price_id: checked(spec.native_price_id.as_deref(), "--native-price-id")?,
+        },
     })
+}
+
+fn checked(name: Option<&str>, what: &str) -> Result<Option<String>> {
+    name.map(|name| prices::checked_name(what, name).map(str::to_owned))
+        .transpose()
 }

@@ -1,10 +1,11 @@
-//! A balance as the dashboard shows it. Amounts are exact decimal strings: a JavaScript number
-//! cannot hold a 256-bit integer.
+//! A balance as the dashboard shows it, with its price and value. Amounts, prices and values are
+//! exact decimal strings: a JavaScript number cannot hold a 256-bit integer, nor a price exactly.
 
 use serde::Serialize;
 
 use crate::clock::UnixMillis;
-use crate::model::{Amount, Freshness};
+use crate::model::{Amount, Freshness, Money};
+use crate::prices::valuation::{PriceBook, is_stale};
 use crate::store::WalletId;
 use crate::sync::Balance;
 
@@ -42,14 +43,28 @@ pub struct BalanceRow {
     pub error: Option<String>,
     /// Base units unconfirmed transactions would add (or take), where the chain shows it apart.
     pub pending: Option<String>,
+    /// The price of a whole unit (in US dollars), exact as read; `None` without a usable one.
+    pub price: Option<String>,
+    /// amount × price, exact; `None` without a price (never a zero standing in for "unknown").
+    pub value: Option<String>,
+    /// When the source says the price held.
+    pub price_updated_at: Option<UnixMillis>,
+    /// The price is older than a day.
+    pub price_stale: bool,
+    /// Worth less than a dollar (and not zero).
+    pub small: bool,
 }
 
 impl BalanceRow {
-    pub fn new(balance: &Balance) -> Self {
+    /// The row of `balance`, valued at the prices of `book` as of `now`; with its value, to sort by.
+    pub fn new(balance: &Balance, book: &PriceBook, now: UnixMillis) -> (Self, Option<Money>) {
         let view = &balance.view;
         let row = &view.balance;
         let amount = row.raw.map(|raw| Amount::new(raw, view.decimals));
-        Self {
+        let valued = book.value(view);
+        let price = valued.as_ref().map(|(price, _)| *price);
+        let value = valued.as_ref().map(|(_, value)| value.clone());
+        let shown = Self {
             key: format!("{}:{}", row.key.address.0, row.key.asset.0),
             wallet: view.wallet_id,
             chain: view.chain.clone(),
@@ -74,6 +89,14 @@ impl BalanceRow {
                 .pending
                 .filter(|pending| *pending != 0)
                 .map(|pending| pending.to_string()),
-        }
+            price: price.map(|price| price.price.to_string()),
+            value: value.as_ref().map(Money::to_string),
+            price_updated_at: price.map(|price| price.observed_at),
+            price_stale: price.is_some_and(|price| is_stale(price.observed_at, now)),
+            small: value
+                .as_ref()
+                .is_some_and(|value| !value.is_zero() && value.is_below_one()),
+        };
+        (shown, value)
     }
 }

@@ -79,6 +79,8 @@ pub struct PoolPolicy {
     pub max_retry_after: Duration,
     /// Requests allowed to each endpoint (a rate and a burst).
     pub rate: Quota,
+    /// The largest answer read; a larger one is not read on, and counts as garbled.
+    pub max_answer_bytes: usize,
 }
 
 impl Default for PoolPolicy {
@@ -90,6 +92,8 @@ impl Default for PoolPolicy {
             max_backoff: Duration::from_secs(5),
             max_retry_after: Duration::from_secs(30),
             rate: Quota::per_second(NonZeroU32::new(10).expect("non-zero")),
+            // a multicall chunk's answer is at most a few MB; an endpoint sending more is broken
+            max_answer_bytes: 64 << 20,
         }
     }
 }
@@ -352,7 +356,7 @@ impl EndpointPool {
         if let Some((header, key)) = endpoint.credential.get() {
             request = request.header(header, key);
         }
-        let response = request
+        let mut response = request
             .send()
             .await
             .map_err(|err| classify_send_error(&err))?;
@@ -368,10 +372,7 @@ impl EndpointPool {
         if status == StatusCode::PAYLOAD_TOO_LARGE {
             return Err(Failure::TooLarge("HTTP 413 payload too large".into()));
         }
-        let bytes = response
-            .bytes()
-            .await
-            .map_err(|err| classify_send_error(&err))?;
+        let bytes = self.body_of(&mut response).await?;
         match status {
             status if status.is_success() => read(index, &bytes),
             status if status.is_server_error() => Err(Failure::Transient(format!("HTTP {status}"))),
@@ -380,6 +381,30 @@ impl EndpointPool {
                 read(index, &bytes).and_then(|_| Err(Failure::Refused(format!("HTTP {status}"))))
             }
         }
+    }
+
+    /// The answer's body, read only as far as the policy's cap.
+    async fn body_of(&self, response: &mut reqwest::Response) -> Result<Vec<u8>, Failure> {
+        let limit = self.policy.max_answer_bytes;
+        let too_large = || Failure::Garbled(format!("the answer is larger than {limit} bytes"));
+        if response
+            .content_length()
+            .is_some_and(|length| length > limit as u64)
+        {
+            return Err(too_large());
+        }
+        let mut body = Vec::new();
+        while let Some(chunk) = response
+            .chunk()
+            .await
+            .map_err(|err| classify_send_error(&err))?
+        {
+            if body.len() + chunk.len() > limit {
+                return Err(too_large());
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(body)
     }
 
     fn backoff(&self) -> ExponentialBuilder {

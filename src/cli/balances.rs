@@ -7,9 +7,9 @@ use anyhow::{Context, Result};
 use clap::Args;
 use serde::Serialize;
 
-use super::output::{age_words, printable, rfc3339};
+use super::output::{age_words, printable, rfc3339, usd};
 use crate::api::{BalanceRow, Holdings};
-use crate::model::Freshness;
+use crate::model::{CURRENCY, Freshness};
 
 #[derive(Debug, Args)]
 pub(super) struct BalancesArgs {
@@ -44,6 +44,11 @@ struct BalanceJson {
     /// Base units unconfirmed transactions would add (or, negative, take), where the chain shows it
     /// apart (Bitcoin); not part of `raw`.
     pending: Option<String>,
+    /// The price of a whole unit and the value, exact; null without a usable price.
+    price: Option<String>,
+    value: Option<String>,
+    currency: &'static str,
+    price_updated_at: Option<String>,
 }
 
 pub(super) async fn run(holdings: &Holdings, args: &BalancesArgs) -> Result<()> {
@@ -93,6 +98,10 @@ fn to_json(row: &BalanceRow) -> BalanceJson {
         freshness: row.freshness,
         error: row.error.clone(),
         pending: row.pending.clone(),
+        price: row.price.clone(),
+        value: row.value.clone(),
+        currency: CURRENCY,
+        price_updated_at: row.price_updated_at.map(rfc3339),
     }
 }
 
@@ -121,11 +130,12 @@ fn print_table(out: &mut impl Write, rows: &[BalanceJson], all: bool) -> std::io
         };
         writeln!(
             out,
-            "{:<10} {:<44} {:>32} {:<8} {}{}",
+            "{:<10} {:<44} {:>32} {:<8} {:>16} {}{}",
             row.chain,
             row.address,
             amount,
             printable(&row.symbol),
+            usd(row.value.as_deref()),
             freshness,
             row.error
                 .as_deref()

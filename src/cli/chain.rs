@@ -49,6 +49,12 @@ pub(super) struct AddChain {
     /// The Bitcoin network (Bitcoin only).
     #[arg(long, default_value = "mainnet")]
     network: BitcoinNetwork,
+    /// The price source's name for the chain, to price its tokens (DefiLlama's: ethereum, bsc, avax…).
+    #[arg(long, value_name = "NAME")]
+    price_platform: Option<String>,
+    /// The CoinGecko id of its native coin, to price it (ethereum, binancecoin…).
+    #[arg(long, value_name = "ID")]
+    native_price_id: Option<String>,
 }
 
 pub(super) fn run(holdings: &Holdings, command: ChainCommand) -> Result<()> {
@@ -79,6 +85,8 @@ fn spec(args: AddChain) -> ChainSpec {
         no_multicall: args.no_multicall,
         native_symbol: args.native_symbol,
         network: args.network,
+        price_platform: args.price_platform,
+        native_price_id: args.native_price_id,
     }
 }
 

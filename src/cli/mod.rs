@@ -5,6 +5,7 @@
 mod balances;
 mod chain;
 mod output;
+mod prices;
 mod status;
 mod sync;
 mod token;
@@ -71,6 +72,19 @@ enum Command {
     },
     /// Health: stale rows, errors, leases, last sweeps.
     Status {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Where prices are read from.
+    #[command(subcommand)]
+    Price(prices::PriceCommand),
+    /// Every price held, with its source and age.
+    Prices {
+        #[arg(long)]
+        json: bool,
+    },
+    /// What everything is worth: the total, by wallet, chain and asset, largest first.
+    Portfolio {
         #[arg(long)]
         json: bool,
     },
@@ -169,6 +183,9 @@ async fn dispatch(holdings: &Holdings, command: Command) -> anyhow::Result<()> {
         Command::Status { json } => status::run(holdings, json),
         Command::Token(command) => token::run(holdings, command).await,
         Command::Discover { chain } => sync::discover(holdings, chain.as_deref()).await,
+        Command::Price(command) => prices::run(holdings, command),
+        Command::Prices { json } => prices::prices(holdings, json),
+        Command::Portfolio { json } => prices::portfolio(holdings, json).await,
         Command::Sync { chain } => sync::run(holdings, chain.as_deref(), sync::Pass::Due).await,
         Command::Preload { chain } => {
             sync::run(holdings, chain.as_deref(), sync::Pass::Everything).await

@@ -3,6 +3,7 @@
 use chrono::{DateTime, SecondsFormat};
 
 use crate::clock::UnixMillis;
+use crate::model::Money;
 
 /// Makes text safe to print on one terminal line: control characters (newlines, escapes, bidi
 /// overrides) are shown escaped rather than acted on.
@@ -44,6 +45,26 @@ pub(super) fn age_words(seconds: i64) -> String {
     }
 }
 
+/// An exact value in US dollars as people read it: rounded once to cents, thousands grouped
+/// (`$1,234.57`); "—" for none.
+pub(super) fn usd(exact: Option<&str>) -> String {
+    let Some(cents) = exact
+        .and_then(|exact| exact.parse::<Money>().ok())
+        .map(|value| value.cents())
+    else {
+        return "—".to_owned();
+    };
+    let (whole, fraction) = cents.split_once('.').unwrap_or((&cents, "00"));
+    let mut grouped = String::new();
+    for (i, digit) in whole.chars().enumerate() {
+        if i > 0 && (whole.len() - i) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(digit);
+    }
+    format!("${grouped}.{fraction}")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -64,5 +85,14 @@ mod tests {
         assert_eq!(age_words(150), "2 min");
         assert_eq!(age_words(7_200), "2 h");
         assert_eq!(age_words(200_000), "2 d");
+    }
+
+    #[test]
+    fn dollars_are_rounded_once_and_grouped() {
+        assert_eq!(usd(Some("1234.565")), "$1,234.57");
+        assert_eq!(usd(Some("0.0000001")), "$0.00");
+        assert_eq!(usd(Some("1000000")), "$1,000,000.00");
+        assert_eq!(usd(Some("999")), "$999.00");
+        assert_eq!(usd(None), "—");
     }
 }

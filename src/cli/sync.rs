@@ -4,7 +4,7 @@ use std::io::Write;
 
 use anyhow::{Result, bail};
 
-use crate::api::{ChainSweep, Event, Holdings};
+use crate::api::{Event, Holdings, PriceRefresh, SyncOutcome};
 
 /// Which pass to make.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -23,12 +23,14 @@ pub(super) async fn run(holdings: &Holdings, chain: Option<&str>, pass: Pass) ->
     report(&reports)
 }
 
-/// Prints a line per chain swept; fails when nothing at all could be read, naming the endpoints.
-fn report(reports: &[ChainSweep]) -> Result<()> {
+/// Prints a line per chain swept, and one for prices when any were asked for; fails when nothing
+/// at all could be read, naming the endpoints.
+fn report(outcome: &SyncOutcome) -> Result<()> {
     let mut out = std::io::stdout().lock();
     let mut unreachable = Vec::new();
     let mut read_any = false;
-    for report in reports
+    for report in outcome
+        .chains
         .iter()
         .filter(|report| report.read + report.failed + report.found > 0)
     {
@@ -49,6 +51,9 @@ fn report(reports: &[ChainSweep]) -> Result<()> {
         if let Some(why) = &report.unreachable {
             unreachable.push(format!("{}: {why}", report.chain));
         }
+    }
+    if let Some(prices) = &outcome.prices {
+        print_prices(&mut out, prices)?;
     }
     if !read_any && !unreachable.is_empty() {
         bail!("nothing could be read; {}", unreachable.join("; "));
@@ -77,6 +82,19 @@ pub(super) async fn discover(holdings: &Holdings, chain: Option<&str>) -> Result
     Ok(())
 }
 
+fn print_prices(out: &mut impl Write, prices: &PriceRefresh) -> std::io::Result<()> {
+    write!(
+        out,
+        "prices ({}): {} of {} read, {} request(s)",
+        prices.source, prices.written, prices.asked, prices.requests
+    )?;
+    match &prices.failed {
+        // the prices held stay in use: not a failure of the sync
+        Some(why) => writeln!(out, "; failed: {why}; the last known prices stay in use"),
+        None => writeln!(out),
+    }
+}
+
 /// Syncs on schedule until Ctrl-C, then stops once the writes under way are done.
 pub(super) async fn watch(holdings: &Holdings) -> Result<()> {
     let mut events = holdings.subscribe();
@@ -98,6 +116,10 @@ pub(super) async fn watch(holdings: &Holdings) -> Result<()> {
                 }
                 Ok(Event::EndpointOffline { chain, endpoint }) => writeln!(out, "{chain}: {endpoint} is not answering")?,
                 Ok(Event::EndpointOnline { chain, endpoint }) => writeln!(out, "{chain}: {endpoint} answers again")?,
+                Ok(Event::PricesChanged { written }) => {
+                    writeln!(out, "prices: {written} read")?;
+                    out.flush()?;
+                }
                 Ok(Event::SyncProgress { .. }) | Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
                 Err(tokio::sync::broadcast::error::RecvError::Closed) => break,
             },

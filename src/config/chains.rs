@@ -2,7 +2,7 @@
 //! free public endpoints (at least two, so one can fail over to the next).
 
 use crate::model::{BitcoinNetwork, ChainName, Family};
-use crate::store::NewChain;
+use crate::store::{ChainPricing, NewChain};
 
 /// Multicall3's address: the same on every chain it is deployed to by its presigned transaction.
 pub const MULTICALL3: &str = "0xcA11bde05977b3631167028862bE2a173976CA11";
@@ -15,13 +15,15 @@ struct Default {
     native_name: &'static str,
     native_decimals: u8,
     endpoints: &'static [&'static str],
+    /// The price source's platform name for its tokens, and its native coin's CoinGecko id.
+    pricing: (Option<&'static str>, &'static str),
 }
 
 const fn evm(
     name: &'static str,
     chain_id: u64,
-    native_symbol: &'static str,
-    native_name: &'static str,
+    (native_symbol, native_name): (&'static str, &'static str),
+    (price_platform, native_price_id): (&'static str, &'static str),
     endpoints: &'static [&'static str],
 ) -> Default {
     Default {
@@ -32,6 +34,7 @@ const fn evm(
         native_name,
         native_decimals: 18,
         endpoints,
+        pricing: (Some(price_platform), native_price_id),
     }
 }
 
@@ -39,8 +42,8 @@ const DEFAULTS: [Default; 10] = [
     evm(
         "ethereum",
         1,
-        "ETH",
-        "Ether",
+        ("ETH", "Ether"),
+        ("ethereum", "ethereum"),
         &[
             "https://ethereum-rpc.publicnode.com",
             "https://eth.drpc.org",
@@ -50,8 +53,8 @@ const DEFAULTS: [Default; 10] = [
     evm(
         "bsc",
         56,
-        "BNB",
-        "BNB",
+        ("BNB", "BNB"),
+        ("bsc", "binancecoin"),
         &[
             "https://bsc-dataseed.bnbchain.org",
             "https://bsc-rpc.publicnode.com",
@@ -61,8 +64,8 @@ const DEFAULTS: [Default; 10] = [
     evm(
         "polygon",
         137,
-        "POL",
-        "Polygon Ecosystem Token",
+        ("POL", "Polygon Ecosystem Token"),
+        ("polygon", "polygon-ecosystem-token"),
         &[
             "https://polygon-rpc.com",
             "https://polygon-bor-rpc.publicnode.com",
@@ -72,8 +75,8 @@ const DEFAULTS: [Default; 10] = [
     evm(
         "arbitrum",
         42161,
-        "ETH",
-        "Ether",
+        ("ETH", "Ether"),
+        ("arbitrum", "ethereum"),
         &[
             "https://arb1.arbitrum.io/rpc",
             "https://arbitrum-one-rpc.publicnode.com",
@@ -83,8 +86,8 @@ const DEFAULTS: [Default; 10] = [
     evm(
         "optimism",
         10,
-        "ETH",
-        "Ether",
+        ("ETH", "Ether"),
+        ("optimism", "ethereum"),
         &[
             "https://mainnet.optimism.io",
             "https://optimism-rpc.publicnode.com",
@@ -94,8 +97,8 @@ const DEFAULTS: [Default; 10] = [
     evm(
         "base",
         8453,
-        "ETH",
-        "Ether",
+        ("ETH", "Ether"),
+        ("base", "ethereum"),
         &[
             "https://mainnet.base.org",
             "https://base-rpc.publicnode.com",
@@ -105,8 +108,8 @@ const DEFAULTS: [Default; 10] = [
     evm(
         "avalanche",
         43114,
-        "AVAX",
-        "Avalanche",
+        ("AVAX", "Avalanche"),
+        ("avax", "avalanche-2"),
         &[
             "https://api.avax.network/ext/bc/C/rpc",
             "https://avalanche-c-chain-rpc.publicnode.com",
@@ -124,6 +127,7 @@ const DEFAULTS: [Default; 10] = [
             "https://api.mainnet-beta.solana.com",
             "https://solana-rpc.publicnode.com",
         ],
+        pricing: (Some("solana"), "solana"),
     },
     Default {
         name: "tron",
@@ -133,6 +137,7 @@ const DEFAULTS: [Default; 10] = [
         native_name: "TRON",
         native_decimals: 6,
         endpoints: &["https://api.trongrid.io", "https://tron-rpc.publicnode.com"],
+        pricing: (Some("tron"), "tron"),
     },
     Default {
         name: "bitcoin",
@@ -142,6 +147,8 @@ const DEFAULTS: [Default; 10] = [
         native_name: "Bitcoin",
         native_decimals: 8,
         endpoints: &["https://blockstream.info/api", "https://mempool.space/api"],
+        // Bitcoin has no tokens to price
+        pricing: (None, "bitcoin"),
     },
 ];
 
@@ -172,6 +179,10 @@ pub fn default_chains() -> Vec<NewChain> {
                 .iter()
                 .map(|url| url.parse().expect("default URLs are valid"))
                 .collect(),
+            pricing: ChainPricing {
+                price_platform: chain.pricing.0.map(str::to_owned),
+                native_price_id: Some(chain.pricing.1.to_owned()),
+            },
         })
         .collect()
 }

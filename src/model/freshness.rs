@@ -70,6 +70,24 @@ pub enum TtlError {
     StaleNotAfterUi,
     #[error("stale can be at most 7 days")]
     StaleTooLong,
+    #[error("prices can be read again at most once a minute: the price sources ask for restraint")]
+    PriceTtlTooShort,
+    #[error("prices must be read again within a day: older ones are shown stale")]
+    PriceTtlTooLong,
+}
+
+/// How long a price is used before it is read again, unless chosen otherwise.
+pub const DEFAULT_PRICE_TTL: Duration = Duration::from_secs(5 * 60);
+
+/// A price TTL as a user chose it, checked: 1 min ≤ TTL < 1 day.
+pub fn checked_price_ttl(ttl: Duration) -> Result<Duration, TtlError> {
+    if ttl < Duration::from_secs(60) {
+        return Err(TtlError::PriceTtlTooShort);
+    }
+    if ttl >= Duration::from_secs(24 * 3600) {
+        return Err(TtlError::PriceTtlTooLong);
+    }
+    Ok(ttl)
 }
 
 impl Ttls {
@@ -199,6 +217,14 @@ mod tests {
             Ttls::checked(s(60), s(5), s(8 * 86_400)),
             Err(TtlError::StaleTooLong)
         );
+    }
+
+    #[test]
+    fn a_price_ttl_is_between_a_minute_and_a_day() {
+        let s = Duration::from_secs;
+        assert_eq!(checked_price_ttl(DEFAULT_PRICE_TTL), Ok(s(300)));
+        assert_eq!(checked_price_ttl(s(59)), Err(TtlError::PriceTtlTooShort));
+        assert_eq!(checked_price_ttl(s(86_400)), Err(TtlError::PriceTtlTooLong));
     }
 
     #[test]

@@ -1,4 +1,4 @@
-//! Pure values of the domain: what a chain, an address, an amount and a balance's freshness are.
+//! Pure values of the domain: what a chain, an address, an amount, a balance's freshness and a value are.
 //! No I/O happens here, so every rule is tested directly.
 
 pub mod address;
@@ -7,7 +7,9 @@ pub mod chain;
 pub mod endpoint;
 pub mod family;
 pub mod freshness;
+pub mod price_source;
 pub mod token_list;
+pub mod value;
 pub mod watch_key;
 
 pub use address::{Address, AddressError};
@@ -15,6 +17,8 @@ pub use amount::{Amount, AmountError};
 pub use chain::{BitcoinNetwork, ChainName, ChainNameError};
 pub use endpoint::{EndpointUrlError, parse_endpoint_url};
 pub use family::Family;
-pub use freshness::{Freshness, TtlError, Ttls};
+pub use freshness::{DEFAULT_PRICE_TTL, Freshness, TtlError, Ttls, checked_price_ttl};
+pub use price_source::{PriceSourceKind, PriceSourceKindError};
 pub use token_list::{CheckedToken, TokenEntry, TokenList};
+pub use value::{CURRENCY, Confidence, Money, Price, PriceError, RawSum};
 pub use watch_key::{Branch, GAP_LIMIT, WatchKey, WatchKeyError};

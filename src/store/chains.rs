@@ -19,6 +19,16 @@ pub struct NewChain {
     pub native_decimals: u8,
     pub multicall: Option<alloy_primitives::Address>,
     pub endpoints: Vec<Url>,
+    pub pricing: ChainPricing,
+}
+
+/// Where a chain's assets are priced; `None` leaves them unpriced.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct ChainPricing {
+    /// The price source's name for the chain, for its tokens (DefiLlama's: `ethereum`, `bsc`, `avax`…).
+    pub price_platform: Option<String>,
+    /// The CoinGecko id of its native coin (`ethereum`, `binancecoin`…).
+    pub native_price_id: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -34,6 +44,8 @@ pub struct ChainRecord {
     pub active: bool,
     /// What its endpoints must say they serve (Solana's genesis hash), once known.
     pub genesis: Option<String>,
+    #[serde(flatten)]
+    pub pricing: ChainPricing,
     pub endpoints: Vec<EndpointRecord>,
 }
 
@@ -61,7 +73,7 @@ pub struct EndpointLimits {
 }
 
 const SELECT_CHAIN: &str = "SELECT id, name, family, evm_chain_id, bitcoin_network, native_symbol, native_decimals, \
-     multicall, active, genesis FROM chains";
+     multicall, active, genesis, price_platform, native_price_id FROM chains";
 
 impl Store {
     /// Adds a chain with its endpoints and its native asset, in one transaction.
@@ -80,8 +92,8 @@ impl Store {
             .evm_chain_id
             .map(|id| i64::try_from(id).unwrap_or(i64::MAX));
         tx.prepare_cached(
-            "INSERT INTO chains (name, family, evm_chain_id, bitcoin_network, native_symbol, native_decimals, multicall) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            "INSERT INTO chains (name, family, evm_chain_id, bitcoin_network, native_symbol, native_decimals, multicall, \
+             price_platform, native_price_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
         )?
         .execute(params![
             chain.name.as_str(),
@@ -91,6 +103,8 @@ impl Store {
             chain.native_symbol,
             chain.native_decimals,
             chain.multicall.map(|address| address.to_checksum(None)),
+            chain.pricing.price_platform,
+            chain.pricing.native_price_id,
         ])?;
         let id = ChainId(tx.last_insert_rowid());
         let mut insert_endpoint = tx.prepare_cached(
@@ -303,6 +317,10 @@ fn chain_from_row(row: &Row<'_>) -> rusqlite::Result<ChainRecord> {
         multicall: row.get(7)?,
         active: row.get(8)?,
         genesis: row.get(9)?,
+        pricing: ChainPricing {
+            price_platform: row.get(10)?,
+            native_price_id: row.get(11)?,
+        },
         endpoints: Vec::new(),
     })
 }

@@ -9,6 +9,7 @@ mod health;
 mod history;
 mod ids;
 mod leases;
+mod prices;
 mod settings;
 mod sync_runs;
 mod wallets;
@@ -28,12 +29,13 @@ pub use assets::{AssetRecord, NewToken, TokenMode, Trust};
 pub use balances::{
     BalanceFailure, BalanceKey, BalanceRead, BalanceRow, BalanceView, SweepOutcome,
 };
-pub use chains::{ChainRecord, EndpointLimits, EndpointRecord, NewChain};
+pub use chains::{ChainPricing, ChainRecord, EndpointLimits, EndpointRecord, NewChain};
 pub use discovery::{Candidate, ChainAddress};
 pub use health::Health;
 pub use history::HistoryRow;
 pub use ids::{AddressId, AssetId, ChainId, WalletId};
 pub use leases::LeasedBalance;
+pub use prices::{AssetValue, HeldAsset, NewPrice, PriceRecord, PriceSourceRecord};
 pub use sync_runs::SyncRun;
 pub use wallets::{AddressRecord, DerivedAddress, Registration, WalletRecord};
 
@@ -76,6 +78,7 @@ const MIGRATION_STEPS: &[M<'static>] = &[
     M::up(include_str!("../../migrations/0007_derivations.sql")),
     M::up(include_str!("../../migrations/0008_settings.sql")),
     M::up(include_str!("../../migrations/0009_discovery.sql")),
+    M::up(include_str!("../../migrations/0010_prices.sql")),
 ];
 const MIGRATIONS: Migrations<'static> = Migrations::from_slice(MIGRATION_STEPS);
 
@@ -243,7 +246,8 @@ mod tests {
     #[test]
     fn found_tokens_become_unverified_candidates_by_the_migration() {
         let mut conn = Connection::open_in_memory().unwrap();
-        let before_discovery = MIGRATION_STEPS.len() - 1;
+        // the schema of 0001 to 0008
+        let before_discovery = 8;
         MIGRATIONS.to_version(&mut conn, before_discovery).unwrap();
         conn.execute_batch(
             "INSERT INTO chains (id, name, family, native_symbol, native_decimals) \
@@ -276,5 +280,39 @@ mod tests {
                 (3, "candidate".into(), false, true),
             ]
         );
+    }
+
+    #[test]
+    fn default_chains_stored_before_prices_are_priced_as_new_ones_are() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("holdings.db");
+        let defaults = crate::config::chains::default_chains();
+        {
+            // a database of the schema before prices, with the default chains
+            let mut conn = Connection::open(&path).unwrap();
+            Migrations::from_slice(&MIGRATION_STEPS[..9])
+                .to_latest(&mut conn)
+                .unwrap();
+            for chain in &defaults {
+                conn.execute(
+                    "INSERT INTO chains (name, family, evm_chain_id, bitcoin_network, native_symbol, native_decimals) \
+                     VALUES (?1, ?2, ?3, ?4, ?5, 18)",
+                    rusqlite::params![
+                        chain.name.as_str(),
+                        chain.family.as_str(),
+                        chain.evm_chain_id.map(|id| id as i64),
+                        chain.bitcoin_network.map(crate::model::BitcoinNetwork::as_str),
+                        chain.native_symbol,
+                    ],
+                )
+                .unwrap();
+            }
+        }
+        let store = Store::open(&path).unwrap();
+        let migrated = store.chains().unwrap();
+        assert_eq!(migrated.len(), defaults.len());
+        for (stored, default) in migrated.iter().zip(&defaults) {
+            assert_eq!(stored.pricing, default.pricing, "{}", stored.name);
+        }
     }
 }

@@ -38,6 +38,7 @@ pub(crate) fn evm_chain(name: &str, chain_id: u64) -> NewChain {
         native_decimals: 18,
         multicall: Some(MULTICALL3.parse().unwrap()),
         endpoints: vec!["http://127.0.0.1:1/".parse().unwrap()],
+        pricing: Default::default(),
     }
 }
 
@@ -94,5 +95,6 @@ pub(crate) fn bitcoin_chain(name: &str) -> NewChain {
         native_decimals: 8,
         multicall: None,
         endpoints: vec!["http://127.0.0.1:1/".parse().unwrap()],
+        pricing: Default::default(),
     }
 }

@@ -16,13 +16,14 @@ use super::discovery::{Look, discover};
 use super::events::Event;
 use super::instance::Instance;
 use super::live_ttls::LiveTtls;
+use super::price_pass::PriceReport;
 use super::state::EngineState;
 use super::sweep::{Selection, SweepReport, sweep_chain};
 use crate::chains::Source;
 use crate::chains::pool::PoolPolicy;
 use crate::clock::{Clock, SystemClock, UnixMillis};
 use crate::data_dir;
-use crate::model::{Family, Freshness, Ttls};
+use crate::model::{DEFAULT_PRICE_TTL, Family, Freshness, Ttls};
 use crate::store::{AddressId, BalanceKey, BalanceView, ChainId, ChainRecord, Store, WalletId};
 
 /// How the engine is set up; the defaults are the product's.
@@ -33,6 +34,8 @@ pub struct EngineConfig {
     pub clock: Arc<dyn Clock>,
     /// Balances kept in memory at most.
     pub cache_capacity: u64,
+    /// How long a price is used before it is read again, unless the user chose otherwise.
+    pub price_ttl: Duration,
 }
 
 impl Default for EngineConfig {
@@ -42,6 +45,7 @@ impl Default for EngineConfig {
             policy: PoolPolicy::default(),
             clock: Arc::new(SystemClock),
             cache_capacity: 100_000,
+            price_ttl: DEFAULT_PRICE_TTL,
         }
     }
 }
@@ -173,6 +177,13 @@ impl EngineState {
         self.sweep_each(selections, None).await
     }
 
+    /// The price pass after a background sweep, which nobody waits for: a failure is logged.
+    async fn refresh_prices_in_background(&self) {
+        if let Err(err) = self.refresh_prices().await {
+            tracing::warn!(error = %format!("{err:#}"), "a background price pass failed");
+        }
+    }
+
     /// How long until the next balance is due, between one second and one UI TTL.
     fn until_next_due(&self) -> Duration {
         let now = self.clock.now();
@@ -207,6 +218,7 @@ impl Engine {
         let instance = Instance::register(dir)?;
         let ttls = LiveTtls::new(store.saved_ttls()?.unwrap_or(config.ttls));
         let cache = BalanceCache::new(config.cache_capacity, ttls.clone());
+        let price_ttl = store.saved_price_ttl()?.unwrap_or(config.price_ttl);
         let inner = Arc::new(EngineState::new(
             store,
             cache,
@@ -214,6 +226,7 @@ impl Engine {
             config.policy,
             config.clock,
             instance,
+            price_ttl,
         ));
         inner.reclaim_dead_leases()?;
         let (shutdown, _) = watch::channel(false);
@@ -259,6 +272,30 @@ impl Engine {
         // An empty request wakes the scheduler, which then waits by the new TTLs; no listener
         // (not started, or shut down) is fine.
         let _ = self.refresh_requests.send(Vec::new());
+    }
+
+    /// Drops the price source, so the next price pass opens it anew (with a key saved since).
+    pub fn reopen_price_source(&self) {
+        *self
+            .inner
+            .price_source
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = None;
+    }
+
+    pub fn price_ttl(&self) -> Duration {
+        self.inner.price_ttl()
+    }
+
+    /// Puts a new price TTL in force (the caller saves it): the next price pass follows it.
+    pub fn set_price_ttl(&self, ttl: Duration) {
+        self.inner.set_price_ttl(ttl);
+    }
+
+    /// Reads the prices older than the price TTL of what is held, from the price source the store
+    /// names: what follows each pass over the chains. `None` when nothing was due.
+    pub async fn refresh_prices(&self) -> Result<Option<PriceReport>> {
+        self.inner.refresh_prices().await
     }
 
     /// The id this engine leases rows under.
@@ -514,6 +551,7 @@ impl Engine {
             {
                 tracing::warn!(error = %format!("{err:#}"), "the start-up preload failed");
             }
+            inner.refresh_prices_in_background().await;
             loop {
                 let wait = inner.until_next_due();
                 let outcome = tokio::select! {
@@ -530,6 +568,7 @@ impl Engine {
                 if let Err(err) = outcome {
                     tracing::warn!(error = %format!("{err:#}"), "a background sync failed");
                 }
+                inner.refresh_prices_in_background().await;
             }
         });
         self.tasks.lock().expect("tasks lock").push(task);

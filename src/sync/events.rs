@@ -21,4 +21,6 @@ pub enum Event {
     EndpointOffline { chain: String, endpoint: String },
     /// An endpoint answered again.
     EndpointOnline { chain: String, endpoint: String },
+    /// Prices were read and written (with the day's values).
+    PricesChanged { written: usize },
 }

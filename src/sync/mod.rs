@@ -7,6 +7,7 @@ mod engine;
 mod events;
 mod instance;
 mod live_ttls;
+mod price_pass;
 mod schedule;
 mod state;
 mod sweep;
@@ -14,5 +15,6 @@ mod watch_keys;
 
 pub use engine::{Balance, Engine, EngineConfig, Read, ReadError, Scope};
 pub use events::Event;
+pub use price_pass::PriceReport;
 pub use schedule::Tier;
 pub use sweep::{Selection, SweepReport};

@@ -2,7 +2,9 @@
 //! force, the clock, this instance, the events, and each chain's endpoint pool.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
 
 use anyhow::Result;
 use tokio::sync::broadcast;
@@ -11,6 +13,7 @@ use super::cache::BalanceCache;
 use super::events::Event;
 use super::instance::Instance;
 use super::live_ttls::LiveTtls;
+use super::price_pass::OpenSource;
 use crate::chains::pool::{EndpointPool, PoolPolicy};
 use crate::chains::{Source, open_source, pool_for};
 use crate::clock::Clock;
@@ -30,6 +33,10 @@ pub(super) struct EngineState {
     /// Each chain's endpoint pool, kept across sweeps so its rate limits, health and connections
     /// hold for the engine's life; rebuilt when the chain's endpoints or their keys change.
     pools: Mutex<HashMap<ChainId, BuiltPool>>,
+    /// The price source, kept across passes so its rate limit and health hold.
+    pub(super) price_source: Mutex<Option<OpenSource>>,
+    /// How long a price is used before it is read again, in milliseconds.
+    price_ttl: AtomicU64,
 }
 
 impl EngineState {
@@ -40,6 +47,7 @@ impl EngineState {
         policy: PoolPolicy,
         clock: Arc<dyn Clock>,
         instance: Instance,
+        price_ttl: Duration,
     ) -> Self {
         let (events, _) = broadcast::channel(1_024);
         Self {
@@ -51,7 +59,17 @@ impl EngineState {
             instance,
             events,
             pools: Mutex::new(HashMap::new()),
+            price_source: Mutex::new(None),
+            price_ttl: AtomicU64::new(millis(price_ttl)),
         }
+    }
+
+    pub(super) fn price_ttl(&self) -> Duration {
+        Duration::from_millis(self.price_ttl.load(Ordering::Relaxed))
+    }
+
+    pub(super) fn set_price_ttl(&self, ttl: Duration) {
+        self.price_ttl.store(millis(ttl), Ordering::Relaxed);
     }
 
     pub(super) fn store(&self) -> MutexGuard<'_, Store> {
@@ -128,4 +146,8 @@ impl EngineState {
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
+}
+
+fn millis(duration: Duration) -> u64 {
+    u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
 }

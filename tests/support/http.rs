@@ -10,6 +10,7 @@ use hyper::body::{Bytes, Incoming};
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper::{Request, Response};
+
 use hyper_util::rt::TokioIo;
 
 pub struct Server {
@@ -56,4 +57,13 @@ where
         address,
         _shutdown: shutdown,
     }
+}
+
+/// An answer with a JSON content type (whatever the body is, as servers send errors too).
+pub fn json(status: u16, body: String) -> Response<Full<Bytes>> {
+    Response::builder()
+        .status(status)
+        .header("Content-Type", "application/json")
+        .body(Full::new(Bytes::from(body)))
+        .unwrap()
 }

@@ -50,6 +50,25 @@ impl DataDir {
 
     /// Adds the EVM chain `devnet` (anvil's chain id, the canonical Multicall3) over `rpcs`, in order.
     pub fn add_devnet(&self, rpcs: &[&str]) {
+        self.add_devnet_with(rpcs, &[]);
+    }
+
+    /// Adds `devnet` priced as Ethereum is (its tokens as `ethereum:{address}`, its coin as
+    /// `coingecko:ethereum`), with prices read from the DefiLlama-style API at `prices`.
+    pub fn add_priced_devnet(&self, rpcs: &[&str], prices: &str) {
+        let pricing = [
+            "--price-platform",
+            "ethereum",
+            "--native-price-id",
+            "ethereum",
+        ];
+        self.add_devnet_with(rpcs, &pricing);
+        self.holdings(&["price", "source", "defillama", "--url", prices])
+            .assert()
+            .success();
+    }
+
+    fn add_devnet_with(&self, rpcs: &[&str], more: &[&str]) {
         let mut args = vec![
             "chain",
             "add",
@@ -62,6 +81,7 @@ impl DataDir {
         for rpc in rpcs {
             args.extend(["--rpc", rpc]);
         }
+        args.extend(more);
         self.holdings(&args).assert().success();
     }
 
@@ -154,7 +174,9 @@ impl DataDir {
 }
 
 pub mod anvil;
+pub mod coingecko;
 pub mod contracts;
+pub mod defillama;
 pub mod esplora;
 pub mod http;
 pub mod proxy;

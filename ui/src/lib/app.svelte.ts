@@ -5,8 +5,9 @@ import {
   type AppError,
   type BalanceRow,
   type ChainConnectivity,
-  type ChainSweep,
+  type Portfolio,
   type Result,
+  type SyncOutcome,
   type WalletId,
   type WalletRecord,
 } from "./api/bindings";
@@ -41,6 +42,7 @@ const AGE_REREAD_MS = 15_000;
 
 class AppState {
   rows = $state<BalanceRow[]>([]);
+  portfolio = $state<Portfolio | null>(null);
   wallets = $state<WalletRecord[]>([]);
   connectivity = $state<ChainConnectivity[]>([]);
   loaded = $state(false);
@@ -74,6 +76,7 @@ class AppState {
         this.sweeping = !this.tracker.finished;
       }),
       events.connectivityChanged.listen(() => this.rereadConnectivity()),
+      events.pricesChanged.listen(() => this.reread()),
     ]);
     await this.reread();
     this.loaded = true;
@@ -103,12 +106,14 @@ class AppState {
 
   private async read(): Promise<void> {
     try {
-      const [rows, wallets, connectivity] = await Promise.all([
+      const [rows, portfolio, wallets, connectivity] = await Promise.all([
         call(commands.balances()),
+        call(commands.portfolio()),
         call(commands.wallets()),
         call(commands.connectivity()),
       ]);
       this.rows = rows;
+      this.portfolio = portfolio;
       this.wallets = wallets;
       this.connectivity = connectivity;
     } catch (error) {
@@ -185,8 +190,12 @@ class AppState {
     }
   }
 
-  /** Says how a preload or refresh went: what was read, and which chains could not be reached. */
-  private report(what: string, sweeps: ChainSweep[]): void {
+  /**
+   * Says how a preload or refresh went: what was read, which chains could not be reached, and
+   * whether prices could not be read.
+   */
+  private report(what: string, outcome: SyncOutcome): void {
+    const sweeps = outcome.chains;
     const read = sweeps.reduce((sum, s) => sum + s.read, 0);
     const failed = sweeps.reduce((sum, s) => sum + s.failed, 0);
     const unreachable = sweeps.filter((s) => s.unreachable !== null).map((s) => s.chain);
@@ -199,6 +208,9 @@ class AppState {
       this.toast("failed", `${what} finished: ${read} read, ${failed} failed (hover a row for why).`);
     } else {
       this.toast("done", `${what} finished: ${read} balance${read === 1 ? "" : "s"} read.`);
+    }
+    if (outcome.prices?.failed) {
+      this.toast("failed", `Prices could not be read (${outcome.prices.failed}); the last known prices stay in use.`);
     }
   }
 

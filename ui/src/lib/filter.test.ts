@@ -10,15 +10,17 @@ const rows = [
   balanceRow({ key: "never", raw: null, amount: null, freshness: "never", readAt: null, ageSeconds: null }),
   balanceRow({ key: "errored", raw: null, amount: null, freshness: "error", error: "429", readAt: null }),
   balanceRow({ key: "stale but held", freshness: "stale", error: "timed out" }),
+  balanceRow({ key: "small", price: "0.5", value: "0.75", small: true }),
+  balanceRow({ key: "unpriced", price: null, value: null, priceUpdatedAt: null }),
 ];
 const keys = (list: typeof rows) => list.map((row) => row.key);
 
 describe("Show all", () => {
   it("off, shows only values that matter, an older value whose refresh failed included", () => {
-    expect(keys(visibleRows(rows, false))).toEqual(["held", "stale but held"]);
+    expect(keys(visibleRows(rows, false))).toEqual(["held", "stale but held", "unpriced"]);
   });
 
-  it("on, shows every registered row, zero, dust, hidden, never read and errored ones included", () => {
+  it("on, shows every registered row, zero, dust, hidden, small, never read and errored ones included", () => {
     expect(keys(visibleRows(rows, true))).toEqual(keys(rows));
   });
 });

@@ -22,6 +22,11 @@ export function balanceRow(change: Partial<BalanceRow> = {}): BalanceRow {
     freshness: "fresh",
     error: null,
     pending: null,
+    price: "3000",
+    value: "4500",
+    priceUpdatedAt: 1_700_000_000_000,
+    priceStale: false,
+    small: false,
     ...change,
   };
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ageWords, shortAddress, shortAmount, wholeUnits } from "./format";
+import { ageWords, shortAddress, shortAmount, usd, wholeUnits } from "./format";
 
 describe("amounts on screen", () => {
   it("group the whole part and keep four decimals, marking a cut", () => {
@@ -29,5 +29,20 @@ describe("ages and addresses", () => {
 
   it("shorten in the middle", () => {
     expect(shortAddress("0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266")).toBe("0xf39F…2266");
+  });
+});
+
+describe("values in dollars", () => {
+  it("round once, half up, to cents, and group the dollars", () => {
+    expect(usd("23814.463609481481471604928146814814814681476")).toBe("$23,814.46");
+    expect(usd("1999.675")).toBe("$1,999.68");
+    expect(usd("0.004999")).toBe("$0.00");
+    expect(usd("0.995")).toBe("$1.00");
+    expect(usd("6000")).toBe("$6,000.00");
+    expect(usd("142953195302647591623095579264496693.22299")).toBe("$142,953,195,302,647,591,623,095,579,264,496,693.22");
+  });
+
+  it("show no value as a dash, never as zero", () => {
+    expect(usd(null)).toBe("—");
   });
 });

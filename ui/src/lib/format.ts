@@ -49,3 +49,17 @@ export function wholeUnits(raw: bigint, decimals: number): string {
   const fraction = digits.slice(digits.length - decimals).replace(/0+$/, "");
   return fraction === "" ? whole : `${whole}.${fraction}`;
 }
+
+/**
+ * An exact value in US dollars as shown: rounded once, half up, to cents, the dollars grouped
+ * ("$1,234.57"); "—" for none. Values arrive exact; this is the one rounding.
+ */
+export function usd(exact: string | null): string {
+  if (exact === null) return "—";
+  const [whole, fraction = ""] = exact.split(".");
+  let cents = BigInt(whole + fraction.padEnd(2, "0").slice(0, 2));
+  if ((fraction[2] ?? "0") >= "5") cents += 1n;
+  const digits = cents.toString().padStart(3, "0");
+  const dollars = digits.slice(0, -2).replace(/\B(?=(\d{3})+(?!\d))/g, ",");
+  return `$${dollars}.${digits.slice(-2)}`;
+}

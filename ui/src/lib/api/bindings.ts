@@ -14,6 +14,14 @@ async balances() : Promise<Result<BalanceRow[], AppError>> {
     else return { status: "error", error: e  as any };
 }
 },
+async portfolio() : Promise<Result<Portfolio, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("portfolio") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
 async wallets() : Promise<Result<WalletRecord[], AppError>> {
     try {
     return { status: "ok", data: await TAURI_INVOKE("wallets") };
@@ -126,6 +134,22 @@ async setTtls(chosen: TtlSettings) : Promise<Result<null, AppError>> {
     else return { status: "error", error: e  as any };
 }
 },
+async priceSource() : Promise<Result<PriceSourceSettings, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("price_source") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async setPriceTtl(seconds: number) : Promise<Result<null, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("set_price_ttl", { seconds }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
 async startSync() : Promise<Result<null, AppError>> {
     try {
     return { status: "ok", data: await TAURI_INVOKE("start_sync") };
@@ -134,7 +158,7 @@ async startSync() : Promise<Result<null, AppError>> {
     else return { status: "error", error: e  as any };
 }
 },
-async preload() : Promise<Result<ChainSweep[], AppError>> {
+async preload() : Promise<Result<SyncOutcome, AppError>> {
     try {
     return { status: "ok", data: await TAURI_INVOKE("preload") };
 } catch (e) {
@@ -142,7 +166,7 @@ async preload() : Promise<Result<ChainSweep[], AppError>> {
     else return { status: "error", error: e  as any };
 }
 },
-async refresh(wallet: WalletId | null) : Promise<Result<ChainSweep[], AppError>> {
+async refresh(wallet: WalletId | null) : Promise<Result<SyncOutcome, AppError>> {
     try {
     return { status: "ok", data: await TAURI_INVOKE("refresh", { wallet }) };
 } catch (e) {
@@ -194,10 +218,12 @@ async exportCsv() : Promise<Result<string | null, AppError>> {
 export const events = __makeEvents__<{
 balancesChanged: BalancesChanged,
 connectivityChanged: ConnectivityChanged,
+pricesChanged: PricesChanged,
 syncProgress: SyncProgress
 }>({
 balancesChanged: "balances-changed",
 connectivityChanged: "connectivity-changed",
+pricesChanged: "prices-changed",
 syncProgress: "sync-progress"
 })
 
@@ -230,6 +256,18 @@ used: boolean; added_at: number;
  */
 chains: string[] }
 export type AppError = { code: ErrorCode; message: string }
+/**
+ * One asset over every address holding it.
+ */
+export type AssetValue = { chain: string; 
+/**
+ * The token's contract or mint; `None` for the chain's native coin.
+ */
+contract: string | null; symbol: string; 
+/**
+ * Whole units, exact.
+ */
+amount: string; price: string | null; value: string | null }
 export type BalanceRow = { 
 /**
  * Unique among rows: address and asset.
@@ -274,7 +312,27 @@ error: string | null;
 /**
  * Base units unconfirmed transactions would add (or take), where the chain shows it apart.
  */
-pending: string | null }
+pending: string | null; 
+/**
+ * The price of a whole unit (in US dollars), exact as read; `None` without a usable one.
+ */
+price: string | null; 
+/**
+ * amount × price, exact; `None` without a price (never a zero standing in for "unknown").
+ */
+value: string | null; 
+/**
+ * When the source says the price held.
+ */
+priceUpdatedAt: number | null; 
+/**
+ * The price is older than a day.
+ */
+priceStale: boolean; 
+/**
+ * Worth less than a dollar (and not zero).
+ */
+small: boolean }
 /**
  * Balances were written: of one chain, or (with `None`) possibly of any.
  */
@@ -322,6 +380,7 @@ unreachable: string | null }
  * How many tokens a chain watches and checks its addresses for, for Settings.
  */
 export type ChainTokens = { chain: string; watched: number; candidates: number }
+export type ChainValue = { chain: string; value: string | null }
 /**
  * An endpoint of the chain stopped or started answering.
  */
@@ -386,6 +445,83 @@ export type Freshness =
  */
 "error"
 /**
+ * The portfolio: every balance held, valued at the prices held.
+ */
+export type Portfolio = { currency: string; 
+/**
+ * The sum of every value, exact; `None` when nothing could be valued.
+ */
+total: string | null; 
+/**
+ * Balances holding something that no price values (none read, or none to trust).
+ */
+unpriced: number; 
+/**
+ * When the oldest price in the total held.
+ */
+pricesUpdatedAt: number | null; 
+/**
+ * Some price in the total is older than a day.
+ */
+pricesStale: boolean; 
+/**
+ * Largest first.
+ */
+wallets: WalletValue[]; chains: ChainValue[]; assets: AssetValue[] }
+/**
+ * How the prices' part of a pass went.
+ */
+export type PriceRefresh = { source: string; 
+/**
+ * Ids asked for.
+ */
+asked: number; 
+/**
+ * Prices written.
+ */
+written: number; requests: number; 
+/**
+ * Why requests failed; the prices held stay in use.
+ */
+failed: string | null }
+export type PriceSourceKind = 
+/**
+ * DefiLlama's coins API, keyless: the default.
+ */
+"defillama" | 
+/**
+ * CoinGecko's public API, with an optional demo key.
+ */
+"coingecko" | 
+/**
+ * No prices are read; those held stay in use, with their age.
+ */
+"none"
+/**
+ * Where prices are read, and how often.
+ */
+export type PriceSourceSettings = { kind: PriceSourceKind; 
+/**
+ * Scheme, host and port of the URL it is read at (the public one unless set).
+ */
+shown: string | null; 
+/**
+ * The URL was set, rather than the source's public one.
+ */
+customUrl: boolean; hasApiKey: boolean; 
+/**
+ * A price is read again once this old.
+ */
+ttlSeconds: number }
+/**
+ * Prices were read: values changed.
+ */
+export type PricesChanged = { written: number }
+/**
+ * How a preload, refresh or sync went: each chain's sweep, then the prices', if any were due.
+ */
+export type SyncOutcome = { chains: ChainSweep[]; prices: PriceRefresh | null }
+/**
  * A sweep of a chain went on: `done` of `total` balances.
  */
 export type SyncProgress = { chain: string; done: number; total: number }
@@ -411,6 +547,11 @@ export type WalletRecord = { id: WalletId;
  * What the user added: the address itself, or later an extended key.
  */
 source: string; family: Family; label: string | null; created_at: number; addresses: AddressRecord[] }
+export type WalletValue = { wallet: WalletId; 
+/**
+ * The address, key or descriptor watched.
+ */
+source: string; label: string | null; value: string | null }
 
 /** tauri-specta globals **/
 
