@@ -1,10 +1,12 @@
 //! Every balance, for a spreadsheet or a script: CSV or JSON, one row per balance with its wallet,
-//! label, chain, address, asset, exact amounts, block, when it was read and how fresh it is.
+//! label, chain, address, asset, exact amounts, block, when it was read, how fresh it is, and its
+//! price and value where it has them.
 
 use serde::Serialize;
 
 use super::{AppResult, BalanceRow, Holdings};
 use crate::clock::UnixMillis;
+use crate::model::CURRENCY;
 
 /// The formats `export` writes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -28,6 +30,10 @@ struct ExportedRow {
     block: Option<u64>,
     read_at: Option<String>,
     freshness: &'static str,
+    currency: &'static str,
+    price: Option<String>,
+    value: Option<String>,
+    price_updated_at: Option<String>,
 }
 
 impl Holdings {
@@ -79,6 +85,10 @@ fn exported_row(row: &BalanceRow, wallet: Option<(String, Option<String>)>) -> E
         block: row.block,
         read_at: row.read_at.map(rfc3339),
         freshness: row.freshness.as_str(),
+        currency: CURRENCY,
+        price: row.price.clone(),
+        value: row.value.clone(),
+        price_updated_at: row.price_updated_at.map(rfc3339),
     }
 }
 

@@ -170,6 +170,16 @@ class AppState {
     }
   }
 
+  /** Saves every balance as CSV where the user chooses; says where, or nothing if they cancelled. */
+  async exportCsv(): Promise<void> {
+    try {
+      const saved = await call(commands.exportCsv());
+      if (saved !== null) this.toast("done", `Saved every balance to ${saved}.`);
+    } catch (error) {
+      this.toast("failed", `Export failed: ${(error as Error).message}`);
+    }
+  }
+
   /** Looks for every listed token one wallet may hold, and says what was found. */
   async findTokens(wallet: WalletId): Promise<void> {
     this.finding = new Set([...this.finding, wallet]);
