@@ -72,7 +72,10 @@ fn the_export_holds_every_balance_as_balances_shows_it_and_defuses_formulas() {
         .collect();
     assert_eq!(balances.len(), 2);
 
-    let output = dir.holdings(&["export", "--format", "json"]).output().unwrap();
+    let output = dir
+        .holdings(&["export", "--format", "json"])
+        .output()
+        .unwrap();
     assert!(output.status.success());
     let json: Value = serde_json::from_slice(&output.stdout).unwrap();
     let exported: Rows = json
