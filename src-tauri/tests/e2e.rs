@@ -31,6 +31,8 @@ const PATIENCE: Duration = Duration::from_secs(30);
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_desktop_app_shows_stored_then_fresh_balances_and_works_offline() {
+    // Built first: the stored balances' ages below must not include the build's minutes.
+    window::built("debug");
     let anvil = Anvil::start();
     anvil.install_multicall3();
     let usdc = anvil.deploy_token("USDC", "USD Coin", 6);
