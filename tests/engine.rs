@@ -47,7 +47,9 @@ fn setup() -> Setup {
         anvil.set_token_balance(token, *owner, U256::from(200 + i));
     }
     // No price pass after each sweep: these tests time the schedule of balances alone.
-    dir.holdings(&["price", "source", "none"]).assert().success();
+    dir.holdings(&["price", "source", "none"])
+        .assert()
+        .success();
     proxy.reset_counts();
     Setup {
         anvil,
