@@ -1,19 +1,49 @@
 // How numbers, ages and addresses read on screen. Amounts arrive as exact decimal strings and stay
 // strings: a JavaScript number would round them.
 
-/** "1,234.5678": the whole part grouped, at most 4 decimals (more for small values, so they never read as 0). */
+const grouped = (digits: string) => digits.replace(/\B(?=(\d{3})+(?!\d))/g, ",");
+
+/** An amount shows at least this many significant digits, so a small one never reads as 0. */
+const SIGNIFICANT = 4;
+/** Decimals an amount of a whole unit or more shows: "1,234.5678". */
+const DECIMALS = 4;
+/** A whole part of this many digits or more reads in compact notation: "1.429 × 10³⁵". */
+const COMPACT_DIGITS = 16;
+const SUPERSCRIPT = "⁰¹²³⁴⁵⁶⁷⁸⁹";
+
+/**
+ * An amount for reading: the whole part grouped, 4 decimals (more for a small amount, to reach 4
+ * significant digits), huge ones in compact notation. Digits past those are dropped, never rounded
+ * up, so an amount never reads as more than is held; a cut amount keeps its trailing zeros
+ * ("1.0000"), so it does not read as exact. The exact value is on hover and copy.
+ */
 export function shortAmount(exact: string): string {
-  const [whole, fraction = ""] = exact.split(".");
-  const grouped = whole.replace(/\B(?=(\d{3})+(?!\d))/g, ",");
-  if (fraction === "") return grouped;
-  let keep = 4;
-  if (/^0+$/.test(whole)) {
+  const [rawWhole, fraction = ""] = exact.split(".");
+  const whole = rawWhole.replace(/^0+(?=\d)/, "");
+  if (whole.length >= COMPACT_DIGITS) return compact(whole);
+  let keep = DECIMALS;
+  if (whole === "0") {
     const firstSignificant = fraction.search(/[1-9]/);
-    keep = Math.max(keep, firstSignificant + 2);
+    if (firstSignificant >= 0) keep = Math.max(keep, firstSignificant + SIGNIFICANT);
   }
-  const shown = fraction.slice(0, keep).replace(/0+$/, "");
-  const cut = shown.length < fraction.length ? "…" : "";
-  return shown === "" ? `${grouped}${cut}` : `${grouped}.${shown}${cut}`;
+  const cut = fraction.length > keep;
+  const shown = cut ? fraction.slice(0, keep) : fraction.replace(/0+$/, "");
+  return shown === "" ? grouped(whole) : `${grouped(whole)}.${shown}`;
+}
+
+/** "1.429 × 10³⁵": the first 4 significant digits (dropped, not rounded) and the power of ten. */
+function compact(whole: string): string {
+  const power = [...String(whole.length - 1)].map((digit) => SUPERSCRIPT[Number(digit)]).join("");
+  return `${whole[0]}.${whole.slice(1, SIGNIFICANT)} × 10${power}`;
+}
+
+/** A copy handler that puts the exact value on the clipboard, whatever part of it was selected. */
+export function copyExact(exact: string): (event: ClipboardEvent) => void {
+  return (event) => {
+    if (!event.clipboardData) return;
+    event.clipboardData.setData("text/plain", exact);
+    event.preventDefault();
+  };
 }
 
 /** "12 s", "3 min", "2 h", "5 d": the largest whole unit, as the CLI says it. */
@@ -60,6 +90,16 @@ export function usd(exact: string | null): string {
   let cents = BigInt(whole + fraction.padEnd(2, "0").slice(0, 2));
   if ((fraction[2] ?? "0") >= "5") cents += 1n;
   const digits = cents.toString().padStart(3, "0");
-  const dollars = digits.slice(0, -2).replace(/\B(?=(\d{3})+(?!\d))/g, ",");
+  const dollars = grouped(digits.slice(0, -2));
   return `$${dollars}.${digits.slice(-2)}`;
+}
+
+/** Sums exact decimal strings exactly, through a common scale: "0.1" + "0.2" is "0.3". */
+export function sumDecimals(values: string[]): string {
+  const scale = Math.max(0, ...values.map((value) => (value.split(".")[1] ?? "").length));
+  const total = values.reduce((sum, value) => {
+    const [whole, fraction = ""] = value.split(".");
+    return sum + BigInt(whole + fraction.padEnd(scale, "0"));
+  }, 0n);
+  return wholeUnits(total, scale);
 }
