@@ -11,6 +11,7 @@ import {
   type WalletId,
   type WalletRecord,
 } from "./api/bindings";
+import type { View } from "./dashboard";
 import { PreloadProgress } from "./progress";
 
 /** A command's error, with the code the UI branches on and the words it shows. */
@@ -47,6 +48,13 @@ class AppState {
   connectivity = $state<ChainConnectivity[]>([]);
   loaded = $state(false);
   showAll = $state(false);
+  /** How the balances are listed: by wallet, or by asset over wallets and chains. */
+  view = $state<View>("wallet");
+  /** What the search box holds, and the one chain shown ("" for every chain). */
+  query = $state("");
+  chain = $state("");
+  /** Asset and watch-key lines opened to their rows. */
+  opened = $state<Set<string>>(new Set());
   /** A Preload the user asked for is under way. */
   private asked = $state(false);
   /** The start-up or a scheduled preload is under way (from its progress events). */
@@ -222,6 +230,13 @@ class AppState {
     if (outcome.prices?.failed) {
       this.toast("failed", `Prices could not be read (${outcome.prices.failed}); the last known prices stay in use.`);
     }
+  }
+
+  /** Opens a folded line to its rows, or folds it again. */
+  toggle(key: string): void {
+    const opened = new Set(this.opened);
+    if (!opened.delete(key)) opened.add(key);
+    this.opened = opened;
   }
 
   toast(kind: Toast["kind"], text: string): void {

@@ -1,4 +1,4 @@
-import type { BalanceRow } from "./api/bindings";
+import type { BalanceRow, WalletRecord } from "./api/bindings";
 
 /**
  * Whether a row shows with Show all off: a value read at least once that matters: not zero, not
@@ -12,4 +12,22 @@ export function worthShowing(row: BalanceRow): boolean {
 
 export function visibleRows(rows: BalanceRow[], showAll: boolean): BalanceRow[] {
   return showAll ? rows : rows.filter(worthShowing);
+}
+
+/**
+ * The rows the search box and the chain filter leave: every word of the query is found, ignoring
+ * case, in the row's symbol, token contract or mint, address or chain, or its wallet's label or
+ * source; `chain` ("" for any) is the one chain shown.
+ */
+export function searched(rows: BalanceRow[], wallets: WalletRecord[], query: string, chain: string): BalanceRow[] {
+  const words = query.toLowerCase().split(/\s+/).filter((word) => word !== "");
+  const named = new Map(wallets.map((wallet) => [wallet.id, `${wallet.label ?? ""} ${wallet.source}`]));
+  return rows.filter((row) => {
+    if (chain !== "" && row.chain !== chain) return false;
+    if (words.length === 0) return true;
+    const text = [row.symbol, row.contract ?? "", row.address, row.chain, named.get(row.wallet) ?? ""]
+      .join(" ")
+      .toLowerCase();
+    return words.every((word) => text.includes(word));
+  });
 }

@@ -103,3 +103,12 @@ export function sumDecimals(values: string[]): string {
   }, 0n);
   return wholeUnits(total, scale);
 }
+
+/** Orders two exact non-negative decimal strings: negative when `a` is smaller. */
+export function compareDecimals(a: string, b: string): number {
+  const [wholeA, fractionA = ""] = a.split(".");
+  const [wholeB, fractionB = ""] = b.split(".");
+  const scale = Math.max(fractionA.length, fractionB.length);
+  const difference = BigInt(wholeA + fractionA.padEnd(scale, "0")) - BigInt(wholeB + fractionB.padEnd(scale, "0"));
+  return difference === 0n ? 0 : difference < 0n ? -1 : 1;
+}
