@@ -124,6 +124,33 @@ async fn the_desktop_app_shows_stored_then_fresh_balances_and_works_offline() {
     assert_eq!(wallet_values, ["6001", "6500.423928"], "Bob's and Alice's");
     app.screenshot("2-portfolio-total").await;
 
+    // 3a. Wallets go by their labels; the search box narrows the rows to what it names.
+    app.wait_for_text("[data-wallet-name]", "Alice").await;
+    app.type_into("input[aria-label='Search']", "Bob").await;
+    app.wait_for_text("[aria-label='Find balances']", "1 row match")
+        .await;
+    assert!(app.shows(BOB, "ETH").await);
+    assert!(
+        !app.shows(ALICE, "USDC").await,
+        "Alice's rows are not Bob's"
+    );
+    app.screenshot("2a-search").await;
+    app.type_into("input[aria-label='Search']", "").await;
+    app.wait_for_row(ALICE, "USDC", "2000.25", "fresh").await;
+
+    // 3b. By asset, each asset is summed over the wallets exactly, with its value.
+    app.click("button[aria-label='By asset']").await;
+    app.wait_for_attribute("[data-asset='ETH']", "data-asset-amount", "3.5")
+        .await;
+    assert_eq!(
+        app.attribute("[data-asset='ETH']", "data-asset-value")
+            .await,
+        "10501.75"
+    );
+    app.screenshot("2b-by-asset").await;
+    app.click("button[aria-label='By wallet']").await;
+    app.wait_for_row(ALICE, "USDC", "2000.25", "fresh").await;
+
     // 4. Preload reads everything again, with a toast when it is done.
     set_balances(&anvil, usdc, ALICE, "7.25", "2000.25");
     app.click("button[aria-label='Preload']").await;
@@ -362,6 +389,20 @@ impl Desktop {
     async fn attribute(&self, selector: &str, name: &str) -> String {
         let element = self.client.find(Locator::Css(selector)).await.unwrap();
         element.attr(name).await.unwrap().unwrap_or_default()
+    }
+
+    /// Sets what an input holds, as typing it would: the page hears an `input` event.
+    async fn type_into(&self, selector: &str, text: &str) {
+        self.wait_for_element(selector).await;
+        let element = self.client.find(Locator::Css(selector)).await.unwrap();
+        self.client
+            .execute(
+                "const [input, text] = arguments; input.value = text; \
+                 input.dispatchEvent(new Event('input', { bubbles: true }));",
+                vec![serde_json::to_value(&element).unwrap(), text.into()],
+            )
+            .await
+            .expect("the page answers");
     }
 
     async fn click(&self, selector: &str) {

@@ -183,7 +183,7 @@ export function byValue(rows: BalanceRow[]): BalanceRow[] {
 }
 
 /** Orders values largest first, `null` (no price) last. */
-function compareValues(a: string | null, b: string | null): number {
+export function compareValues(a: string | null, b: string | null): number {
   if (a === null || b === null) return (a === null ? 1 : 0) - (b === null ? 1 : 0);
   return compareDecimals(b, a);
 }
