@@ -4,7 +4,7 @@
 use anyhow::{Context, Result};
 
 use super::family;
-use super::pool::{EndpointPool, Learned, PoolPolicy};
+use super::pool::{EndpointPool, Learned, PoolPolicy, published_batch_limit};
 use crate::secrets;
 use crate::store::ChainRecord;
 
@@ -19,10 +19,10 @@ pub fn pool_for(chain: &ChainRecord, policy: PoolPolicy) -> Result<EndpointPool>
                 .parse()
                 .with_context(|| format!("a stored endpoint of {} is not a URL", chain.name))
         })
-        .collect::<Result<Vec<_>>>()?;
-    let pool = EndpointPool::new(urls, policy);
+        .collect::<Result<Vec<url::Url>>>()?;
+    let pool = EndpointPool::new(urls.clone(), policy);
     let key_header = family(chain.family).key_header;
-    for (index, endpoint) in chain.endpoints.iter().enumerate() {
+    for (index, (endpoint, url)) in chain.endpoints.iter().zip(&urls).enumerate() {
         if endpoint.offline_since.is_some() {
             pool.known_offline(index);
         }
@@ -43,7 +43,9 @@ pub fn pool_for(chain: &ChainRecord, policy: PoolPolicy) -> Result<EndpointPool>
         pool.learn(index, |learned| {
             *learned = Learned {
                 chunk: widen(limits.chunk_size),
-                batch: widen(limits.batch_size.filter(|&size| size > 0)),
+                // What the endpoint was found to take, else what its provider publishes.
+                batch: widen(limits.batch_size.filter(|&size| size > 0))
+                    .or_else(|| published_batch_limit(url)),
                 batch_bytes: widen(limits.batch_bytes),
                 no_batches: limits.batch_size == Some(0),
             }

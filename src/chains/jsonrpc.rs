@@ -17,11 +17,25 @@ use super::pool::{BATCH_REFUSAL, EndpointPool, Failure, PoolError};
 pub struct Call {
     pub method: &'static str,
     pub params: Value,
+    /// Its answer may be large (an owner's every token account): a larger cap applies.
+    pub large_answer: bool,
 }
 
 impl Call {
     pub fn new(method: &'static str, params: Value) -> Self {
-        Self { method, params }
+        Self {
+            method,
+            params,
+            large_answer: false,
+        }
+    }
+
+    /// The same call, expecting a large answer.
+    pub fn with_large_answer(self) -> Self {
+        Self {
+            large_answer: true,
+            ..self
+        }
     }
 
     /// About how many bytes the call adds to a request body.
@@ -72,8 +86,12 @@ impl JsonRpc {
             .collect();
         let body = serde_json::to_vec(&requests).expect("requests serialize");
         let span = tracing::debug_span!("batch", calls = calls.len(), bytes = body.len());
+        let mut methods: Vec<&'static str> = calls.iter().map(|call| call.method).collect();
+        methods.sort_unstable();
+        methods.dedup();
+        let large_answer = calls.iter().any(|call| call.large_answer);
         self.pool
-            .post(&body, |_, bytes| {
+            .post(&body, &methods, large_answer, |_, bytes| {
                 let answers = read_batch(bytes, &ids)?;
                 check(&answers).map_err(Failure::Garbled)?;
                 Ok(answers)
@@ -92,7 +110,7 @@ impl JsonRpc {
         let body = serde_json::to_vec(&Request::new(call.method, Id::Number(id), &call.params))
             .expect("request serializes");
         self.pool
-            .post(&body, |_, bytes| {
+            .post(&body, &[call.method], call.large_answer, |_, bytes| {
                 let response: Response =
                     serde_json::from_slice(bytes).map_err(|_| not_json_rpc())?;
                 if response.id != Id::Number(id) {

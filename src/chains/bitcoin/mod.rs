@@ -55,18 +55,12 @@ impl BitcoinReader {
     /// The height of the chain's tip.
     pub async fn tip_height(&self) -> Result<u64, String> {
         self.pool
-            .send(
-                Ask {
-                    path: "blocks/tip/height",
-                    body: None,
-                },
-                |_, body| {
-                    std::str::from_utf8(body)
-                        .ok()
-                        .and_then(|text| text.trim().parse::<u64>().ok())
-                        .ok_or_else(|| Failure::Garbled("the tip height is not a number".into()))
-                },
-            )
+            .send(Ask::get("blocks/tip/height"), |_, body| {
+                std::str::from_utf8(body)
+                    .ok()
+                    .and_then(|text| text.trim().parse::<u64>().ok())
+                    .ok_or_else(|| Failure::Garbled("the tip height is not a number".into()))
+            })
             .await
             .map_err(|err| err.to_string())
     }
@@ -87,13 +81,7 @@ impl BitcoinReader {
     async fn address(&self, address: &str) -> Result<AddressReading, String> {
         let path = format!("address/{address}");
         self.pool
-            .send(
-                Ask {
-                    path: &path,
-                    body: None,
-                },
-                |_, body| read_stats(body, address),
-            )
+            .send(Ask::get(&path), |_, body| read_stats(body, address))
             .await
             .map_err(|err| err.to_string())
     }

@@ -43,19 +43,13 @@ impl TronReader {
     /// The number of the latest block.
     pub async fn block(&self) -> Result<u64, String> {
         self.pool
-            .send(
-                Ask {
-                    path: "wallet/getnowblock",
-                    body: Some(b"{}"),
-                },
-                |_, body| {
-                    let block: Value =
-                        serde_json::from_slice(body).map_err(|_| garbled("the block"))?;
-                    block["block_header"]["raw_data"]["number"]
-                        .as_u64()
-                        .ok_or_else(|| garbled("the block"))
-                },
-            )
+            .send(Ask::post("wallet/getnowblock", b"{}"), |_, body| {
+                let block: Value =
+                    serde_json::from_slice(body).map_err(|_| garbled("the block"))?;
+                block["block_header"]["raw_data"]["number"]
+                    .as_u64()
+                    .ok_or_else(|| garbled("the block"))
+            })
             .await
             .map_err(|err| err.to_string())
     }
@@ -73,13 +67,7 @@ impl TronReader {
     async fn account(&self, owner: &str) -> Result<TronAccount, String> {
         let path = format!("v1/accounts/{owner}");
         self.pool
-            .send(
-                Ask {
-                    path: &path,
-                    body: None,
-                },
-                |_, body| read_account(body),
-            )
+            .send(Ask::get(&path), |_, body| read_account(body))
             .await
             .map_err(|err| err.to_string())
     }
@@ -168,10 +156,7 @@ impl TronReader {
         let answer = self
             .pool
             .send(
-                Ask {
-                    path: "wallet/triggerconstantcontract",
-                    body: Some(body.as_bytes()),
-                },
+                Ask::post("wallet/triggerconstantcontract", body.as_bytes()),
                 |_, body| {
                     serde_json::from_slice::<Value>(body).map_err(|_| garbled("a contract call"))
                 },
