@@ -414,11 +414,17 @@ impl Holdings {
         self.with_prices(reports).await
     }
 
-    /// Reads what is due now: of the chain named, or of every chain; then the prices that are due.
+    /// Reads what is due now, and what is backing off after failures (backoff paces only the
+    /// background sync): of the chain named, or of every chain; then the prices that are due.
     pub async fn sync_due(&self, chain: Option<&str>) -> AppResult<SyncOutcome> {
         let only = self.chain_id(chain)?;
         let reports = self.engine.sync_due(only).await?;
         self.with_prices(reports).await
+    }
+
+    /// When the next balance is due to be read (Unix milliseconds), if any is watched.
+    pub fn next_due_at(&self) -> AppResult<Option<crate::clock::UnixMillis>> {
+        Ok(self.engine.next_due_at()?)
     }
 
     /// Reads one wallet's balances now, or everyone's; then the prices that are due.
@@ -757,7 +763,10 @@ mod tests {
         // a value read 45 s ago is fresh under a 60 s UI TTL, and stays so for the next start
         let mut store = crate::data_dir::open(dir.path()).unwrap();
         let chain = store.chain_by_name("ethereum").unwrap().unwrap();
-        let row = store.claim(chain.id, "test", 0, 1, false, 1).unwrap()[0].key;
+        let row = store
+            .claim(chain.id, "test", 0, 1, crate::store::Pick::All, 1)
+            .unwrap()[0]
+            .key;
         let read_at = now() - 45_000;
         let read = crate::store::BalanceRead {
             key: row,

@@ -34,7 +34,7 @@ pub use discovery::{Candidate, ChainAddress};
 pub use health::Health;
 pub use history::HistoryRow;
 pub use ids::{AddressId, AssetId, ChainId, WalletId};
-pub use leases::LeasedBalance;
+pub use leases::{LeasedBalance, Pick};
 pub use prices::{AssetValue, HeldAsset, NewPrice, PriceRecord, PriceSourceRecord};
 pub use sync_runs::SyncRun;
 pub use wallets::{AddressRecord, DerivedAddress, Registration, WalletRecord};

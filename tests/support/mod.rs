@@ -180,5 +180,6 @@ pub mod defillama;
 pub mod esplora;
 pub mod http;
 pub mod proxy;
+pub mod seeded;
 pub mod solana;
 pub mod trongrid;
