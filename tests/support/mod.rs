@@ -178,6 +178,7 @@ pub mod coingecko;
 pub mod contracts;
 pub mod defillama;
 pub mod esplora;
+pub mod hostile;
 pub mod http;
 pub mod proxy;
 pub mod seeded;

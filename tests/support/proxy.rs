@@ -110,6 +110,8 @@ pub struct Seen {
     pub methods: Vec<String>,
     /// The `eth_call` data sizes in bytes, in order.
     pub call_sizes: Vec<usize>,
+    /// What the proxy did to it.
+    pub fault: Fault,
 }
 
 struct State {
@@ -275,6 +277,7 @@ async fn handle(state: Arc<State>, request: Request<Incoming>) -> Response<Full<
                 .filter(|call| call["method"] == "eth_call")
                 .map(call_data_size)
                 .collect(),
+            fault: fault.clone(),
         });
         state.arrived.notify_all();
         seen.len() - 1

@@ -4,7 +4,7 @@
 //! A turn is a few attempts at one endpoint with jittered backoff, while the failure is passing (a
 //! 5xx, a 429 waited out within the budget). A garbled answer ends the turn when another endpoint
 //! can be asked, and is retried in place like a 5xx when none can. An endpoint whose turn failed
-//! that way may have one more turn once the others had theirs; one that is down, timed out, sent
+//! that way may have more turns (three in all) once the others had theirs; one that is down, timed out, sent
 //! too much or refused us is not asked again by this request. A turn that has not ended after
 //! `hedge_after` has the next endpoint's turn run beside it, and the first usable answer wins.
 
@@ -19,7 +19,7 @@ use tracing::Instrument;
 use super::{Ask, BATCH_REFUSAL, EndpointPool, Failure, PoolError};
 
 /// Turns one request gives an endpoint at most.
-const MAX_TURNS: u32 = 2;
+const MAX_TURNS: u32 = 3;
 
 impl EndpointPool {
     /// Sends `ask` as the module says, and hands the answer to `read`, which says whether it is
@@ -112,11 +112,11 @@ impl EndpointPool {
             let span = tracing::debug_span!("request", endpoint = %self.display_url(index), path = ask.path);
             self.attempt(index, ask, read, deadline).instrument(span)
         };
+        // Attempts that failed, 429s aside: being asked to wait is no failure of the endpoint, and
+        // the budget bounds the waiting.
+        let mut failed = 0;
         let outcome = attempt
-            .retry(
-                self.backoff()
-                    .with_max_times(self.policy.attempts_per_endpoint.saturating_sub(1)),
-            )
+            .retry(self.backoff())
             .when(|failure| match failure {
                 Failure::Transient(_) | Failure::Down(_) | Failure::RateLimited(_) => true,
                 Failure::Garbled(_) => alone,
@@ -124,12 +124,14 @@ impl EndpointPool {
             })
             .adjust(|failure, backoff| {
                 let wait = match failure {
-                    // Waited as asked, whatever attempts are left: the budget bounds it.
                     Failure::RateLimited(Some(retry_after)) => {
                         Some((*retry_after).max(self.policy.min_backoff))
                     }
-                    Failure::RateLimited(None) => backoff.or(Some(self.policy.max_backoff)),
-                    _ => backoff,
+                    Failure::RateLimited(None) => backoff,
+                    _ => {
+                        failed += 1;
+                        backoff.filter(|_| failed < self.policy.attempts_per_endpoint)
+                    }
                 };
                 wait.filter(|wait| {
                     *wait <= self.policy.max_retry_after && Instant::now() + *wait < deadline
@@ -273,10 +275,15 @@ mod tests {
         plan.start(0);
         plan.failed(0, Failure::Garbled("cut off".into()));
         plan.failed(1, Failure::Transient("HTTP 503".into()));
+        for _ in 0..2 {
+            let next = plan.next().unwrap();
+            plan.start(next);
+            plan.failed(next, Failure::Transient("HTTP 503".into()));
+        }
         assert_eq!(
             plan.next(),
             None,
-            "two turns each, and the one down not again"
+            "three turns each, and the one down not again"
         );
     }
 

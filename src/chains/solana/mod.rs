@@ -137,10 +137,13 @@ impl SolanaReader {
         let account_calls = calls.len();
         for owner in owners {
             for program in [TOKEN_PROGRAM, TOKEN_2022_PROGRAM] {
-                calls.push(Call::new(
-                    "getTokenAccountsByOwner",
-                    json!([owner, { "programId": program }, { "encoding": "jsonParsed", "commitment": "confirmed" }]),
-                ));
+                calls.push(
+                    Call::new(
+                        "getTokenAccountsByOwner",
+                        json!([owner, { "programId": program }, { "encoding": "jsonParsed", "commitment": "confirmed" }]),
+                    )
+                    .with_large_answer(),
+                );
             }
         }
         let outcomes = self.run(&calls).await;
