@@ -315,3 +315,55 @@ fn app_key_reference(dir: &DataDir) -> String {
         .expect("the endpoint names its key")
         .to_owned()
 }
+
+/// A TRC-20 list naming a contract that is not an address is not believed, and a token whose
+/// symbol cannot be shown is not discovered; TRX is read either way, and nothing panics.
+#[test]
+fn hostile_token_text_is_refused() {
+    let server = TronGrid::start();
+    let (holder, other, shouty) = (address(1), address(2), address(9));
+    server.ledger(|ledger| {
+        ledger.accounts.insert(
+            holder.clone(),
+            Account {
+                sun: Some(5),
+                trc20: vec![("ééé-not-an-address".into(), "1".into())],
+            },
+        );
+        ledger.accounts.insert(
+            other.clone(),
+            Account {
+                sun: Some(6),
+                trc20: vec![(shouty.clone(), "2".into())],
+            },
+        );
+        ledger.contracts.insert(
+            shouty.clone(),
+            Contract {
+                symbol: "USDT\u{1b}[2J".into(),
+                name: "Tether".into(),
+                decimals: 6,
+                balances: Default::default(),
+            },
+        );
+    });
+    let dir = devtron(&server);
+    for owner in [&holder, &other] {
+        dir.holdings(&["wallet", "add", owner, "--chain", "devtron"])
+            .assert()
+            .success();
+    }
+    let output = dir.holdings(&["sync"]).output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    let rows = dir.all_balances();
+    assert_eq!(rows.len(), 2, "no token discovered: {rows:?}");
+    assert_eq!(
+        row(&rows, &holder, "TRX")["raw"],
+        Value::Null,
+        "a lying account is not believed"
+    );
+    assert!(row(&rows, &holder, "TRX")["error"].as_str().is_some());
+    assert_eq!(row(&rows, &other, "TRX")["raw"], "6");
+}

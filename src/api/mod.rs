@@ -292,8 +292,10 @@ impl Holdings {
     /// Watches every address of a file's text (`name` is the file's, for messages) on the chains
     /// named, or on every chain that can watch each; all or nothing.
     pub fn import_wallets(&self, name: &str, text: &str, chains: &[String]) -> AppResult<u32> {
+        // Read whole before the store is locked: a large file holds no one up.
+        let lines = watchlist::parse_file(name, text).map_err(AppError::from_input)?;
         self.engine
-            .with_store_mut(|store| watchlist::import(store, name, text, chains, now()))
+            .with_store_mut(|store| watchlist::import(store, name, &lines, chains, now()))
             .map(count)
             .map_err(AppError::from_input)
     }

@@ -117,6 +117,8 @@ fn read_stats(body: &[u8], address: &str) -> Result<AddressReading, Failure> {
 
 #[cfg(test)]
 mod tests {
+    use proptest::prelude::*;
+
     use super::*;
 
     #[test]
@@ -159,6 +161,21 @@ mod tests {
             b"Invalid Bitcoin address",
         ] {
             assert!(matches!(read_stats(body, "bc1q"), Err(Failure::Garbled(_))));
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn any_answer_is_a_reading_or_garbled(
+            body in prop_oneof![
+                proptest::collection::vec(any::<u8>(), 0..256),
+                "\\{\"address\":\"bc1q\",\"chain_stats\":\\{\"funded_txo_sum\":-?[0-9]{0,21},\"spent_txo_sum\":-?[0-9]{0,21}(,\"tx_count\":[0-9]{0,3})?\\}(,\"mempool_stats\":\\{\"funded_txo_sum\":[0-9]{0,21},\"spent_txo_sum\":[0-9]{0,21}\\})?\\}"
+                    .prop_map(String::into_bytes),
+            ],
+        ) {
+            if let Ok(reading) = read_stats(&body, "bc1q") {
+                prop_assert!(reading.confirmed <= U256::from(u64::MAX));
+            }
         }
     }
 }

@@ -215,13 +215,18 @@ fn read_account(body: &[u8]) -> Result<TronAccount, Failure> {
             .as_object()
             .ok_or_else(|| garbled("the TRC-20 list"))?
         {
+            // The contract is used and stored as an address: one that is none makes the answer a lie.
+            let contract = match Address::parse_as(Family::Tron, contract) {
+                Ok(address) => address.to_string(),
+                Err(_) => return Err(garbled("the TRC-20 list")),
+            };
             let amount = amount
                 .as_str()
                 .and_then(|text| Amount::parse_raw(text).ok())
                 .ok_or_else(|| {
                     Failure::Garbled(format!("the TRC-20 amount of {contract} is not a count"))
                 })?;
-            trc20.insert(contract.clone(), amount);
+            trc20.insert(contract, amount);
         }
     }
     Ok(TronAccount { sun, trc20 })
@@ -229,6 +234,8 @@ fn read_account(body: &[u8]) -> Result<TronAccount, Failure> {
 
 #[cfg(test)]
 mod tests {
+    use proptest::prelude::*;
+
     use super::*;
 
     #[test]
@@ -270,6 +277,23 @@ mod tests {
                 "{}",
                 String::from_utf8_lossy(body)
             );
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn any_answer_is_an_account_or_garbled(
+            body in prop_oneof![
+                proptest::collection::vec(any::<u8>(), 0..256)
+                    .prop_map(|bytes| String::from_utf8_lossy(&bytes).into_owned()),
+                "\\{\"data\":\\[\\{(\"balance\":-?[0-9]{0,22},)?\"trc20\":\\[\\{\"[ -~\u{80}-\u{2ff}]{0,40}\":\"[0-9e-]{0,80}\"\\}\\]\\}\\],\"success\":(true|false)\\}",
+            ],
+        ) {
+            if let Ok(account) = read_account(body.as_bytes()) {
+                for contract in account.trc20.keys() {
+                    prop_assert!(Address::parse_as(Family::Tron, contract).is_ok(), "{contract:?}");
+                }
+            }
         }
     }
 }
