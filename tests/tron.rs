@@ -367,3 +367,79 @@ fn hostile_token_text_is_refused() {
     assert!(row(&rows, &holder, "TRX")["error"].as_str().is_some());
     assert_eq!(row(&rows, &other, "TRX")["raw"], "6");
 }
+
+/// A plain TRON node (publicnode's endpoint is one) has no `/v1/accounts`: that is found out with
+/// one request and remembered in the database. Behind TronGrid, which found the account's token,
+/// it serves once TronGrid stops answering: TRX from `/wallet/getaccount`, the token from
+/// `balanceOf`.
+#[test]
+fn a_node_without_trongrid_s_index_is_read_through_its_own_api() {
+    let (holder, empty, usdt) = (address(1), address(2), address(9));
+    let fill = |server: &TronGrid, listed: bool| {
+        server.ledger(|ledger| {
+            ledger.accounts.insert(
+                holder.clone(),
+                Account {
+                    sun: Some(1_500_001),
+                    trc20: if listed {
+                        vec![(usdt.clone(), "2500000".into())]
+                    } else {
+                        Vec::new()
+                    },
+                },
+            );
+            ledger.contracts.insert(
+                usdt.clone(),
+                Contract {
+                    symbol: "USDT".into(),
+                    name: "Tether USD".into(),
+                    decimals: 6,
+                    balances: [(holder.clone(), U256::from(2_500_000))].into(),
+                },
+            );
+        })
+    };
+    let grid = TronGrid::start();
+    fill(&grid, true);
+    let node = TronGrid::start_node();
+    fill(&node, false);
+    let dir = DataDir::new();
+    dir.holdings(&[
+        "chain", "add", "devtron", "--family", "tron", "--rpc", &grid.url, "--rpc", &node.url,
+    ])
+    .assert()
+    .success();
+    for owner in [&holder, &empty] {
+        dir.holdings(&["wallet", "add", owner, "--chain", "devtron"])
+            .assert()
+            .success();
+    }
+    dir.holdings(&["sync"]).assert().success();
+    let endpoints = dir.chain("devtron")["endpoints"].clone();
+    assert_eq!(
+        (
+            &endpoints[0]["lists_accounts"],
+            &endpoints[1]["lists_accounts"]
+        ),
+        (&true.into(), &false.into()),
+        "what each serves is remembered"
+    );
+    assert_eq!(row(&dir.all_balances(), &holder, "USDT")["raw"], "2500000");
+
+    drop(grid);
+    node.ledger(|ledger| ledger.accounts.get_mut(&holder).unwrap().sun = Some(7));
+    dir.holdings(&["preload"]).assert().success();
+    let rows = dir.all_balances();
+    assert_eq!(row(&rows, &holder, "TRX")["raw"], "7", "read from the node");
+    assert_eq!(row(&rows, &holder, "USDT")["raw"], "2500000");
+    assert_eq!(row(&rows, &empty, "TRX")["raw"], "0", "no account yet");
+    assert!(
+        rows.iter().all(|row| row["freshness"] == "fresh"),
+        "{rows:?}"
+    );
+    assert_eq!(node.requests_to("/wallet/getaccount"), 2);
+    let probes = (1..=2)
+        .map(|seed| node.requests_to(&format!("/v1/accounts/{}", address(seed))))
+        .sum::<usize>();
+    assert_eq!(probes, 1, "asked once, in the first sync");
+}

@@ -48,6 +48,7 @@ pub fn pool_for(chain: &ChainRecord, policy: PoolPolicy) -> Result<EndpointPool>
                     .or_else(|| published_batch_limit(url)),
                 batch_bytes: widen(limits.batch_bytes),
                 no_batches: limits.batch_size == Some(0),
+                lists_accounts: limits.lists_accounts,
             }
         });
     }

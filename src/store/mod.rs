@@ -79,6 +79,9 @@ const MIGRATION_STEPS: &[M<'static>] = &[
     M::up(include_str!("../../migrations/0008_settings.sql")),
     M::up(include_str!("../../migrations/0009_discovery.sql")),
     M::up(include_str!("../../migrations/0010_prices.sql")),
+    M::up(include_str!(
+        "../../migrations/0011_endpoint_lists_accounts.sql"
+    )),
 ];
 const MIGRATIONS: Migrations<'static> = Migrations::from_slice(MIGRATION_STEPS);
 

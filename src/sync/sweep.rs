@@ -349,6 +349,7 @@ pub(super) fn remember_limits(
                 narrow(learned.batch)
             },
             batch_bytes: narrow(learned.batch_bytes),
+            lists_accounts: learned.lists_accounts,
         };
         if limits != endpoint.limits {
             store.set_endpoint_limits(chain.id, &endpoint.url, limits)?;

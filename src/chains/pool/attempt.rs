@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use reqwest::StatusCode;
 
-use super::{Ask, EndpointPool, Failure, under};
+use super::{Ask, EndpointPool, Failure, NO_SUCH_PATH, under};
 
 /// The longest Retry-After believed: a larger one (even 2^64 − 1 seconds) is read as this, the
 /// longest the schedule backs off for.
@@ -69,6 +69,12 @@ impl EndpointPool {
         }
         if status == StatusCode::PAYLOAD_TOO_LARGE {
             return Err(Failure::TooLarge("HTTP 413 payload too large".into()));
+        }
+        if matches!(
+            status,
+            StatusCode::NOT_FOUND | StatusCode::METHOD_NOT_ALLOWED
+        ) {
+            return Err(Failure::Refused(format!("{NO_SUCH_PATH} (HTTP {status})")));
         }
         if status.is_redirection() {
             return Err(Failure::Refused(format!(

@@ -126,6 +126,9 @@ pub struct Learned {
     pub batch_bytes: Option<usize>,
     /// It answered a batch with a refusal: send single requests.
     pub no_batches: bool,
+    /// Whether it serves an index of accounts beside the node's own API (TronGrid's
+    /// `/v1/accounts`); `None` until asked.
+    pub lists_accounts: Option<bool>,
 }
 
 struct Endpoint {
@@ -338,6 +341,10 @@ fn under(base: &Url, path: &str) -> Url {
 
 /// The prefix of a refusal that asks the caller to send single requests instead of a batch.
 pub const BATCH_REFUSAL: &str = "batch requests are refused";
+
+/// The prefix of a refusal of a path the endpoint does not serve (HTTP 404 or 405): an API it
+/// lacks, such as TronGrid's `/v1/…` on a plain TRON node.
+pub const NO_SUCH_PATH: &str = "the endpoint serves no such path";
 
 impl Endpoint {
     fn health(&self) -> std::sync::MutexGuard<'_, Health> {

@@ -29,13 +29,43 @@ impl EndpointPool {
         ask: Ask<'_>,
         read: impl Fn(usize, &[u8]) -> Result<T, Failure>,
     ) -> Result<T, PoolError> {
+        self.request(self.ranked(), |_| ask, read).await
+    }
+
+    /// Like [`EndpointPool::send`], asking each endpoint as `ask` says for it (what an endpoint
+    /// serves may differ from another's); `read` is told which endpoint answered.
+    pub async fn send_each<'a, T>(
+        &self,
+        ask: impl Fn(usize) -> Ask<'a>,
+        read: impl Fn(usize, &[u8]) -> Result<T, Failure>,
+    ) -> Result<T, PoolError> {
+        self.request(self.ranked(), ask, read).await
+    }
+
+    /// Sends `ask` to endpoint `endpoint` alone, retried but never failed over: to learn what
+    /// that endpoint serves.
+    pub async fn send_to<T>(
+        &self,
+        endpoint: usize,
+        ask: Ask<'_>,
+        read: impl Fn(usize, &[u8]) -> Result<T, Failure>,
+    ) -> Result<T, PoolError> {
+        self.request(vec![endpoint], |_| ask, read).await
+    }
+
+    async fn request<'a, T>(
+        &self,
+        order: Vec<usize>,
+        ask: impl Fn(usize) -> Ask<'a>,
+        read: impl Fn(usize, &[u8]) -> Result<T, Failure>,
+    ) -> Result<T, PoolError> {
         let deadline = Instant::now() + self.policy.budget;
-        let mut plan = Plan::new(self.ranked());
+        let mut plan = Plan::new(order, self.endpoints.len());
         let mut turns = FuturesUnordered::new();
         let start = |plan: &mut Plan, index: usize| {
             let repeat = plan.start(index);
             let alone = plan.is_alone(index);
-            self.turn(index, ask, &read, deadline, repeat, alone)
+            self.turn(index, ask(index), &read, deadline, repeat, alone)
         };
         if let Some(first) = plan.next() {
             turns.push(start(&mut plan, first));
@@ -163,8 +193,8 @@ struct Plan {
 }
 
 impl Plan {
-    fn new(order: Vec<usize>) -> Self {
-        let endpoints = order.len();
+    /// A plan asking the endpoints of `order` (of a pool of `endpoints`), in that order.
+    fn new(order: Vec<usize>, endpoints: usize) -> Self {
         Self {
             order,
             turns: vec![0; endpoints],
@@ -259,7 +289,7 @@ mod tests {
 
     #[test]
     fn endpoints_are_asked_by_health_then_again_after_the_others() {
-        let mut plan = Plan::new(vec![1, 0, 2]);
+        let mut plan = Plan::new(vec![1, 0, 2], 3);
         assert_eq!(plan.next(), Some(1));
         assert!(!plan.start(1));
         assert_eq!(plan.next(), Some(0), "a hedge goes to the next one");
@@ -289,12 +319,12 @@ mod tests {
 
     #[test]
     fn a_garbled_answer_is_retried_in_place_only_when_no_other_endpoint_can_be_asked() {
-        let mut plan = Plan::new(vec![0, 1]);
+        let mut plan = Plan::new(vec![0, 1], 2);
         plan.start(0);
         assert!(!plan.is_alone(0));
         plan.start(1);
         assert!(plan.is_alone(0), "the other is under way");
-        let single = Plan::new(vec![0]);
+        let single = Plan::new(vec![0], 1);
         assert!(single.is_alone(0));
     }
 
@@ -306,7 +336,7 @@ mod tests {
             Failure::Oversized(4 << 20),
             Failure::RateLimited(Some(Duration::from_secs(3_600))),
         ] {
-            let mut plan = Plan::new(vec![0]);
+            let mut plan = Plan::new(vec![0], 1);
             plan.start(0);
             plan.failed(0, failure.clone());
             assert_eq!(plan.next(), None, "{failure:?}");
