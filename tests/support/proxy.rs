@@ -112,6 +112,8 @@ pub struct Seen {
     pub call_sizes: Vec<usize>,
     /// What the proxy did to it.
     pub fault: Fault,
+    /// The path and query it was sent to.
+    pub target: String,
 }
 
 struct State {
@@ -228,6 +230,10 @@ impl Proxy {
 }
 
 async fn handle(state: Arc<State>, request: Request<Incoming>) -> Response<Full<Bytes>> {
+    let target = request
+        .uri()
+        .path_and_query()
+        .map_or_else(String::new, ToString::to_string);
     let body = request
         .into_body()
         .collect()
@@ -278,6 +284,7 @@ async fn handle(state: Arc<State>, request: Request<Incoming>) -> Response<Full<
                 .map(call_data_size)
                 .collect(),
             fault: fault.clone(),
+            target,
         });
         state.arrived.notify_all();
         seen.len() - 1
