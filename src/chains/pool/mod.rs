@@ -88,6 +88,9 @@ pub struct PoolPolicy {
     pub hedge_after: Duration,
     /// Attempts in a row at one endpoint before the next is asked.
     pub attempts_per_endpoint: usize,
+    /// Whether a garbled answer (cut off, not the format asked, lying) is asked again like a 5xx.
+    /// A source whose next pass comes soon, such as prices, may let that pass ask instead.
+    pub retry_garbled: bool,
     pub min_backoff: Duration,
     pub max_backoff: Duration,
     /// A Retry-After longer than this is not waited for: the endpoint is skipped instead.
@@ -107,6 +110,7 @@ impl Default for PoolPolicy {
             budget: Duration::from_secs(30),
             hedge_after: Duration::from_secs(3),
             attempts_per_endpoint: 3,
+            retry_garbled: true,
             min_backoff: Duration::from_millis(200),
             max_backoff: Duration::from_secs(5),
             max_retry_after: Duration::from_secs(30),

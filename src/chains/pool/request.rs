@@ -60,7 +60,7 @@ impl EndpointPool {
         read: impl Fn(usize, &[u8]) -> Result<T, Failure>,
     ) -> Result<T, PoolError> {
         let deadline = Instant::now() + self.policy.budget;
-        let mut plan = Plan::new(order, self.endpoints.len());
+        let mut plan = Plan::new(order, self.endpoints.len(), self.policy.retry_garbled);
         let mut turns = FuturesUnordered::new();
         let start = |plan: &mut Plan, index: usize| {
             let repeat = plan.start(index);
@@ -149,7 +149,7 @@ impl EndpointPool {
             .retry(self.backoff())
             .when(|failure| match failure {
                 Failure::Transient(_) | Failure::Down(_) | Failure::RateLimited(_) => true,
-                Failure::Garbled(_) => alone,
+                Failure::Garbled(_) => alone && self.policy.retry_garbled,
                 _ => false,
             })
             .adjust(|failure, backoff| {
@@ -188,14 +188,17 @@ struct Plan {
     running: Vec<bool>,
     /// Not to be asked again by this request.
     done: Vec<bool>,
+    /// Whether an endpoint that sent a garbled answer may be asked again.
+    retry_garbled: bool,
     /// Each endpoint's last failure, in the order they were first asked.
     failures: Vec<(usize, Failure)>,
 }
 
 impl Plan {
     /// A plan asking the endpoints of `order` (of a pool of `endpoints`), in that order.
-    fn new(order: Vec<usize>, endpoints: usize) -> Self {
+    fn new(order: Vec<usize>, endpoints: usize, retry_garbled: bool) -> Self {
         Self {
+            retry_garbled,
             order,
             turns: vec![0; endpoints],
             running: vec![false; endpoints],
@@ -240,7 +243,11 @@ impl Plan {
     fn failed(&mut self, index: usize, failure: Failure) {
         self.running[index] = false;
         // Passing trouble may pass by the next turn; the rest will not within this request.
-        self.done[index] = !matches!(failure, Failure::Transient(_) | Failure::Garbled(_));
+        self.done[index] = match failure {
+            Failure::Transient(_) => false,
+            Failure::Garbled(_) => !self.retry_garbled,
+            _ => true,
+        };
         match self.failures.iter_mut().find(|(asked, _)| *asked == index) {
             Some((_, last)) => *last = failure,
             None => self.failures.push((index, failure)),
@@ -289,7 +296,7 @@ mod tests {
 
     #[test]
     fn endpoints_are_asked_by_health_then_again_after_the_others() {
-        let mut plan = Plan::new(vec![1, 0, 2], 3);
+        let mut plan = Plan::new(vec![1, 0, 2], 3, true);
         assert_eq!(plan.next(), Some(1));
         assert!(!plan.start(1));
         assert_eq!(plan.next(), Some(0), "a hedge goes to the next one");
@@ -319,13 +326,21 @@ mod tests {
 
     #[test]
     fn a_garbled_answer_is_retried_in_place_only_when_no_other_endpoint_can_be_asked() {
-        let mut plan = Plan::new(vec![0, 1], 2);
+        let mut plan = Plan::new(vec![0, 1], 2, true);
         plan.start(0);
         assert!(!plan.is_alone(0));
         plan.start(1);
         assert!(plan.is_alone(0), "the other is under way");
-        let single = Plan::new(vec![0], 1);
+        let single = Plan::new(vec![0], 1, true);
         assert!(single.is_alone(0));
+    }
+
+    #[test]
+    fn a_pool_may_leave_garbled_answers_to_its_next_pass() {
+        let mut plan = Plan::new(vec![0], 1, false);
+        plan.start(0);
+        plan.failed(0, Failure::Garbled("cut off".into()));
+        assert_eq!(plan.next(), None);
     }
 
     #[test]
@@ -336,7 +351,7 @@ mod tests {
             Failure::Oversized(4 << 20),
             Failure::RateLimited(Some(Duration::from_secs(3_600))),
         ] {
-            let mut plan = Plan::new(vec![0], 1);
+            let mut plan = Plan::new(vec![0], 1, true);
             plan.start(0);
             plan.failed(0, failure.clone());
             assert_eq!(plan.next(), None, "{failure:?}");
