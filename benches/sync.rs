@@ -15,14 +15,12 @@ use alloy_sol_types::SolValue;
 use serde_json::{Value, json};
 use support::DataDir;
 use support::anvil::Anvil;
-use support::contracts::MULTICALL3;
 use support::proxy::{Behaviour, Proxy};
+use support::seeded::{BALANCE_SLOT, Seeded, read_and_wrong};
 
 const ADDRESSES: usize = 2_000;
 const TOKENS: usize = 5;
 const LATENCY: Duration = Duration::from_millis(50);
-/// `balanceOf` is the fourth state variable of the test token (after symbol, name, decimals).
-const BALANCE_SLOT: u64 = 3;
 
 fn main() {
     sync_12_000_balances();
@@ -30,87 +28,32 @@ fn main() {
 }
 
 fn sync_12_000_balances() {
-    let anvil = Anvil::start();
-    anvil.install_multicall3();
-    let owners: Vec<Address> = (1..=ADDRESSES as u64)
-        .map(|i| Address::from_word(B256::from(U256::from(0x1000_0000 + i))))
-        .collect();
-    let tokens: Vec<Address> = (0..TOKENS)
-        .map(|i| anvil.deploy_token(&format!("T{i}"), "Token", 18))
-        .collect();
-    seed(&anvil, &owners, &tokens);
-
+    let seeded = Seeded::start(ADDRESSES, TOKENS);
     let dir = DataDir::new();
     let proxy = Proxy::start_with(
-        &anvil.url,
+        &seeded.anvil.url,
         Behaviour {
             latency: LATENCY,
             ..Behaviour::default()
         },
     );
-    let run = |args: &[&str]| {
-        let output = dir.holdings(args).output().unwrap();
-        assert!(
-            output.status.success(),
-            "{args:?}: {}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-    };
-    run(&[
-        "chain",
-        "add",
-        "devnet",
-        "--family",
-        "evm",
-        "--chain-id",
-        "31337",
-        "--rpc",
-        &proxy.url,
-        "--multicall",
-        MULTICALL3,
-    ]);
-    let wallets = dir.path().join("wallets.txt");
-    std::fs::write(
-        &wallets,
-        owners
-            .iter()
-            .map(ToString::to_string)
-            .collect::<Vec<_>>()
-            .join("\n"),
-    )
-    .unwrap();
-    run(&[
-        "wallet",
-        "import",
-        wallets.to_str().unwrap(),
-        "--chain",
-        "devnet",
-    ]);
-    let list = json!({ "name": "bench", "tokens": tokens.iter().enumerate().map(|(i, token)| json!({
-        "chainId": 31337, "address": token.to_string(), "symbol": format!("T{i}"), "name": "Token", "decimals": 18
-    })).collect::<Vec<_>>() });
-    let list_file = dir.path().join("tokens.json");
-    std::fs::write(&list_file, list.to_string()).unwrap();
-    run(&["token", "import", list_file.to_str().unwrap()]);
+    seeded.register(&dir, &[&proxy.url]);
 
     proxy.reset_counts();
     let started = Instant::now();
-    run(&["sync"]);
+    let output = dir.holdings(&["sync"]).output().unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     let wall = started.elapsed();
     let requests = proxy.requests();
     let round_trips = proxy.round_trips();
     let floor = LATENCY * round_trips as u32;
 
-    let output = dir
-        .holdings(&["balances", "--json", "--all"])
-        .output()
-        .unwrap();
-    let rows: Vec<Value> = serde_json::from_slice(&output.stdout).unwrap();
-    let read = rows.iter().filter(|row| !row["raw"].is_null()).count();
-    let wrong = rows
-        .iter()
-        .filter(|row| row["raw"] != expected_raw(row))
-        .count();
+    let rows = dir.all_balances();
+    let (read, wrong) = read_and_wrong(&rows);
 
     println!(
         "sync benchmark: {} balances ({ADDRESSES} addresses × {} assets), {}ms latency per request",
@@ -181,7 +124,7 @@ fn discover_100_addresses_among_1_000_candidates() {
             ));
         }
     }
-    batch(&anvil, &calls);
+    anvil.batch(&calls);
 
     let dir = DataDir::new();
     let proxy = Proxy::start_with(
@@ -252,58 +195,4 @@ fn discover_100_addresses_among_1_000_candidates() {
         found, expected,
         "every held candidate found, and nothing else"
     );
-}
-
-/// Sends anvil these calls in batches of a thousand.
-fn batch(anvil: &Anvil, calls: &[(&str, Value)]) {
-    let client = reqwest::blocking::Client::new();
-    for batch in calls.chunks(1_000) {
-        let body: Vec<Value> = batch
-            .iter()
-            .enumerate()
-            .map(|(id, (method, params))| json!({ "jsonrpc": "2.0", "id": id, "method": method, "params": params }))
-            .collect();
-        let answers: Vec<Value> = client
-            .post(&anvil.url)
-            .json(&body)
-            .send()
-            .unwrap()
-            .json()
-            .unwrap();
-        assert!(
-            answers.iter().all(|answer| answer.get("error").is_none()),
-            "seeding failed"
-        );
-    }
-}
-
-/// Seeded amounts are a function of the owner, so every row can be checked.
-fn amount_for(owner_index: u64, asset: u64) -> U256 {
-    U256::from(owner_index * 1_000 + asset)
-}
-
-fn expected_raw(row: &Value) -> Value {
-    let owner: Address = row["address"].as_str().unwrap().parse().unwrap();
-    let index = U256::from_be_slice(owner.as_slice()).to::<u64>() - 0x1000_0000;
-    let asset = match row["symbol"].as_str().unwrap() {
-        "ETH" => 0,
-        symbol => symbol[1..].parse::<u64>().unwrap() + 1,
-    };
-    json!(amount_for(index, asset).to_string())
-}
-
-/// Native balances with `anvil_setBalance`, token balances straight into the `balanceOf` slots:
-/// thousands of writes in a few batched requests.
-fn seed(anvil: &Anvil, owners: &[Address], tokens: &[Address]) {
-    let mut calls = Vec::new();
-    for (i, owner) in owners.iter().enumerate() {
-        let index = i as u64 + 1;
-        calls.push(("anvil_setBalance", json!([owner, amount_for(index, 0)])));
-        for (t, token) in tokens.iter().enumerate() {
-            let slot = keccak256((*owner, U256::from(BALANCE_SLOT)).abi_encode());
-            let value = B256::from(amount_for(index, t as u64 + 1));
-            calls.push(("anvil_setStorageAt", json!([token, slot, value])));
-        }
-    }
-    batch(anvil, &calls);
 }

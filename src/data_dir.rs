@@ -21,11 +21,14 @@ pub fn default_data_dir() -> Result<PathBuf> {
 }
 
 /// Opens the database in `dir`, creating both on first use; a new database gets the default chains,
-/// and any database the bundled token lists it lacks.
+/// and any database the bundled token lists it lacks. The dir is readable by its owner only, and
+/// so is the database (what it holds says what one owns).
 pub fn open(dir: &Path) -> Result<Store> {
-    std::fs::create_dir_all(dir)
+    create_private_dir(dir)
         .with_context(|| format!("cannot create the data dir {}", dir.display()))?;
-    let mut store = Store::open(&dir.join(DATABASE_FILE))?;
+    let database = dir.join(DATABASE_FILE);
+    private_database(&database)?;
+    let mut store = Store::open(&database)?;
     if store.was_created() {
         for chain in default_chains() {
             match store.insert_chain(&chain) {
@@ -42,4 +45,54 @@ pub fn open(dir: &Path) -> Result<Store> {
     }
     add_bundled_lists(&mut store).context("cannot add the bundled token lists")?;
     Ok(store)
+}
+
+/// Creates a dir of the data dir (and any missing parent, the data dir itself included) readable
+/// by its owner only. A dir that exists is left as it is: it may be one the user chose, such as a
+/// shared one.
+#[cfg(unix)]
+pub fn create_private_dir(dir: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::DirBuilderExt;
+
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)
+}
+
+/// Makes the database readable by its owner only, creating it so when new; SQLite gives its
+/// journal files the database's mode.
+#[cfg(unix)]
+fn private_database(database: &Path) -> Result<()> {
+    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .mode(0o600)
+        .open(database)
+        .with_context(|| format!("cannot open {}", database.display()))?;
+    for path in [
+        database.to_owned(),
+        database.with_extension("db-wal"),
+        database.with_extension("db-shm"),
+    ] {
+        if path.exists() {
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600))
+                .with_context(|| format!("cannot make {} private", path.display()))?;
+        }
+    }
+    Ok(())
+}
+
+/// Elsewhere the user's profile directory is private already.
+#[cfg(not(unix))]
+pub fn create_private_dir(dir: &Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(dir)
+}
+
+#[cfg(not(unix))]
+fn private_database(_database: &Path) -> Result<()> {
+    Ok(())
 }

@@ -15,7 +15,8 @@ pub const LOG_ENV: &str = "HOLDINGS_LOG";
 /// Starts logging to `data_dir/logs`; keep the guard alive until exit so the last lines are written.
 pub fn to_data_dir(data_dir: &Path) -> Result<WorkerGuard> {
     let logs = data_dir.join("logs");
-    std::fs::create_dir_all(&logs).with_context(|| format!("cannot create {}", logs.display()))?;
+    crate::data_dir::create_private_dir(&logs)
+        .with_context(|| format!("cannot create {}", logs.display()))?;
     let appender = RollingFileAppender::builder()
         .rotation(Rotation::DAILY)
         .filename_prefix("holdings")

@@ -107,21 +107,21 @@ fn add_watch_key(
     })
 }
 
-/// Watches every address of a file's text: one a line, an optional label after a space; blank lines
-/// and `#` comments are skipped. All or nothing: the first bad line is named (`name`, line N) and
-/// nothing is written. Returns how many addresses were added.
-pub fn import(
-    store: &mut Store,
-    name: &str,
-    text: &str,
-    chains: &[String],
-    now: UnixMillis,
-) -> Result<usize> {
-    let known_chains = store.chains()?;
-    let mut registrations = Vec::new();
-    let mut line_numbers = Vec::new();
+/// One address line of a file: where it stands, the address, and its label.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileLine {
+    pub number: usize,
+    pub address: Address,
+    pub label: Option<String>,
+}
+
+/// Reads a file's text of addresses: one a line, an optional label after a space; blank lines and
+/// `#` comments are skipped. The first bad line is named (`name`, line N). Needs no store, so a
+/// file is read whole before the store is locked.
+pub fn parse_file(name: &str, text: &str) -> Result<Vec<FileLine>> {
+    let mut lines = Vec::new();
     for (index, line) in text.lines().enumerate() {
-        let line_number = index + 1;
+        let number = index + 1;
         let line = line.trim();
         if line.is_empty() || line.starts_with('#') {
             continue;
@@ -130,21 +130,48 @@ pub fn import(
             Some((address, label)) => (address, Some(label.trim().to_owned())),
             None => (line, None),
         };
-        let at_line = || format!("{name}, line {line_number}");
-        let address = Address::parse(address_text).with_context(at_line)?;
-        let registration =
-            registry::plan(&known_chains, address, label, chains).with_context(at_line)?;
-        registrations.push(registration);
-        line_numbers.push(line_number);
+        let address =
+            Address::parse(address_text).with_context(|| format!("{name}, line {number}"))?;
+        lines.push(FileLine {
+            number,
+            address,
+            label,
+        });
     }
-    if registrations.is_empty() {
+    if lines.is_empty() {
         bail!("{name} has no addresses");
     }
+    Ok(lines)
+}
+
+/// Watches every address of a file (from [`parse_file`]). All or nothing: the first line that
+/// cannot be watched is named (`name`, line N) and nothing is written. Returns how many addresses
+/// were added.
+pub fn import(
+    store: &mut Store,
+    name: &str,
+    lines: &[FileLine],
+    chains: &[String],
+    now: UnixMillis,
+) -> Result<usize> {
+    let known_chains = store.chains()?;
+    let registrations = lines
+        .iter()
+        .map(|line| {
+            registry::plan(
+                &known_chains,
+                line.address.clone(),
+                line.label.clone(),
+                chains,
+            )
+            .with_context(|| format!("{name}, line {}", line.number))
+        })
+        .collect::<Result<Vec<_>>>()?;
     store
         .register(&registrations, now)
         .map_err(|err| match err {
             StoreError::EntryConflict { index, message } => {
-                anyhow!("{name}, line {}: {message}", line_numbers[index])
+                anyhow!("{name}, line {}: {message}", lines[index].number)
             }
             other => other.into(),
         })?;
@@ -153,6 +180,8 @@ pub fn import(
 
 #[cfg(test)]
 mod tests {
+    use proptest::prelude::*;
+
     use super::*;
 
     #[test]
@@ -168,5 +197,35 @@ mod tests {
         let refused = describe("0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92267").unwrap_err();
         assert!(format!("{refused:#}").contains("checksum"), "{refused:#}");
         assert!(describe("hello").is_err());
+    }
+
+    proptest! {
+        #[test]
+        fn any_file_is_its_addresses_or_an_error_naming_a_line(
+            text in prop_oneof![
+                any::<String>(),
+                proptest::collection::vec(
+                    prop_oneof![
+                        Just("0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266 main".to_owned()),
+                        Just("# a comment".to_owned()),
+                        Just(String::new()),
+                        "[ -~\u{80}-\u{10ffff}]{0,60}",
+                    ],
+                    0..8,
+                )
+                .prop_map(|lines| lines.join("\n")),
+            ],
+        ) {
+            match parse_file("wallets.txt", &text) {
+                Ok(lines) => {
+                    prop_assert!(!lines.is_empty());
+                    prop_assert!(lines.iter().all(|line| line.number <= text.lines().count()));
+                }
+                Err(err) => {
+                    let message = format!("{err:#}");
+                    prop_assert!(message.starts_with("wallets.txt"), "{}", message);
+                }
+            }
+        }
     }
 }

@@ -504,7 +504,7 @@ fn coingecko_prices_coins_and_tokens_with_its_demo_key_from_the_keyring() {
     );
     assert_eq!(data.json(&["portfolio"])["total"], "3213.4994");
 
-    let reference = holdings::secrets::reference("prices", "127.0.0.1");
+    let reference = holdings::secrets::reference("prices", &coingecko.url.parse().unwrap());
     assert_eq!(
         holdings::secrets::load(&reference).unwrap().as_deref(),
         Some("demo-key-7c1e")

@@ -30,6 +30,28 @@ fn devsol(server: &SolanaServer) -> DataDir {
     dir
 }
 
+/// A server where `owner` holds 42 lamports and 9 of `mint` (6 decimals), and a data dir watching
+/// `owner` through it.
+fn one_owner_holding(owner: &str, mint: &str) -> (SolanaServer, DataDir) {
+    let server = SolanaServer::start();
+    server.ledger(|ledger| {
+        ledger.lamports.insert(owner.to_owned(), 42);
+        ledger.mints.insert(mint.to_owned(), 6);
+        ledger.token_accounts = vec![TokenAccount::new(
+            &key(200),
+            owner,
+            mint,
+            "9",
+            TOKEN_PROGRAM,
+        )];
+    });
+    let dir = devsol(&server);
+    dir.holdings(&["wallet", "add", owner, "--chain", "devsol"])
+        .assert()
+        .success();
+    (server, dir)
+}
+
 fn row<'a>(rows: &'a [Value], owner: &str, asset: &str) -> &'a Value {
     rows.iter()
         .find(|row| row["address"] == owner && row["asset"] == asset)
@@ -158,24 +180,9 @@ fn a_bad_token_listing_writes_nothing_for_its_tokens() {
         ("", "account"),
         ("100", "mint"),
     ] {
-        let server = SolanaServer::start();
         let owner = key(1);
         let usdc = key(100);
-        server.ledger(|ledger| {
-            ledger.lamports.insert(owner.clone(), 42);
-            ledger.mints.insert(usdc.clone(), 6);
-            ledger.token_accounts = vec![TokenAccount::new(
-                &key(200),
-                &owner,
-                &usdc,
-                "9",
-                TOKEN_PROGRAM,
-            )];
-        });
-        let dir = devsol(&server);
-        dir.holdings(&["wallet", "add", &owner, "--chain", "devsol"])
-            .assert()
-            .success();
+        let (server, dir) = one_owner_holding(&owner, &usdc);
         dir.holdings(&["sync"]).assert().success();
         assert_eq!(row(&dir.all_balances(), &owner, &usdc)["raw"], "9");
 
@@ -271,4 +278,22 @@ fn the_default_solana_chain_expects_mainnet_beta() {
         solana["genesis"],
         "5eykt4UsFv8P8NJdTREpY1vzqKqZKvdpKuc147dw2N9d"
     );
+}
+
+/// A token account whose mint is not an address (here text that is not even ASCII, which once
+/// panicked where a symbol was cut from it) makes the owner's token listing a lie: nothing is
+/// discovered or written from it, the sync does not panic, and SOL is still read.
+#[test]
+fn a_token_account_whose_mint_is_no_address_is_not_believed() {
+    for mint in ["ééé", "not-a-mint", "", &"1".repeat(200)] {
+        let owner = key(1);
+        let (_server, dir) = one_owner_holding(&owner, mint);
+        let output = dir.holdings(&["sync"]).output().unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(output.status.success(), "{mint:?}: {stderr}");
+        assert!(!stderr.contains("panicked"), "{mint:?}: {stderr}");
+        let rows = dir.all_balances();
+        assert_eq!(rows.len(), 1, "{mint:?}: no token discovered: {rows:?}");
+        assert_eq!(row(&rows, &owner, "native")["raw"], "42");
+    }
 }

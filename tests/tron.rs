@@ -315,3 +315,131 @@ fn app_key_reference(dir: &DataDir) -> String {
         .expect("the endpoint names its key")
         .to_owned()
 }
+
+/// A TRC-20 list naming a contract that is not an address is not believed, and a token whose
+/// symbol cannot be shown is not discovered; TRX is read either way, and nothing panics.
+#[test]
+fn hostile_token_text_is_refused() {
+    let server = TronGrid::start();
+    let (holder, other, shouty) = (address(1), address(2), address(9));
+    server.ledger(|ledger| {
+        ledger.accounts.insert(
+            holder.clone(),
+            Account {
+                sun: Some(5),
+                trc20: vec![("ééé-not-an-address".into(), "1".into())],
+            },
+        );
+        ledger.accounts.insert(
+            other.clone(),
+            Account {
+                sun: Some(6),
+                trc20: vec![(shouty.clone(), "2".into())],
+            },
+        );
+        ledger.contracts.insert(
+            shouty.clone(),
+            Contract {
+                symbol: "USDT\u{1b}[2J".into(),
+                name: "Tether".into(),
+                decimals: 6,
+                balances: Default::default(),
+            },
+        );
+    });
+    let dir = devtron(&server);
+    for owner in [&holder, &other] {
+        dir.holdings(&["wallet", "add", owner, "--chain", "devtron"])
+            .assert()
+            .success();
+    }
+    let output = dir.holdings(&["sync"]).output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    let rows = dir.all_balances();
+    assert_eq!(rows.len(), 2, "no token discovered: {rows:?}");
+    assert_eq!(
+        row(&rows, &holder, "TRX")["raw"],
+        Value::Null,
+        "a lying account is not believed"
+    );
+    assert!(row(&rows, &holder, "TRX")["error"].as_str().is_some());
+    assert_eq!(row(&rows, &other, "TRX")["raw"], "6");
+}
+
+/// A plain TRON node (publicnode's endpoint is one) has no `/v1/accounts`: that is found out with
+/// one request and remembered in the database. Behind TronGrid, which found the account's token,
+/// it serves once TronGrid stops answering: TRX from `/wallet/getaccount`, the token from
+/// `balanceOf`.
+#[test]
+fn a_node_without_trongrid_s_index_is_read_through_its_own_api() {
+    let (holder, empty, usdt) = (address(1), address(2), address(9));
+    let fill = |server: &TronGrid, listed: bool| {
+        server.ledger(|ledger| {
+            ledger.accounts.insert(
+                holder.clone(),
+                Account {
+                    sun: Some(1_500_001),
+                    trc20: if listed {
+                        vec![(usdt.clone(), "2500000".into())]
+                    } else {
+                        Vec::new()
+                    },
+                },
+            );
+            ledger.contracts.insert(
+                usdt.clone(),
+                Contract {
+                    symbol: "USDT".into(),
+                    name: "Tether USD".into(),
+                    decimals: 6,
+                    balances: [(holder.clone(), U256::from(2_500_000))].into(),
+                },
+            );
+        })
+    };
+    let grid = TronGrid::start();
+    fill(&grid, true);
+    let node = TronGrid::start_node();
+    fill(&node, false);
+    let dir = DataDir::new();
+    dir.holdings(&[
+        "chain", "add", "devtron", "--family", "tron", "--rpc", &grid.url, "--rpc", &node.url,
+    ])
+    .assert()
+    .success();
+    for owner in [&holder, &empty] {
+        dir.holdings(&["wallet", "add", owner, "--chain", "devtron"])
+            .assert()
+            .success();
+    }
+    dir.holdings(&["sync"]).assert().success();
+    let endpoints = dir.chain("devtron")["endpoints"].clone();
+    assert_eq!(
+        (
+            &endpoints[0]["lists_accounts"],
+            &endpoints[1]["lists_accounts"]
+        ),
+        (&true.into(), &false.into()),
+        "what each serves is remembered"
+    );
+    assert_eq!(row(&dir.all_balances(), &holder, "USDT")["raw"], "2500000");
+
+    drop(grid);
+    node.ledger(|ledger| ledger.accounts.get_mut(&holder).unwrap().sun = Some(7));
+    dir.holdings(&["preload"]).assert().success();
+    let rows = dir.all_balances();
+    assert_eq!(row(&rows, &holder, "TRX")["raw"], "7", "read from the node");
+    assert_eq!(row(&rows, &holder, "USDT")["raw"], "2500000");
+    assert_eq!(row(&rows, &empty, "TRX")["raw"], "0", "no account yet");
+    assert!(
+        rows.iter().all(|row| row["freshness"] == "fresh"),
+        "{rows:?}"
+    );
+    assert_eq!(node.requests_to("/wallet/getaccount"), 2);
+    let probes = (1..=2)
+        .map(|seed| node.requests_to(&format!("/v1/accounts/{}", address(seed))))
+        .sum::<usize>();
+    assert_eq!(probes, 1, "asked once, in the first sync");
+}

@@ -47,7 +47,9 @@ pub fn seed(dir: &Path) {
         })
         .collect();
     store.register(&registrations, 0).unwrap();
-    let rows = store.claim(chain, "seed", 0, 1, false, usize::MAX).unwrap();
+    let rows = store
+        .claim(chain, "seed", 0, 1, holdings::store::Pick::All, usize::MAX)
+        .unwrap();
     let reads: Vec<BalanceRead> = rows
         .iter()
         .enumerate()

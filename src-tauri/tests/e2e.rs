@@ -240,7 +240,7 @@ async fn the_desktop_app_shows_stored_then_fresh_balances_and_works_offline() {
     app.screenshot("8-api-key-saved").await;
     app.close().await;
 
-    let reference = holdings::secrets::reference("e2etron", "127.0.0.1");
+    let reference = holdings::secrets::reference("e2etron", &"http://127.0.0.1:9".parse().unwrap());
     let saved = holdings::secrets::load(&reference).unwrap();
     holdings::secrets::delete(&reference).unwrap();
     assert_eq!(saved.as_deref(), Some(API_KEY));

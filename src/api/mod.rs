@@ -10,6 +10,7 @@ mod rows;
 pub mod settings;
 mod status;
 mod tokens;
+mod url_keys;
 mod values;
 
 use std::path::Path;
@@ -34,7 +35,9 @@ pub use crate::sync::Event;
 
 use crate::chains::pool::redact;
 use crate::clock::{Clock, SystemClock};
-use crate::model::{Address, Money, PriceSourceKind, Ttls, checked_price_ttl, parse_endpoint_url};
+use crate::model::{
+    Address, Money, PriceSourceKind, Ttls, checked_price_ttl, is_cleartext, parse_endpoint_url,
+};
 use crate::prices::valuation::{PriceBook, valuation};
 use crate::secrets;
 use crate::sync::{Balance, Engine, EngineConfig, Read, Scope, SweepReport};
@@ -213,11 +216,19 @@ impl Holdings {
             .url
             .as_deref()
             .or(crate::prices::public_url(record.kind));
-        let host = url
+        let url = url
             .and_then(|url| url::Url::parse(url).ok())
-            .and_then(|url| url.host_str().map(str::to_owned))
-            .unwrap_or_default();
-        let reference = secrets::reference("prices", &host);
+            .ok_or_else(|| AppError::new(ErrorCode::Internal, "the price source has no URL"))?;
+        if is_cleartext(&url) {
+            return Err(AppError::new(
+                ErrorCode::InvalidInput,
+                format!(
+                    "{} is plain http: an API key is sent only over https (or to this machine)",
+                    redact(&url)
+                ),
+            ));
+        }
+        let reference = secrets::reference("prices", &url);
         secrets::save(&reference, key).map_err(|err| AppError::from_input(err.into()))?;
         self.engine
             .with_store_mut(|store| store.set_price_api_key_ref(&reference))?;
@@ -292,8 +303,10 @@ impl Holdings {
     /// Watches every address of a file's text (`name` is the file's, for messages) on the chains
     /// named, or on every chain that can watch each; all or nothing.
     pub fn import_wallets(&self, name: &str, text: &str, chains: &[String]) -> AppResult<u32> {
+        // Read whole before the store is locked: a large file holds no one up.
+        let lines = watchlist::parse_file(name, text).map_err(AppError::from_input)?;
         self.engine
-            .with_store_mut(|store| watchlist::import(store, name, text, chains, now()))
+            .with_store_mut(|store| watchlist::import(store, name, &lines, chains, now()))
             .map(count)
             .map_err(AppError::from_input)
     }
@@ -331,12 +344,31 @@ impl Holdings {
             .ok_or_else(|| AppError::not_found("there is no such chain any more"))
     }
 
-    /// Adds an endpoint, tried after the chain's others.
+    /// Adds an endpoint, tried after the chain's others; an API key in its URL goes to the OS
+    /// keyring, not the database.
     pub fn add_endpoint(&self, chain: ChainId, url: &str) -> AppResult<()> {
         let url = parse_endpoint_url(url.trim()).map_err(|err| AppError::from_input(err.into()))?;
-        Ok(self
+        let record = self
             .engine
-            .with_store_mut(|store| store.add_endpoint(chain, &url))?)
+            .with_store(|store| settings::chain(store, chain))
+            .map_err(AppError::from_input)?;
+        let planned =
+            [url_keys::plan(&record.name, record.family, &url).map_err(AppError::from_input)?];
+        url_keys::save(&planned).map_err(AppError::from_input)?;
+        let stored = self.engine.with_store_mut(|store| {
+            store.atomically(|store| {
+                store.add_endpoint(chain, &planned[0].url)?;
+                for reference in url_keys::references(&planned) {
+                    store.set_endpoint_key_ref(chain, planned[0].url.as_str(), reference)?;
+                }
+                Ok::<_, crate::store::StoreError>(())
+            })
+        });
+        if stored.is_err() {
+            url_keys::forget(url_keys::references(&planned));
+        }
+        self.engine.rebuild_pool(chain);
+        Ok(stored?)
     }
 
     /// Removes an endpoint, and its API key from the OS keyring unless another endpoint of the chain
@@ -414,11 +446,17 @@ impl Holdings {
         self.with_prices(reports).await
     }
 
-    /// Reads what is due now: of the chain named, or of every chain; then the prices that are due.
+    /// Reads what is due now, and what is backing off after failures (backoff paces only the
+    /// background sync): of the chain named, or of every chain; then the prices that are due.
     pub async fn sync_due(&self, chain: Option<&str>) -> AppResult<SyncOutcome> {
         let only = self.chain_id(chain)?;
         let reports = self.engine.sync_due(only).await?;
         self.with_prices(reports).await
+    }
+
+    /// When the next balance is due to be read (Unix milliseconds), if any is watched.
+    pub fn next_due_at(&self) -> AppResult<Option<crate::clock::UnixMillis>> {
+        Ok(self.engine.next_due_at()?)
     }
 
     /// Reads one wallet's balances now, or everyone's; then the prices that are due.
@@ -470,11 +508,46 @@ impl Holdings {
             })
     }
 
-    /// Adds a chain the user describes, checked whole first.
+    /// Adds a chain the user describes, checked whole first; API keys in its endpoints' URLs go
+    /// to the OS keyring, not the database.
     pub fn add_chain(&self, spec: &ChainSpec) -> AppResult<AddedChain> {
-        let chain = new_chain::new_chain(spec).map_err(AppError::from_input)?;
-        self.engine
-            .with_store_mut(|store| store.insert_chain(&chain))?;
+        let mut chain = new_chain::new_chain(spec).map_err(AppError::from_input)?;
+        let planned = chain
+            .endpoints
+            .iter()
+            .map(|url| url_keys::plan(chain.name.as_str(), chain.family, url))
+            .collect::<anyhow::Result<Vec<_>>>()
+            .map_err(AppError::from_input)?;
+        chain.endpoints = planned
+            .iter()
+            .map(|endpoint| endpoint.url.clone())
+            .collect();
+        let mut seen = std::collections::HashSet::new();
+        if let Some(twice) = chain.endpoints.iter().find(|url| !seen.insert(*url)) {
+            return Err(AppError::new(
+                ErrorCode::InvalidInput,
+                format!(
+                    "two endpoints on {} differ only in their keys",
+                    redact(twice)
+                ),
+            ));
+        }
+        url_keys::save(&planned).map_err(AppError::from_input)?;
+        let stored = self.engine.with_store_mut(|store| {
+            store.atomically(|store| {
+                let id = store.insert_chain(&chain)?;
+                for endpoint in &planned {
+                    if let Some((reference, _)) = &endpoint.keys {
+                        store.set_endpoint_key_ref(id, endpoint.url.as_str(), reference)?;
+                    }
+                }
+                Ok::<_, crate::store::StoreError>(id)
+            })
+        });
+        if stored.is_err() {
+            url_keys::forget(url_keys::references(&planned));
+        }
+        stored?;
         Ok(AddedChain {
             name: chain.name.to_string(),
             family: chain.family,
@@ -757,7 +830,10 @@ mod tests {
         // a value read 45 s ago is fresh under a 60 s UI TTL, and stays so for the next start
         let mut store = crate::data_dir::open(dir.path()).unwrap();
         let chain = store.chain_by_name("ethereum").unwrap().unwrap();
-        let row = store.claim(chain.id, "test", 0, 1, false, 1).unwrap()[0].key;
+        let row = store
+            .claim(chain.id, "test", 0, 1, crate::store::Pick::All, 1)
+            .unwrap()[0]
+            .key;
         let read_at = now() - 45_000;
         let read = crate::store::BalanceRead {
             key: row,

@@ -9,7 +9,7 @@ use super::AppError;
 use crate::chains;
 use crate::chains::pool::redact;
 use crate::clock::UnixMillis;
-use crate::model::{Family, parse_endpoint_url};
+use crate::model::{Family, is_cleartext, parse_endpoint_url};
 use crate::secrets;
 use url::Url;
 
@@ -139,7 +139,12 @@ pub fn save_endpoint_key(
         !key.chars().any(char::is_control),
         "an API key is one line of text"
     );
-    let reference = secrets::reference(&chain.name, endpoint.host_str().unwrap_or_default());
+    ensure!(
+        !is_cleartext(endpoint),
+        "{} is plain http: an API key is sent only over https (or to this machine)",
+        redact(endpoint)
+    );
+    let reference = secrets::reference(&chain.name, endpoint);
     secrets::save(&reference, key)?;
     store.set_endpoint_key_ref(chain.id, endpoint.as_str(), &reference)?;
     Ok(reference)

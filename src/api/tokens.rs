@@ -241,3 +241,52 @@ impl Holdings {
         ))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::model::token_list::presentable;
+    use crate::store::Store;
+    use crate::store::testing::evm_chain;
+
+    fn token_entry() -> impl Strategy<Value = String> {
+        (
+            prop_oneof![Just(31337u64), any::<u64>()],
+            prop_oneof![
+                Just("0xA0b86991c6218b36c1d19D4a2e9Eb0cE3606eB48".to_owned()),
+                "0x[0-9a-fA-F]{0,42}",
+                any::<String>(),
+            ],
+            any::<String>(),
+            any::<u16>(),
+        )
+            .prop_map(|(chain_id, address, symbol, decimals)| {
+                serde_json::json!({ "chainId": chain_id, "address": address, "symbol": symbol,
+                    "name": "Token", "decimals": decimals })
+                .to_string()
+            })
+    }
+
+    proptest! {
+        #[test]
+        fn any_list_is_its_tokens_or_an_error(
+            text in prop_oneof![
+                any::<String>(),
+                proptest::collection::vec(token_entry(), 0..4)
+                    .prop_map(|tokens| format!("{{\"name\":\"l\",\"tokens\":[{}]}}", tokens.join(","))),
+            ],
+        ) {
+            let mut store = Store::open_in_memory().unwrap();
+            store.insert_chain(&evm_chain("devnet", 31337)).unwrap();
+            let chains = store.chains().unwrap();
+            if let Ok((tokens, _)) = parse_list("tokens.json", &text, &chains) {
+                for token in tokens {
+                    prop_assert!(presentable(&token.symbol) && presentable(&token.name));
+                    prop_assert!(Address::parse_as(Family::Evm, &token.contract).is_ok());
+                }
+            }
+        }
+    }
+}

@@ -4,30 +4,28 @@
 use anyhow::{Context, Result};
 
 use super::family;
-use super::pool::{EndpointPool, Learned, PoolPolicy};
+use super::pool::{EndpointPool, Learned, PoolPolicy, published_batch_limit, redact};
+use crate::model::{KEY_PLACEHOLDER, with_keys};
 use crate::secrets;
-use crate::store::ChainRecord;
+use crate::store::{ChainRecord, EndpointRecord};
 
 /// A new pool over a chain's endpoints, starting from what they were found to take before.
 pub fn pool_for(chain: &ChainRecord, policy: PoolPolicy) -> Result<EndpointPool> {
     let urls = chain
         .endpoints
         .iter()
-        .map(|endpoint| {
-            endpoint
-                .url
-                .parse()
-                .with_context(|| format!("a stored endpoint of {} is not a URL", chain.name))
-        })
-        .collect::<Result<Vec<_>>>()?;
-    let pool = EndpointPool::new(urls, policy);
+        .map(|endpoint| url_of(chain, endpoint))
+        .collect::<Result<Vec<url::Url>>>()?;
+    let pool = EndpointPool::new(urls.clone(), policy);
     let key_header = family(chain.family).key_header;
-    for (index, endpoint) in chain.endpoints.iter().enumerate() {
+    for (index, (endpoint, url)) in chain.endpoints.iter().zip(&urls).enumerate() {
         if endpoint.offline_since.is_some() {
             pool.known_offline(index);
         }
-        if let (Some(header), Some(reference)) = (key_header, &endpoint.api_key_ref) {
+        let header_key = key_header.filter(|_| !endpoint.url.contains(KEY_PLACEHOLDER));
+        if let (Some(header), Some(reference)) = (header_key, &endpoint.api_key_ref) {
             match secrets::load(reference) {
+                // A key crosses no network in clear, whatever the endpoint was saved as.
                 Ok(Some(key)) => pool
                     .authorize(index, header, &key)
                     .map_err(anyhow::Error::msg)?,
@@ -43,11 +41,41 @@ pub fn pool_for(chain: &ChainRecord, policy: PoolPolicy) -> Result<EndpointPool>
         pool.learn(index, |learned| {
             *learned = Learned {
                 chunk: widen(limits.chunk_size),
-                batch: widen(limits.batch_size.filter(|&size| size > 0)),
+                // What the endpoint was found to take, else what its provider publishes.
+                batch: widen(limits.batch_size.filter(|&size| size > 0))
+                    .or_else(|| published_batch_limit(url)),
                 batch_bytes: widen(limits.batch_bytes),
                 no_batches: limits.batch_size == Some(0),
+                lists_accounts: limits.lists_accounts,
             }
         });
     }
     Ok(pool)
+}
+
+/// The URL requests go to: the stored one, with the keys it carries back from the OS keyring where
+/// placeholders stand for them. One whose keys cannot be had is used as stored, and fails alone.
+fn url_of(chain: &ChainRecord, endpoint: &EndpointRecord) -> Result<url::Url> {
+    let stored = endpoint
+        .url
+        .parse()
+        .with_context(|| format!("a stored endpoint of {} is not a URL", chain.name))?;
+    if !endpoint.url.contains(KEY_PLACEHOLDER) {
+        return Ok(stored);
+    }
+    let keys = match endpoint.api_key_ref.as_deref().map(secrets::load_url_keys) {
+        Some(Ok(Some(keys))) => keys,
+        Some(Ok(None)) | None => {
+            tracing::warn!(endpoint = %redact(&stored), "its API key is not in the keyring; asking without it");
+            return Ok(stored);
+        }
+        Some(Err(err)) => {
+            tracing::warn!(endpoint = %redact(&stored), %err, "asking without the endpoint's API key");
+            return Ok(stored);
+        }
+    };
+    with_keys(&endpoint.url, &keys).or_else(|err| {
+        tracing::warn!(endpoint = %redact(&stored), %err, "asking without the endpoint's API key");
+        Ok(stored)
+    })
 }

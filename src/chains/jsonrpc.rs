@@ -17,11 +17,25 @@ use super::pool::{BATCH_REFUSAL, EndpointPool, Failure, PoolError};
 pub struct Call {
     pub method: &'static str,
     pub params: Value,
+    /// Its answer may be large (an owner's every token account): a larger cap applies.
+    pub large_answer: bool,
 }
 
 impl Call {
     pub fn new(method: &'static str, params: Value) -> Self {
-        Self { method, params }
+        Self {
+            method,
+            params,
+            large_answer: false,
+        }
+    }
+
+    /// The same call, expecting a large answer.
+    pub fn with_large_answer(self) -> Self {
+        Self {
+            large_answer: true,
+            ..self
+        }
     }
 
     /// About how many bytes the call adds to a request body.
@@ -72,8 +86,12 @@ impl JsonRpc {
             .collect();
         let body = serde_json::to_vec(&requests).expect("requests serialize");
         let span = tracing::debug_span!("batch", calls = calls.len(), bytes = body.len());
+        let mut methods: Vec<&'static str> = calls.iter().map(|call| call.method).collect();
+        methods.sort_unstable();
+        methods.dedup();
+        let large_answer = calls.iter().any(|call| call.large_answer);
         self.pool
-            .post(&body, |_, bytes| {
+            .post(&body, &methods, large_answer, |_, bytes| {
                 let answers = read_batch(bytes, &ids)?;
                 check(&answers).map_err(Failure::Garbled)?;
                 Ok(answers)
@@ -92,7 +110,7 @@ impl JsonRpc {
         let body = serde_json::to_vec(&Request::new(call.method, Id::Number(id), &call.params))
             .expect("request serializes");
         self.pool
-            .post(&body, |_, bytes| {
+            .post(&body, &[call.method], call.large_answer, |_, bytes| {
                 let response: Response =
                     serde_json::from_slice(bytes).map_err(|_| not_json_rpc())?;
                 if response.id != Id::Number(id) {
@@ -247,6 +265,9 @@ pub fn is_size_error(message: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
+    use proptest::prelude::*;
+    use serde_json::json;
+
     use super::*;
 
     fn ok(bytes: &str, ids: &[u64]) -> Vec<String> {
@@ -328,6 +349,49 @@ mod tests {
             read_batch(anvil_over_limit.as_bytes(), &[1, 2]),
             Err(Failure::TooLarge(_))
         ));
+    }
+
+    /// A batch answer as an endpoint might send it: responses with ids sent or not, results or
+    /// errors of any shape, cut off anywhere.
+    fn batch_answer() -> impl Strategy<Value = Vec<u8>> {
+        let payload = prop_oneof![
+            Just(json!({ "result": "0x1" })),
+            any::<i64>().prop_map(|n| json!({ "result": n })),
+            ".{0,8}".prop_map(|text| json!({ "error": { "code": 3, "message": text } })),
+            Just(json!({ "error": "not an object" })),
+            Just(json!({})),
+        ];
+        let response = (0u64..5, payload).prop_map(|(id, mut payload)| {
+            payload["jsonrpc"] = json!("2.0");
+            payload["id"] = json!(id);
+            payload
+        });
+        (
+            proptest::collection::vec(response, 0..5),
+            any::<bool>(),
+            any::<prop::sample::Index>(),
+        )
+            .prop_map(|(responses, single, cut)| {
+                let value = if single {
+                    responses.into_iter().next().unwrap_or(Value::Null)
+                } else {
+                    Value::Array(responses)
+                };
+                let mut bytes = serde_json::to_vec(&value).unwrap();
+                bytes.truncate(cut.index(bytes.len() + 1));
+                bytes
+            })
+    }
+
+    proptest! {
+        #[test]
+        fn any_bytes_are_an_answer_to_each_request_or_refused(
+            bytes in prop_oneof![proptest::collection::vec(any::<u8>(), 0..256), batch_answer()],
+        ) {
+            if let Ok(answers) = read_batch(&bytes, &[1, 2, 3]) {
+                prop_assert_eq!(answers.len(), 3);
+            }
+        }
     }
 
     #[test]

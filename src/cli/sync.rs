@@ -4,7 +4,8 @@ use std::io::Write;
 
 use anyhow::{Result, bail};
 
-use crate::api::{Event, Holdings, PriceRefresh, SyncOutcome};
+use super::output;
+use crate::api::{ChainSweep, Event, Holdings, PriceRefresh, SyncOutcome};
 
 /// Which pass to make.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -16,11 +17,43 @@ pub(super) enum Pass {
 }
 
 pub(super) async fn run(holdings: &Holdings, chain: Option<&str>, pass: Pass) -> Result<()> {
-    let reports = match pass {
+    let outcome = match pass {
         Pass::Due => holdings.sync_due(chain).await?,
         Pass::Everything => holdings.preload(chain).await?,
     };
-    report(&reports)
+    let priced = outcome
+        .prices
+        .as_ref()
+        .is_some_and(|prices| prices.asked > 0);
+    if pass == Pass::Due && !priced && !outcome.chains.iter().any(swept) {
+        return nothing_due(holdings);
+    }
+    report(&outcome)
+}
+
+/// Whether a chain's sweep did anything to tell: read, failed, found, or could not start.
+fn swept(report: &ChainSweep) -> bool {
+    report.read + report.failed + report.found > 0 || report.unreachable.is_some()
+}
+
+/// Says, in one line, that nothing was due and when something is.
+fn nothing_due(holdings: &Holdings) -> Result<()> {
+    let line = match holdings.next_due_at()? {
+        None => {
+            "nothing to read: no address is watched yet (`holdings wallet add ADDRESS`)".to_owned()
+        }
+        Some(at) => {
+            let now = chrono::Utc::now().timestamp_millis();
+            let when = output::rfc3339(at);
+            let wait = (at - now + 999).max(0) / 1_000;
+            format!(
+                "nothing is due; the next read is due in {} ({when}); `holdings preload` reads everything now",
+                output::age_words(wait)
+            )
+        }
+    };
+    writeln!(std::io::stdout().lock(), "{line}")?;
+    Ok(())
 }
 
 /// Prints a line per chain swept, and one for prices when any were asked for; fails when nothing
@@ -29,11 +62,7 @@ fn report(outcome: &SyncOutcome) -> Result<()> {
     let mut out = std::io::stdout().lock();
     let mut unreachable = Vec::new();
     let mut read_any = false;
-    for report in outcome
-        .chains
-        .iter()
-        .filter(|report| report.read + report.failed + report.found > 0)
-    {
+    for report in outcome.chains.iter().filter(|report| swept(report)) {
         read_any |= report.read > 0;
         let block = report
             .block

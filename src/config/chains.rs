@@ -1,5 +1,7 @@
 //! The chains a new database starts with: the popular EVM chains, Solana, TRON and Bitcoin, each with
-//! free public endpoints (at least two, so one can fail over to the next).
+//! free public endpoints that answer without a key today (at least two, so one can fail over to
+//! the next). Gone: `polygon-rpc.com`, which answers 401 without a key since February 2026, and
+//! `eth.llamarpc.com`, dropped from Chainlist.
 
 use crate::model::{BitcoinNetwork, ChainName, Family};
 use crate::store::{ChainPricing, NewChain};
@@ -47,7 +49,6 @@ const DEFAULTS: [Default; 10] = [
         &[
             "https://ethereum-rpc.publicnode.com",
             "https://eth.drpc.org",
-            "https://eth.llamarpc.com",
         ],
     ),
     evm(
@@ -67,7 +68,6 @@ const DEFAULTS: [Default; 10] = [
         ("POL", "Polygon Ecosystem Token"),
         ("polygon", "polygon-ecosystem-token"),
         &[
-            "https://polygon-rpc.com",
             "https://polygon-bor-rpc.publicnode.com",
             "https://polygon.drpc.org",
         ],
@@ -199,6 +199,19 @@ mod tests {
             for url in &chain.endpoints {
                 assert_eq!(url.scheme(), "https", "{url}");
                 assert!(parse_endpoint_url(url.as_str()).is_ok());
+            }
+        }
+    }
+
+    #[test]
+    fn endpoints_that_stopped_serving_keyless_requests_are_not_defaults() {
+        for chain in default_chains() {
+            for url in &chain.endpoints {
+                let host = url.host_str().unwrap();
+                assert!(
+                    !["polygon-rpc.com", "eth.llamarpc.com"].contains(&host),
+                    "{url}"
+                );
             }
         }
     }

@@ -181,6 +181,20 @@ mod tests {
 
     proptest! {
         #[test]
+        fn any_text_is_an_amount_that_reads_back_or_an_error(
+            text in prop_oneof![any::<String>(), "[0-9]{0,90}(\\.[0-9]{0,40})?", "[-+0-9eE., x]{0,20}"],
+            decimals in any::<u8>(),
+        ) {
+            if let Ok(raw) = Amount::parse_raw(&text) {
+                prop_assert!(text.bytes().all(|b| b.is_ascii_digit()));
+                prop_assert_eq!(Amount::parse_raw(&raw.to_string()), Ok(raw));
+            }
+            if let Ok(amount) = Amount::parse(&text, decimals) {
+                prop_assert_eq!(Amount::parse(&amount.to_string(), decimals), Ok(amount));
+            }
+        }
+
+        #[test]
         fn format_then_parse_is_identity(raw in any_u256(), decimals in 0u8..=90) {
             let original = Amount::new(raw, decimals);
             prop_assert_eq!(Amount::parse(&original.to_string(), decimals), Ok(original));

@@ -1,6 +1,6 @@
 //! Endpoint URLs: the base URL of a chain's API, checked before it is stored.
 
-use url::Url;
+use url::{Host, Url};
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum EndpointUrlError {
@@ -8,6 +8,8 @@ pub enum EndpointUrlError {
     Malformed { text: String, reason: String },
     #[error("{0:?} is not an http(s) URL")]
     NotHttp(String),
+    #[error("the endpoint's API key is not in the OS keyring (any more); add the endpoint again")]
+    MissingKey,
 }
 
 /// Parses an endpoint URL; only `http` and `https` with a host are accepted.
@@ -20,6 +22,101 @@ pub fn parse_endpoint_url(text: &str) -> Result<Url, EndpointUrlError> {
         return Err(EndpointUrlError::NotHttp(text.to_owned()));
     }
     Ok(url)
+}
+
+/// What stands in a stored endpoint URL where an API key was: the key itself is in the OS keyring.
+pub const KEY_PLACEHOLDER: &str = "KEY-IN-KEYRING";
+
+/// An endpoint URL with the API keys in its path or query taken out, each replaced by
+/// [`KEY_PLACEHOLDER`], and the keys in the order they stood.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyedUrl {
+    pub without_keys: Url,
+    pub keys: Vec<String>,
+}
+
+/// Takes the API keys out of an endpoint URL: path segments that look like keys (Infura's
+/// `/v3/KEY`, Alchemy's `/v2/KEY`, QuickNode's `/TOKEN/`) and query values that are named or look
+/// like keys (`?apikey=`, `?api-key=`, `?token=`). Parts are kept as written (percent-encoded), so
+/// [`with_keys`] gives back the very URL.
+pub fn without_keys(url: &Url) -> KeyedUrl {
+    let mut keys = Vec::new();
+    let mut stripped = url.clone();
+    if let Some(segments) = url.path_segments() {
+        let segments: Vec<&str> = segments
+            .map(|segment| {
+                if looks_like_key(segment) {
+                    keys.push(segment.to_owned());
+                    KEY_PLACEHOLDER
+                } else {
+                    segment
+                }
+            })
+            .collect();
+        if !keys.is_empty() {
+            stripped.set_path(&segments.join("/"));
+        }
+    }
+    if let Some(query) = url.query() {
+        let before = keys.len();
+        let pairs: Vec<String> = query
+            .split('&')
+            .map(|pair| match pair.split_once('=') {
+                Some((name, value))
+                    if !value.is_empty() && (names_a_key(name) || looks_like_key(value)) =>
+                {
+                    keys.push(value.to_owned());
+                    format!("{name}={KEY_PLACEHOLDER}")
+                }
+                _ => pair.to_owned(),
+            })
+            .collect();
+        if keys.len() > before {
+            stripped.set_query(Some(&pairs.join("&")));
+        }
+    }
+    KeyedUrl {
+        without_keys: stripped,
+        keys,
+    }
+}
+
+/// The URL a stored one stands for, its keys put back in order.
+pub fn with_keys(stored: &str, keys: &[String]) -> Result<Url, EndpointUrlError> {
+    let mut url = stored.to_owned();
+    for key in keys {
+        url = url.replacen(KEY_PLACEHOLDER, key, 1);
+    }
+    if url.contains(KEY_PLACEHOLDER) {
+        return Err(EndpointUrlError::MissingKey);
+    }
+    parse_endpoint_url(&url)
+}
+
+/// Whether a URL sends what it carries in clear across a network: plain http to another host.
+pub fn is_cleartext(url: &Url) -> bool {
+    url.scheme() != "https"
+        && !matches!(url.host(), Some(Host::Ipv4(ip)) if ip.is_loopback())
+        && !matches!(url.host(), Some(Host::Ipv6(ip)) if ip.is_loopback())
+        && url.host_str() != Some("localhost")
+}
+
+/// A path segment or query value that is a key: 20 characters or more of a key's alphabet with a
+/// digit among them, or 32 or more of it whatever they are.
+fn looks_like_key(text: &str) -> bool {
+    let alphabet = text
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+    let has_digit = text.chars().any(|c| c.is_ascii_digit());
+    alphabet && (text.len() >= 32 || (text.len() >= 20 && has_digit))
+}
+
+/// A query parameter whose name says it holds a key or token.
+fn names_a_key(name: &str) -> bool {
+    let name = name.to_ascii_lowercase();
+    ["key", "token", "secret", "auth", "password"]
+        .iter()
+        .any(|word| name.contains(word))
 }
 
 #[cfg(test)]
@@ -53,6 +150,74 @@ mod tests {
                     parse_endpoint_url(text),
                     Err(EndpointUrlError::Malformed { .. })
                 ),
+                "{text}"
+            );
+        }
+    }
+
+    #[test]
+    fn keys_in_paths_and_queries_are_taken_out_and_put_back() {
+        for (text, stored, keys) in [
+            (
+                "https://mainnet.infura.io/v3/0123456789abcdef0123456789abcdef",
+                "https://mainnet.infura.io/v3/KEY-IN-KEYRING",
+                vec!["0123456789abcdef0123456789abcdef"],
+            ),
+            (
+                "https://eth-mainnet.g.alchemy.com/v2/AbCdEfGhIjKlMnOpQrStUvWxYz012345",
+                "https://eth-mainnet.g.alchemy.com/v2/KEY-IN-KEYRING",
+                vec!["AbCdEfGhIjKlMnOpQrStUvWxYz012345"],
+            ),
+            (
+                "https://mainnet.helius-rpc.com/?api-key=short1&cluster=main",
+                "https://mainnet.helius-rpc.com/?api-key=KEY-IN-KEYRING&cluster=main",
+                vec!["short1"],
+            ),
+            (
+                "https://x.quiknode.pro/a1b2c3d4e5f6a7b8c9d0a1b2c3d4e5f6a7b8c9d0/?token=t%2B1",
+                "https://x.quiknode.pro/KEY-IN-KEYRING/?token=KEY-IN-KEYRING",
+                vec!["a1b2c3d4e5f6a7b8c9d0a1b2c3d4e5f6a7b8c9d0", "t%2B1"],
+            ),
+        ] {
+            let url = parse_endpoint_url(text).unwrap();
+            let split = without_keys(&url);
+            assert_eq!(split.without_keys.as_str(), stored, "{text}");
+            assert_eq!(split.keys, keys, "{text}");
+            assert_eq!(with_keys(stored, &split.keys).unwrap(), url, "{text}");
+        }
+    }
+
+    #[test]
+    fn urls_without_keys_are_left_alone() {
+        for text in [
+            "https://ethereum-rpc.publicnode.com",
+            "https://api.avax.network/ext/bc/C/rpc",
+            "https://mempool.space/api",
+            "https://api.mainnet-beta.solana.com/?commitment=confirmed",
+        ] {
+            let url = parse_endpoint_url(text).unwrap();
+            assert_eq!(without_keys(&url).without_keys, url, "{text}");
+            assert!(without_keys(&url).keys.is_empty(), "{text}");
+        }
+        assert_eq!(
+            with_keys("https://x.io/v3/KEY-IN-KEYRING", &[]),
+            Err(EndpointUrlError::MissingKey)
+        );
+    }
+
+    #[test]
+    fn only_plain_http_to_another_host_is_cleartext() {
+        for (text, cleartext) in [
+            ("http://rpc.example.org/v3/k", true),
+            ("https://rpc.example.org/v3/k", false),
+            ("http://127.0.0.1:8545", false),
+            ("http://[::1]:8545", false),
+            ("http://localhost:8545", false),
+            ("http://192.168.1.5:8545", true),
+        ] {
+            assert_eq!(
+                is_cleartext(&parse_endpoint_url(text).unwrap()),
+                cleartext,
                 "{text}"
             );
         }

@@ -15,7 +15,10 @@ pub mod watch_key;
 pub use address::{Address, AddressError};
 pub use amount::{Amount, AmountError};
 pub use chain::{BitcoinNetwork, ChainName, ChainNameError};
-pub use endpoint::{EndpointUrlError, parse_endpoint_url};
+pub use endpoint::{
+    EndpointUrlError, KEY_PLACEHOLDER, KeyedUrl, is_cleartext, parse_endpoint_url, with_keys,
+    without_keys,
+};
 pub use family::Family;
 pub use freshness::{DEFAULT_PRICE_TTL, Freshness, TtlError, Ttls, checked_price_ttl};
 pub use price_source::{PriceSourceKind, PriceSourceKindError};

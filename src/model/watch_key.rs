@@ -59,6 +59,11 @@ pub enum WatchKeyError {
     Paths(usize),
 }
 
+/// The longest extended key read (they are 111 characters), and the longest descriptor (a
+/// multisig of 15 keys fits).
+const LONGEST_KEY: usize = 128;
+const LONGEST_DESCRIPTOR: usize = 4_096;
+
 /// The version bytes of the extended keys the `bitcoin` crate reads.
 const XPUB: [u8; 4] = [0x04, 0x88, 0xb2, 0x1e];
 const TPUB: [u8; 4] = [0x04, 0x35, 0x87, 0xcf];
@@ -76,17 +81,31 @@ impl WatchKey {
     pub fn parse(text: &str) -> Result<Self, WatchKeyError> {
         let text = text.trim();
         if text.contains('(') {
+            if text.len() > LONGEST_DESCRIPTOR {
+                return Err(WatchKeyError::Descriptor(format!(
+                    "it has {} characters; a descriptor holdings reads has at most {LONGEST_DESCRIPTOR}",
+                    text.len()
+                )));
+            }
             return Self::from_descriptor(text);
+        }
+        // An extended key is 111 characters of base58, whose decoding costs the square of its
+        // length: longer text is refused unread.
+        if text.len() > LONGEST_KEY {
+            return Err(WatchKeyError::Key(format!(
+                "it has {} characters, and an extended key has 111",
+                text.len()
+            )));
         }
         // SLIP-132 prefixes name the script type; the key itself is the same BIP32 key. A bare xpub
         // or tpub names none for sure (wallets export them for SegWit accounts too), so it must
         // come as a descriptor rather than be guessed.
-        let (script, version) = match &text[..4.min(text.len())] {
-            "ypub" => ("sh(wpkh", XPUB),
-            "zpub" => ("wpkh", XPUB),
-            "upub" => ("sh(wpkh", TPUB),
-            "vpub" => ("wpkh", TPUB),
-            "xpub" | "tpub" => return Err(WatchKeyError::Ambiguous),
+        let (script, version) = match text.get(..4) {
+            Some("ypub") => ("sh(wpkh", XPUB),
+            Some("zpub") => ("wpkh", XPUB),
+            Some("upub") => ("sh(wpkh", TPUB),
+            Some("vpub") => ("wpkh", TPUB),
+            Some("xpub" | "tpub") => return Err(WatchKeyError::Ambiguous),
             _ => {
                 return Err(WatchKeyError::Key(
                     "it starts with none of ypub, zpub, upub, vpub".into(),
@@ -212,6 +231,8 @@ fn network_of(descriptor: &Descriptor<DescriptorPublicKey>) -> NetworkKind {
 
 #[cfg(test)]
 mod tests {
+    use proptest::prelude::*;
+
     use super::*;
 
     /// BIP84's test vector: the account key of m/84'/0'/0' and its first addresses.
@@ -291,5 +312,22 @@ mod tests {
                 && WatchKey::looks_like("wpkh(x)")
                 && !WatchKey::looks_like("bc1q")
         );
+    }
+
+    proptest! {
+        #[test]
+        fn any_text_is_a_key_or_an_error(
+            text in prop_oneof![
+                any::<String>(),
+                "(x|y|z|t|u|v)pub[1-9A-HJ-NP-Za-km-z]{0,120}",
+                "(wpkh|sh\\(wpkh|pkh|tr)\\([ -~]{0,150}\\)\\)?",
+                "[ -~\u{80}-\u{10ffff}]{0,8}",
+            ],
+        ) {
+            if let Ok(key) = WatchKey::parse(&text) {
+                prop_assert_eq!(key.as_str(), text.trim());
+                prop_assert!(!key.branches().is_empty());
+            }
+        }
     }
 }

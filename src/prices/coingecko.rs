@@ -59,7 +59,7 @@ impl CoinGecko {
         ids: &[(String, CoinId)],
         now: UnixMillis,
     ) -> Result<Vec<Quote>, String> {
-        let ask = Ask { path, body: None };
+        let ask = Ask::get(path);
         self.pool
             .send(ask, |_, body| read(body, ids, now))
             .await

@@ -46,10 +46,7 @@ impl DefiLlama {
     async fn request(&self, ids: &[CoinId], now: UnixMillis) -> Result<Vec<Quote>, String> {
         let asked: Vec<String> = ids.iter().map(CoinId::to_string).collect();
         let path = format!("prices/current/{}?searchWidth=4h", asked.join(","));
-        let ask = Ask {
-            path: &path,
-            body: None,
-        };
+        let ask = Ask::get(&path);
         self.pool
             .send(ask, |_, body| read(body, ids, &asked, now))
             .await

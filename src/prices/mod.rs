@@ -86,6 +86,8 @@ pub fn open(
                 rate,
                 // 150 prices are a few tens of kilobytes
                 max_answer_bytes: 1 << 20,
+                // a garbled answer waits for the next pass, minutes away, not asked again at once
+                retry_garbled: false,
                 ..PoolPolicy::default()
             },
         )

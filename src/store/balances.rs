@@ -647,7 +647,14 @@ mod tests {
             };
             let bob_wallet = store.register(&[registration], 0).unwrap()[0];
             let leased = store
-                .claim(chain, "sweep", 0, 1_000, false, usize::MAX)
+                .claim(
+                    chain,
+                    "sweep",
+                    0,
+                    1_000,
+                    crate::store::Pick::All,
+                    usize::MAX,
+                )
                 .unwrap();
             let bob_native = leased
                 .iter()

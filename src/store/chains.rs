@@ -70,6 +70,8 @@ pub struct EndpointLimits {
     pub batch_size: Option<u32>,
     /// Bytes per JSON-RPC batch.
     pub batch_bytes: Option<u32>,
+    /// Whether it serves an index of accounts (TronGrid's `/v1/accounts`) beside the node's API.
+    pub lists_accounts: Option<bool>,
 }
 
 const SELECT_CHAIN: &str = "SELECT id, name, family, evm_chain_id, bitcoin_network, native_symbol, native_decimals, \
@@ -129,9 +131,17 @@ impl Store {
     ) -> Result<()> {
         let tx = self.write()?;
         tx.prepare_cached(
-            "UPDATE endpoints SET chunk_size = ?3, batch_size = ?4, batch_bytes = ?5 WHERE chain_id = ?1 AND url = ?2",
+            "UPDATE endpoints SET chunk_size = ?3, batch_size = ?4, batch_bytes = ?5, lists_accounts = ?6 \
+             WHERE chain_id = ?1 AND url = ?2",
         )?
-        .execute(params![chain, url, limits.chunk_size, limits.batch_size, limits.batch_bytes])?;
+        .execute(params![
+            chain,
+            url,
+            limits.chunk_size,
+            limits.batch_size,
+            limits.batch_bytes,
+            limits.lists_accounts
+        ])?;
         tx.commit()?;
         Ok(())
     }
@@ -284,8 +294,8 @@ impl Store {
         chain.endpoints = self
             .conn
             .prepare_cached(
-                "SELECT url, priority, chunk_size, batch_size, batch_bytes, offline_since, api_key_ref FROM endpoints \
-                 WHERE chain_id = ?1 ORDER BY priority",
+                "SELECT url, priority, chunk_size, batch_size, batch_bytes, offline_since, api_key_ref, lists_accounts \
+                 FROM endpoints WHERE chain_id = ?1 ORDER BY priority",
             )?
             .query_map([chain.id], |row| {
                 Ok(EndpointRecord {
@@ -295,6 +305,7 @@ impl Store {
                         chunk_size: row.get(2)?,
                         batch_size: row.get(3)?,
                         batch_bytes: row.get(4)?,
+                        lists_accounts: row.get(7)?,
                     },
                     offline_since: row.get(5)?,
                     api_key_ref: row.get(6)?,
@@ -384,6 +395,7 @@ mod tests {
                 chunk_size: Some(500),
                 batch_size: Some(0),
                 batch_bytes: Some(1_000_000),
+                lists_accounts: Some(false),
             };
             store
                 .set_endpoint_limits(id, "http://127.0.0.1:1/", limits)

@@ -98,7 +98,7 @@ mod tests {
                 store.record_sweep("me", &[], &[failure]).unwrap();
             }
             store
-                .claim(chain, "crashed", 2_000, 3_000, false, 1)
+                .claim(chain, "crashed", 2_000, 3_000, crate::store::Pick::All, 1)
                 .unwrap();
             let health = store.health(10_000, 5_000).unwrap();
             assert_eq!(

@@ -22,13 +22,28 @@ pub struct LeasedBalance {
     /// The value stored before this read, if any.
     pub raw: Option<U256>,
     pub error_count: u64,
+    /// When the row was due to be read: later than now for a row backing off after failures that
+    /// a user's own sync reads early.
+    pub next_due_at: UnixMillis,
     /// When the address last had a balance change, and when it was added: its activity tier.
     pub last_activity_at: Option<UnixMillis>,
     pub added_at: UnixMillis,
 }
 
+/// Which rows of a chain a claim takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pick {
+    /// Those whose next read has come: what the background scheduler reads.
+    Due,
+    /// Those, and those backing off after a failure: what a user's own `sync` reads, since only
+    /// the scheduler is paced by backoff.
+    DueOrFailing,
+    /// All of them.
+    All,
+}
+
 const LEASED_COLUMNS: &str = "b.address_id, b.asset_id, ad.address, a.contract, a.decimals, b.raw, b.error_count, \
-     ad.last_activity_at, ad.added_at";
+     ad.last_activity_at, ad.added_at, b.next_due_at";
 
 /// What a source needs to read the rows just leased, in key order: one query over everything
 /// `holder` leased until `until`, kept to `keys` (the same instance may hold others alike).
@@ -64,32 +79,44 @@ fn leased_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<LeasedBalance> {
         error_count: row.get(6)?,
         last_activity_at: row.get(7)?,
         added_at: row.get(8)?,
+        next_due_at: row.get(9)?,
     })
 }
 
 impl Store {
-    /// Claims up to `limit` rows of `chain` that no live lease holds, until `until`; with `due_only`,
-    /// only rows whose `next_due_at` has come. The most overdue rows come first.
+    /// Claims up to `limit` rows of `chain` that no live lease holds, until `until`, of those `pick`
+    /// takes. The most overdue rows come first.
     pub fn claim(
         &mut self,
         chain: ChainId,
         holder: &str,
         now: UnixMillis,
         until: UnixMillis,
-        due_only: bool,
+        pick: Pick,
         limit: usize,
     ) -> Result<Vec<LeasedBalance>> {
         let tx = self.write()?;
-        let due_before = if due_only { now } else { UnixMillis::MAX };
+        let due_before = if pick == Pick::All {
+            UnixMillis::MAX
+        } else {
+            now
+        };
+        // Rows with more failures in a row than this are taken whenever due or not.
+        let failing_above = if pick == Pick::DueOrFailing {
+            0
+        } else {
+            i64::MAX
+        };
         // RETURNING names exactly the rows this claim took, whatever else `holder` holds.
         let keys = tx
             .prepare_cached(
                 "UPDATE balances SET locked_by = ?5, locked_until = ?6 WHERE (address_id, asset_id) IN ( \
                  SELECT b.address_id, b.asset_id FROM assets a JOIN balances b ON b.asset_id = a.id \
-                 WHERE a.chain_id = ?1 AND b.next_due_at <= ?2 AND (b.locked_until IS NULL OR b.locked_until <= ?3) \
+                 WHERE a.chain_id = ?1 AND (b.next_due_at <= ?2 OR b.error_count > ?7) \
+                 AND (b.locked_until IS NULL OR b.locked_until <= ?3) \
                  ORDER BY b.next_due_at, b.address_id, b.asset_id LIMIT ?4) RETURNING address_id, asset_id",
             )?
-            .query_map(params![chain, due_before, now, i64::try_from(limit).unwrap_or(i64::MAX), holder, until], |row| {
+            .query_map(params![chain, due_before, now, i64::try_from(limit).unwrap_or(i64::MAX), holder, until, failing_above], |row| {
                 Ok(BalanceKey { address: row.get(0)?, asset: row.get(1)? })
             })?
             .collect::<rusqlite::Result<Vec<_>>>()?;
@@ -181,14 +208,16 @@ mod tests {
         each_store(|store| {
             let (native, token) = registered_pair(store);
             let chain = chain_of(store);
-            let first = store.claim(chain, "app", 1_000, 61_000, true, 100).unwrap();
+            let first = store
+                .claim(chain, "app", 1_000, 61_000, Pick::Due, 100)
+                .unwrap();
             assert_eq!(
                 first.iter().map(|row| row.key).collect::<Vec<_>>(),
                 [native, token]
             );
             assert!(
                 store
-                    .claim(chain, "watch", 2_000, 62_000, true, 100)
+                    .claim(chain, "watch", 2_000, 62_000, Pick::Due, 100)
                     .unwrap()
                     .is_empty()
             );
@@ -216,7 +245,7 @@ mod tests {
             assert_eq!(claimed[0].raw, None);
             assert!(
                 store
-                    .claim(chain, "other", 3_000, 63_000, false, 10)
+                    .claim(chain, "other", 3_000, 63_000, Pick::All, 10)
                     .unwrap()
                     .is_empty()
             );
@@ -229,11 +258,11 @@ mod tests {
             registered_pair(store);
             let chain = chain_of(store);
             store
-                .claim(chain, "crashed", 1_000, 61_000, true, 100)
+                .claim(chain, "crashed", 1_000, 61_000, Pick::Due, 100)
                 .unwrap();
             assert_eq!(
                 store
-                    .claim(chain, "next", 61_000, 121_000, true, 100)
+                    .claim(chain, "next", 61_000, 121_000, Pick::Due, 100)
                     .unwrap()
                     .len(),
                 2
@@ -254,15 +283,56 @@ mod tests {
                 next_due_at: 50_000,
             };
             store.record_sweep("app", &[read], &[]).unwrap();
-            let due = store.claim(chain, "app", 1_000, 2_000, true, 100).unwrap();
+            let due = store
+                .claim(chain, "app", 1_000, 2_000, Pick::Due, 100)
+                .unwrap();
             assert_eq!(
                 due.iter().map(|row| row.key).collect::<Vec<_>>(),
                 [token],
                 "native is not due yet"
             );
             store.release_all("app").unwrap();
-            let everything = store.claim(chain, "app", 1_000, 2_000, false, 1).unwrap();
+            let everything = store
+                .claim(chain, "app", 1_000, 2_000, Pick::All, 1)
+                .unwrap();
             assert_eq!(everything.len(), 1, "limit");
+        });
+    }
+
+    #[test]
+    fn rows_backing_off_are_claimed_by_a_user_s_sync_not_the_scheduler() {
+        each_store(|store| {
+            let (native, token) = registered_pair(store);
+            let chain = chain_of(store);
+            let read = BalanceRead {
+                key: native,
+                raw: U256::from(1),
+                block: 1,
+                fetched_at: 0,
+                next_due_at: 50_000,
+            };
+            let failure = crate::store::BalanceFailure {
+                key: token,
+                error: "HTTP 503".into(),
+                failed_at: 0,
+                next_due_at: 30_000,
+            };
+            store.record_sweep("app", &[read], &[failure]).unwrap();
+            assert!(
+                store
+                    .claim(chain, "app", 1_000, 2_000, Pick::Due, 100)
+                    .unwrap()
+                    .is_empty(),
+                "the scheduler waits out the backoff"
+            );
+            let manual = store
+                .claim(chain, "app", 1_000, 2_000, Pick::DueOrFailing, 100)
+                .unwrap();
+            assert_eq!(
+                manual.iter().map(|row| row.key).collect::<Vec<_>>(),
+                [token],
+                "the failing row, not the one read"
+            );
         });
     }
 
@@ -271,7 +341,9 @@ mod tests {
         each_store(|store| {
             let (native, token) = registered_pair(store);
             let chain = chain_of(store);
-            store.claim(chain, "app", 1_000, 61_000, true, 100).unwrap();
+            store
+                .claim(chain, "app", 1_000, 61_000, Pick::Due, 100)
+                .unwrap();
             let read = BalanceRead {
                 key: native,
                 raw: U256::from(1),
@@ -296,7 +368,7 @@ mod tests {
             let (native, _) = registered_pair(store);
             let chain = chain_of(store);
             store
-                .claim(chain, "watch", 1_000, 61_000, true, 100)
+                .claim(chain, "watch", 1_000, 61_000, Pick::Due, 100)
                 .unwrap();
             let read = BalanceRead {
                 key: native,

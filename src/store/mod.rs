@@ -34,7 +34,7 @@ pub use discovery::{Candidate, ChainAddress};
 pub use health::Health;
 pub use history::HistoryRow;
 pub use ids::{AddressId, AssetId, ChainId, WalletId};
-pub use leases::LeasedBalance;
+pub use leases::{LeasedBalance, Pick};
 pub use prices::{AssetValue, HeldAsset, NewPrice, PriceRecord, PriceSourceRecord};
 pub use sync_runs::SyncRun;
 pub use wallets::{AddressRecord, DerivedAddress, Registration, WalletRecord};
@@ -79,6 +79,9 @@ const MIGRATION_STEPS: &[M<'static>] = &[
     M::up(include_str!("../../migrations/0008_settings.sql")),
     M::up(include_str!("../../migrations/0009_discovery.sql")),
     M::up(include_str!("../../migrations/0010_prices.sql")),
+    M::up(include_str!(
+        "../../migrations/0011_endpoint_lists_accounts.sql"
+    )),
 ];
 const MIGRATIONS: Migrations<'static> = Migrations::from_slice(MIGRATION_STEPS);
 

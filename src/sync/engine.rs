@@ -16,6 +16,7 @@ use super::discovery::{Look, discover};
 use super::events::Event;
 use super::instance::Instance;
 use super::live_ttls::LiveTtls;
+use super::panics::caught;
 use super::price_pass::PriceReport;
 use super::state::EngineState;
 use super::sweep::{Selection, SweepReport, sweep_chain};
@@ -124,35 +125,49 @@ impl EngineState {
     }
 
     /// Sweeps each chain with its selection, the chains side by side, each then looking for the
-    /// candidate tokens `look` picks.
+    /// candidate tokens `look` picks. A chain whose sweep failed (a bug included) is reported with
+    /// why; the others' reports stand.
     async fn sweep_each(
         &self,
         selections: Vec<(ChainRecord, Selection)>,
         look: Option<&Look>,
     ) -> Result<Vec<SweepReport>> {
         let sweeps = selections.iter().map(|(chain, selection)| async move {
-            let mut report = sweep_chain(self, chain, selection).await?;
-            if let Some(look) = look {
-                let found = discover(self, chain, look).await?;
-                report.found = found.held;
-                report.requests += found.requests;
-            }
-            Ok(report)
+            let swept = async {
+                let mut report = sweep_chain(self, chain, selection).await?;
+                if let Some(look) = look {
+                    let found = discover(self, chain, look).await?;
+                    report.found = found.held;
+                    report.requests += found.requests;
+                }
+                Ok(report)
+            };
+            caught(swept).await.unwrap_or_else(|err| {
+                let why = format!("{err:#}");
+                tracing::warn!(chain = %chain.name, error = %why, "a sweep failed");
+                SweepReport {
+                    chain: chain.name.clone(),
+                    unreachable: Some(why),
+                    ..SweepReport::default()
+                }
+            })
         });
-        futures::future::join_all(sweeps)
-            .await
-            .into_iter()
-            .collect()
+        Ok(futures::future::join_all(sweeps).await)
     }
 
-    /// One pass over what is due on every active chain, or on `only` that one.
-    async fn sweep_due(&self, only: Option<ChainId>) -> Result<Vec<SweepReport>> {
+    /// One pass over the rows `selection` (due, or due or failing) picks on every active chain,
+    /// or on `only` that one.
+    async fn sweep_due(
+        &self,
+        only: Option<ChainId>,
+        selection: Selection,
+    ) -> Result<Vec<SweepReport>> {
         self.reclaim_dead_leases()?;
         let chains = self
             .chains()?
             .into_iter()
             .filter(|chain| only.is_none_or(|id| id == chain.id));
-        let selections = chains.map(|chain| (chain, Selection::Due)).collect();
+        let selections = chains.map(|chain| (chain, selection.clone())).collect();
         self.sweep_each(selections, Some(&Look::Due)).await
     }
 
@@ -525,9 +540,15 @@ impl Engine {
         Ok(reports)
     }
 
-    /// One pass over what is due on every active chain, or on `only` that one.
+    /// A user's pass over what is due on every active chain, or on `only` that one: rows backing
+    /// off after failures are read too, since backoff paces only the background scheduler.
     pub async fn sync_due(&self, only: Option<ChainId>) -> Result<Vec<SweepReport>> {
-        self.inner.sweep_due(only).await
+        self.inner.sweep_due(only, Selection::DueOrFailing).await
+    }
+
+    /// When the next balance of an active chain is due, if any is watched.
+    pub fn next_due_at(&self) -> Result<Option<UnixMillis>> {
+        Ok(self.inner.store().next_due_at(&Family::ALL)?)
     }
 
     /// Starts the background work: first a preload of everything (what the store holds is already
@@ -547,7 +568,8 @@ impl Engine {
                     .map(|chain| (chain, Selection::Everything))
                     .collect()
             });
-            if let Err(err) = async { inner.sweep_each(everything?, Some(&Look::Due)).await }.await
+            if let Err(err) =
+                caught(async { inner.sweep_each(everything?, Some(&Look::Due)).await }).await
             {
                 tracing::warn!(error = %format!("{err:#}"), "the start-up preload failed");
             }
@@ -561,9 +583,9 @@ impl Engine {
                         while let Ok(more) = queue.try_recv() {
                             keys.extend(more);
                         }
-                        inner.sweep_keys(keys).await
+                        caught(inner.sweep_keys(keys)).await
                     }
-                    _ = tokio::time::sleep(wait) => inner.sweep_due(None).await,
+                    _ = tokio::time::sleep(wait) => caught(inner.sweep_due(None, Selection::Due)).await,
                 };
                 if let Err(err) = outcome {
                     tracing::warn!(error = %format!("{err:#}"), "a background sync failed");

@@ -32,7 +32,7 @@ impl Instance {
     /// so no other process can ever see it unlocked and take it for dead.
     pub fn register(data_dir: &Path) -> Result<Self> {
         let dir = data_dir.join("instances");
-        std::fs::create_dir_all(&dir)
+        crate::data_dir::create_private_dir(&dir)
             .with_context(|| format!("cannot create {}", dir.display()))?;
         // Unique even for engines opened by one process in the same millisecond.
         static OPENED: AtomicU64 = AtomicU64::new(0);

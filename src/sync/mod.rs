@@ -7,6 +7,7 @@ mod engine;
 mod events;
 mod instance;
 mod live_ttls;
+mod panics;
 mod price_pass;
 mod schedule;
 mod state;

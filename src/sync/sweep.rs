@@ -8,6 +8,7 @@ use anyhow::Result;
 use tracing::Instrument;
 
 use super::events::Event;
+use super::panics::caught;
 use super::schedule::{self, Tier};
 use super::state::EngineState;
 use super::watch_keys;
@@ -16,7 +17,7 @@ use crate::chains::{Discovered, Row, Source};
 use crate::clock::UnixMillis;
 use crate::store::{
     AddressId, BalanceFailure, BalanceKey, BalanceRead, ChainRecord, EndpointLimits, LeasedBalance,
-    NewToken, Store, SyncRun,
+    NewToken, Pick, Store, SyncRun,
 };
 
 /// Rounds of gap-limit growth one sweep makes at most (each derives up to 20 addresses a branch).
@@ -28,8 +29,10 @@ const LEASE_MS: i64 = 2 * 60 * 1_000;
 /// Which rows of a chain a sweep reads.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Selection {
-    /// Those whose next read is due.
+    /// Those whose next read is due: what the background scheduler reads.
     Due,
+    /// Those, and those backing off after failures: what a user's own `sync` reads.
+    DueOrFailing,
     /// All of them, TTLs ignored.
     Everything,
     /// These (of this chain), TTLs ignored.
@@ -102,22 +105,30 @@ async fn sweep(
     let until = started_at + LEASE_MS;
     let rows = {
         let mut store = inner.store();
+        let mut claim = |pick| store.claim(chain.id, holder, started_at, until, pick, usize::MAX);
         match selection {
-            Selection::Due => store.claim(chain.id, holder, started_at, until, true, usize::MAX)?,
-            Selection::Everything => {
-                store.claim(chain.id, holder, started_at, until, false, usize::MAX)?
-            }
+            Selection::Due => claim(Pick::Due)?,
+            Selection::DueOrFailing => claim(Pick::DueOrFailing)?,
+            Selection::Everything => claim(Pick::All)?,
             Selection::Keys(keys) => store.claim_keys(keys, holder, started_at, until)?,
         }
     };
     if rows.is_empty() {
         return Ok(report);
     }
-    let outcome = async {
+    // Rows a user's sync read early, every one backing off after failures, that failed again are
+    // no failure of the sync: the scheduler would not have read them yet.
+    let read_early = *selection == Selection::DueOrFailing
+        && rows.iter().all(|row| row.next_due_at > started_at);
+    let outcome = caught(async {
         let (pool, source) = inner.source(chain)?;
         read_and_record(inner, chain, &pool, &*source, &rows, started_at, report).await
-    }
-    .await;
+    })
+    .await
+    .map(|report| SweepReport {
+        unreachable: report.unreachable.filter(|_| !read_early),
+        ..report
+    });
     if outcome.is_err() {
         // Leave nothing leased behind: another sweep may read these rows at once.
         let keys: Vec<BalanceKey> = rows.iter().map(|row| row.key).collect();
@@ -338,6 +349,7 @@ pub(super) fn remember_limits(
                 narrow(learned.batch)
             },
             batch_bytes: narrow(learned.batch_bytes),
+            lists_accounts: learned.lists_accounts,
         };
         if limits != endpoint.limits {
             store.set_endpoint_limits(chain.id, &endpoint.url, limits)?;

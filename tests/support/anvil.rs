@@ -59,6 +59,29 @@ impl Anvil {
         }
     }
 
+    /// Sends the node these calls in batches of a thousand; panics on any error answer.
+    pub fn batch(&self, calls: &[(&str, Value)]) {
+        let client = reqwest::blocking::Client::new();
+        for batch in calls.chunks(1_000) {
+            let body: Vec<Value> = batch
+                .iter()
+                .enumerate()
+                .map(|(id, (method, params))| json!({ "jsonrpc": "2.0", "id": id, "method": method, "params": params }))
+                .collect();
+            let answers: Vec<Value> = client
+                .post(&self.url)
+                .json(&body)
+                .send()
+                .unwrap()
+                .json()
+                .unwrap();
+            assert!(
+                answers.iter().all(|answer| answer.get("error").is_none()),
+                "a batch failed"
+            );
+        }
+    }
+
     /// One JSON-RPC call, straight to the node; panics on an error answer.
     pub fn rpc(&self, method: &str, params: Value) -> Value {
         rpc(&self.url, method, params)

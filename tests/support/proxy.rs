@@ -1,15 +1,19 @@
 //! A JSON-RPC proxy in front of a node, for tests: it counts HTTP requests and JSON-RPC calls, and
 //! injects what public endpoints do on bad days — latency, 5xx, 429 with Retry-After, truncated
-//! JSON, answers for the wrong chain or with the wrong ids, refused or too-large batches, and
-//! "response size exceeded" for large calls.
+//! JSON, answers for the wrong chain or with the wrong ids, refused or too-large batches,
+//! "response size exceeded" for large calls, a rate limit, and random faults from a seed (the
+//! same faults in the same order on every run).
 
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
 use http_body_util::{BodyExt, Full};
 use hyper::body::{Bytes, Incoming};
 use hyper::{Request, Response, StatusCode};
+use proptest::prelude::Rng;
+use proptest::test_runner::{RngAlgorithm, TestRng};
 use serde_json::{Value, json};
 
 /// What to do to one HTTP request.
@@ -45,6 +49,56 @@ pub struct Behaviour {
     pub refuse_batches: bool,
     /// An `eth_call` whose data is longer (in bytes) is answered "response size exceeded".
     pub max_call_data: Option<usize>,
+    /// Faults drawn at random, from a seed, for requests neither `always` nor `queue` decide.
+    pub random: Option<RandomFaults>,
+    /// Requests beyond this rate are answered 429 with `Retry-After: 1`.
+    pub rate_limit: Option<RateLimit>,
+    /// A request whose body contains this text is answered 503, every time.
+    pub poison: Option<String>,
+}
+
+/// Of every 100 requests, about `unavailable` are answered 503 and `truncated` cut off halfway,
+/// drawn from a seeded generator.
+#[derive(Debug, Clone)]
+pub struct RandomFaults {
+    rng: TestRng,
+    unavailable: u32,
+    truncated: u32,
+}
+
+impl RandomFaults {
+    pub fn new(seed: u8, unavailable: u32, truncated: u32) -> Self {
+        Self {
+            rng: TestRng::from_seed(RngAlgorithm::ChaCha, &[seed; 32]),
+            unavailable,
+            truncated,
+        }
+    }
+
+    fn draw(&mut self) -> Fault {
+        match self.rng.next_u32() % 100 {
+            roll if roll < self.unavailable => Fault::Status(503),
+            roll if roll < self.unavailable + self.truncated => Fault::Truncate,
+            _ => Fault::Pass,
+        }
+    }
+}
+
+/// A limit of requests per second, as a public endpoint enforces it.
+#[derive(Clone)]
+pub struct RateLimit(Arc<DefaultDirectRateLimiter>);
+
+impl RateLimit {
+    pub fn per_second(requests: u32) -> Self {
+        let quota = Quota::per_second(std::num::NonZeroU32::new(requests).unwrap());
+        Self(Arc::new(RateLimiter::direct(quota)))
+    }
+}
+
+impl std::fmt::Debug for RateLimit {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter.write_str("RateLimit")
+    }
 }
 
 /// One HTTP request the proxy saw.
@@ -56,6 +110,10 @@ pub struct Seen {
     pub methods: Vec<String>,
     /// The `eth_call` data sizes in bytes, in order.
     pub call_sizes: Vec<usize>,
+    /// What the proxy did to it.
+    pub fault: Fault,
+    /// The path and query it was sent to.
+    pub target: String,
 }
 
 struct State {
@@ -172,6 +230,10 @@ impl Proxy {
 }
 
 async fn handle(state: Arc<State>, request: Request<Incoming>) -> Response<Full<Bytes>> {
+    let target = request
+        .uri()
+        .path_and_query()
+        .map_or_else(String::new, ToString::to_string);
     let body = request
         .into_body()
         .collect()
@@ -185,11 +247,26 @@ async fn handle(state: Arc<State>, request: Request<Incoming>) -> Response<Full<
     };
     let (behaviour, fault) = {
         let mut behaviour = state.behaviour.lock().unwrap();
-        let fault = behaviour
-            .always
-            .clone()
-            .or_else(|| behaviour.queue.pop_front())
-            .unwrap_or(Fault::Pass);
+        let limited = behaviour
+            .rate_limit
+            .as_ref()
+            .is_some_and(|limit| limit.0.check().is_err());
+        let poisoned = behaviour.poison.as_ref().is_some_and(|text| {
+            body.windows(text.len())
+                .any(|window| window == text.as_bytes())
+        });
+        let fault = if limited {
+            Fault::RateLimited { retry_after: 1 }
+        } else if poisoned {
+            Fault::Status(503)
+        } else {
+            behaviour
+                .always
+                .clone()
+                .or_else(|| behaviour.queue.pop_front())
+                .or_else(|| behaviour.random.as_mut().map(RandomFaults::draw))
+                .unwrap_or(Fault::Pass)
+        };
         (behaviour.clone(), fault)
     };
     let number = {
@@ -206,6 +283,8 @@ async fn handle(state: Arc<State>, request: Request<Incoming>) -> Response<Full<
                 .filter(|call| call["method"] == "eth_call")
                 .map(call_data_size)
                 .collect(),
+            fault: fault.clone(),
+            target,
         });
         state.arrived.notify_all();
         seen.len() - 1

@@ -4,6 +4,10 @@
 //! JSON integer left out when zero, `trc20` as a list of one-entry objects of decimal strings, and
 //! `"data":[]` for an account that does not exist), and `POST /wallet/triggerconstantcontract`
 //! (`constant_result` hex words, or `result.code`/`result.message` with a hex-encoded message).
+//! Started as a plain node (`TronGrid::start_node`, as publicnode's TRON endpoint is), it has no
+//! `/v1/…` paths (404) and answers `POST /wallet/getaccount` (`{"address", "visible": true}`) with
+//! the account's base58 `address` and `balance` in sun, left out when zero, or `{}` for an account
+//! that does not exist.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -50,6 +54,8 @@ pub struct Ledger {
 
 #[derive(Default)]
 struct State {
+    /// A plain node: no TronGrid index (`/v1/…`).
+    node_only: bool,
     ledger: Mutex<Ledger>,
     paths: Mutex<Vec<String>>,
     /// The `TRON-PRO-API-KEY` header of each request, if it had one.
@@ -64,7 +70,19 @@ pub struct TronGrid {
 
 impl TronGrid {
     pub fn start() -> Self {
-        let state = Arc::new(State::default());
+        Self::start_with(State::default())
+    }
+
+    /// A plain TRON node's HTTP API: the node's `/wallet/…` paths, no TronGrid index.
+    pub fn start_node() -> Self {
+        Self::start_with(State {
+            node_only: true,
+            ..State::default()
+        })
+    }
+
+    fn start_with(state: State) -> Self {
+        let state = Arc::new(state);
         let serving = state.clone();
         let server = super::http::serve(move |request| handle(serving.clone(), request));
         Self {
@@ -114,7 +132,23 @@ async fn handle(state: Arc<State>, request: Request<Incoming>) -> Response<Full<
     let answer = if path == "/wallet/getnowblock" {
         json!({ "blockID": "0000000003f0f1c0", "block_header": { "raw_data": { "number": BLOCK, "timestamp": 1_763_700_000_000u64,
             "version": 31 }, "witness_signature": "00" } })
-    } else if let Some(owner) = path.strip_prefix("/v1/accounts/") {
+    } else if path == "/wallet/getaccount" {
+        let asked: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+        let owner = asked["address"].as_str().unwrap_or_default();
+        match ledger.accounts.get(owner) {
+            None => json!({}),
+            Some(account) => {
+                let mut entry = json!({ "address": owner, "create_time": 1_600_000_000_000u64 });
+                if let Some(sun) = account.sun {
+                    entry["balance"] = json!(sun);
+                }
+                entry
+            }
+        }
+    } else if let Some(owner) = path
+        .strip_prefix("/v1/accounts/")
+        .filter(|_| !state.node_only)
+    {
         let data: Vec<Value> = ledger
             .accounts
             .get(owner)

@@ -55,18 +55,12 @@ impl BitcoinReader {
     /// The height of the chain's tip.
     pub async fn tip_height(&self) -> Result<u64, String> {
         self.pool
-            .send(
-                Ask {
-                    path: "blocks/tip/height",
-                    body: None,
-                },
-                |_, body| {
-                    std::str::from_utf8(body)
-                        .ok()
-                        .and_then(|text| text.trim().parse::<u64>().ok())
-                        .ok_or_else(|| Failure::Garbled("the tip height is not a number".into()))
-                },
-            )
+            .send(Ask::get("blocks/tip/height"), |_, body| {
+                std::str::from_utf8(body)
+                    .ok()
+                    .and_then(|text| text.trim().parse::<u64>().ok())
+                    .ok_or_else(|| Failure::Garbled("the tip height is not a number".into()))
+            })
             .await
             .map_err(|err| err.to_string())
     }
@@ -87,13 +81,7 @@ impl BitcoinReader {
     async fn address(&self, address: &str) -> Result<AddressReading, String> {
         let path = format!("address/{address}");
         self.pool
-            .send(
-                Ask {
-                    path: &path,
-                    body: None,
-                },
-                |_, body| read_stats(body, address),
-            )
+            .send(Ask::get(&path), |_, body| read_stats(body, address))
             .await
             .map_err(|err| err.to_string())
     }
@@ -129,6 +117,8 @@ fn read_stats(body: &[u8], address: &str) -> Result<AddressReading, Failure> {
 
 #[cfg(test)]
 mod tests {
+    use proptest::prelude::*;
+
     use super::*;
 
     #[test]
@@ -171,6 +161,21 @@ mod tests {
             b"Invalid Bitcoin address",
         ] {
             assert!(matches!(read_stats(body, "bc1q"), Err(Failure::Garbled(_))));
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn any_answer_is_a_reading_or_garbled(
+            body in prop_oneof![
+                proptest::collection::vec(any::<u8>(), 0..256),
+                "\\{\"address\":\"bc1q\",\"chain_stats\":\\{\"funded_txo_sum\":-?[0-9]{0,21},\"spent_txo_sum\":-?[0-9]{0,21}(,\"tx_count\":[0-9]{0,3})?\\}(,\"mempool_stats\":\\{\"funded_txo_sum\":[0-9]{0,21},\"spent_txo_sum\":[0-9]{0,21}\\})?\\}"
+                    .prop_map(String::into_bytes),
+            ],
+        ) {
+            if let Ok(reading) = read_stats(&body, "bc1q") {
+                prop_assert!(reading.confirmed <= U256::from(u64::MAX));
+            }
         }
     }
 }

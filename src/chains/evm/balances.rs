@@ -25,6 +25,9 @@ pub struct Readings {
     pub values: Vec<Result<U256, String>>,
 }
 
+/// Rounds a chunk that ran at another block is read again at the pinned one, at most.
+const MAX_REREADS: u32 = 3;
+
 /// Why the multicall path gave up as a whole.
 enum MulticallFailed {
     /// The configured address has no code: read without it.
@@ -67,44 +70,76 @@ impl EvmReader {
             .chunk
             .unwrap_or(DEFAULT_CHUNK)
             .max(1);
-        let mut pending: Vec<Range<usize>> = (0..asks.len())
+        let mut pending: Vec<(Range<usize>, u32)> = (0..asks.len())
             .step_by(chunk)
-            .map(|start| start..(start + chunk).min(asks.len()))
+            .map(|start| (start..(start + chunk).min(asks.len()), 0))
             .collect();
         // The first round runs at "latest" and learns its block; later rounds run at that block.
         let mut pinned: Option<u64> = None;
         let mut read_anything = false;
         let mut last_transport_failure = None;
+        let mut round = 0;
         while !pending.is_empty() {
+            round += 1;
             let tag = pinned.map_or_else(|| "latest".to_owned(), |block| format!("{block:#x}"));
             let calls: Vec<Call> = pending
                 .iter()
-                .map(|range| eth_call(multicall, aggregate3(multicall, &asks[range.clone()]), &tag))
+                .map(|(range, _)| {
+                    eth_call(multicall, aggregate3(multicall, &asks[range.clone()]), &tag)
+                })
                 .collect();
-            // An answer with another number of results than calls sent is a lie, not a reading;
-            // an empty one means there is no Multicall3 at the address.
-            let expected: Vec<usize> = pending.iter().map(|range| range.len() + 1).collect();
+            // An answer with another number of results than calls sent is a lie, not a reading,
+            // and so is one asked at the pinned block that ran at another; an empty one means
+            // there is no Multicall3 at the address.
+            let expected: Vec<usize> = pending.iter().map(|(range, _)| range.len() + 1).collect();
             let check = |index: usize, answer: &Answer| match answer {
                 Ok(raw) if is_empty_data(raw.get()) => Ok(()),
-                Ok(raw) => decode_chunk(raw.get(), expected[index]).map(drop),
+                Ok(raw) => {
+                    let (block, _) = decode_chunk(raw.get(), expected[index])?;
+                    match pinned {
+                        Some(pinned) if block != pinned => Err(format!(
+                            "asked at block {pinned}, the multicall ran at block {block}"
+                        )),
+                        _ => Ok(()),
+                    }
+                }
                 Err(_) => Ok(()),
             };
             let outcomes = self.run(&calls, &check).await;
+            let every_one_empty = outcomes
+                .iter()
+                .all(|outcome| outcome.as_ref().is_ok_and(|raw| is_empty_data(raw.get())));
+            if round == 1 && every_one_empty {
+                return Err(MulticallFailed::Missing);
+            }
             let mut next = Vec::new();
-            for (range, outcome) in pending.iter().zip(outcomes) {
+            for ((range, rereads), outcome) in pending.iter().zip(outcomes) {
+                let (range, rereads) = (range.clone(), *rereads);
                 match outcome {
-                    Ok(raw) if is_empty_data(raw.get()) => return Err(MulticallFailed::Missing),
+                    Ok(raw) if is_empty_data(raw.get()) => {
+                        fail(&mut values[range], "the multicall answered with no data");
+                    }
                     Ok(raw) => {
                         let (block, results) =
                             decode_chunk(raw.get(), range.len() + 1).expect("checked above");
                         let pinned = *pinned.get_or_insert(block);
                         if block != pinned {
-                            // A block arrived between two chunks: read this one again at the pinned block.
-                            next.push(range.clone());
+                            // A block arrived between two chunks: read this one again at the
+                            // pinned block, a few times at most.
+                            if rereads < MAX_REREADS {
+                                next.push((range, rereads + 1));
+                            } else {
+                                fail(
+                                    &mut values[range],
+                                    &format!(
+                                        "the endpoints kept answering at blocks other than {pinned}"
+                                    ),
+                                );
+                            }
                             continue;
                         }
                         read_anything = true;
-                        for (index, result) in range.clone().zip(results) {
+                        for (index, result) in range.zip(results) {
                             let function = if asks[index].token.is_some() {
                                 "balanceOf"
                             } else {
@@ -122,16 +157,15 @@ impl EvmReader {
                             learned.chunk = Some(learned.chunk.unwrap_or(usize::MAX).min(half))
                         });
                         tracing::debug!(calls = range.len(), "multicall chunk too large; halving");
-                        next.push(range.start..range.start + half);
-                        next.push(range.start + half..range.end);
+                        next.push((range.start..range.start + half, rereads));
+                        next.push((range.start + half..range.end, rereads));
                     }
+                    // This chunk's rows fail alone; the other chunks' stand.
                     Err(failure) => {
                         if matches!(failure, CallFailure::Transport(_)) {
                             last_transport_failure = Some(failure.to_string());
                         }
-                        for value in &mut values[range.clone()] {
-                            *value = Some(Err(failure.to_string()));
-                        }
+                        fail(&mut values[range], &failure.to_string());
                     }
                 }
             }
@@ -185,6 +219,13 @@ impl EvmReader {
                 (_, Err(failure)) => Err(failure.to_string()),
             })
             .collect()
+    }
+}
+
+/// The rows of a chunk that could not be read, each with why.
+fn fail(values: &mut [Option<Result<U256, String>>], why: &str) {
+    for value in values {
+        *value = Some(Err(why.to_owned()));
     }
 }
 

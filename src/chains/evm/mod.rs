@@ -137,6 +137,8 @@ fn eth_call(to: Address, data: Vec<u8>, block: &str) -> Call {
 
 #[cfg(test)]
 mod tests {
+    use proptest::prelude::*;
+
     use super::*;
 
     #[test]
@@ -160,6 +162,20 @@ mod tests {
         assert_eq!(data("\"0x0102\"").unwrap().to_vec(), [1, 2]);
         for garbled in ["\"0x1\"", "\"01\"", "null", "\"0xgg\""] {
             assert!(data(garbled).is_err(), "{garbled}");
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn any_text_is_a_quantity_or_data_or_refused(
+            raw in prop_oneof![any::<String>(), "\"0x[0-9a-fA-FgG]{0,70}\"", "\"?0?x?[ -~]{0,10}\"?"],
+        ) {
+            if let Ok(value) = quantity(&raw) {
+                prop_assert_eq!(quantity(&format!("\"{value:#x}\"")), Ok(value));
+            }
+            if let Ok(bytes) = data(&raw) {
+                prop_assert_eq!(data(&format!("\"{bytes}\"")), Ok(bytes));
+            }
         }
     }
 }

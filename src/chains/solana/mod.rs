@@ -16,7 +16,7 @@ use serde_json::json;
 
 use crate::chains::jsonrpc::{Answer, Call, CallFailure, Guard, JsonRpc};
 use crate::chains::pool::EndpointPool;
-use crate::model::Amount;
+use crate::model::{Address, Amount, Family};
 
 pub const TOKEN_PROGRAM: &str = "TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA";
 pub const TOKEN_2022_PROGRAM: &str = "TokenzQdBNbLqP5VEhdkAS6EPFLC1PHnBqCXEpPxuEb";
@@ -137,10 +137,13 @@ impl SolanaReader {
         let account_calls = calls.len();
         for owner in owners {
             for program in [TOKEN_PROGRAM, TOKEN_2022_PROGRAM] {
-                calls.push(Call::new(
-                    "getTokenAccountsByOwner",
-                    json!([owner, { "programId": program }, { "encoding": "jsonParsed", "commitment": "confirmed" }]),
-                ));
+                calls.push(
+                    Call::new(
+                        "getTokenAccountsByOwner",
+                        json!([owner, { "programId": program }, { "encoding": "jsonParsed", "commitment": "confirmed" }]),
+                    )
+                    .with_large_answer(),
+                );
             }
         }
         let outcomes = self.run(&calls).await;
@@ -273,14 +276,17 @@ fn read_token_accounts(
                 "getTokenAccountsByOwner listed an account that is not a token account".into(),
             );
         }
+        // The mint is used and stored as an address: one that is none makes the answer a lie.
         let mint = parsed["info"]["mint"]
             .as_str()
-            .ok_or("a token account without a mint")?;
+            .and_then(|mint| Address::parse_as(Family::Solana, mint).ok())
+            .ok_or("a token account without a mint address")?
+            .to_string();
         let amount = parsed["info"]["tokenAmount"]["amount"]
             .as_str()
             .and_then(|text| Amount::parse_raw(text).ok())
             .ok_or_else(|| format!("a token account of {mint} has no readable amount"))?;
-        let total = amounts.entry(mint.to_owned()).or_default();
+        let total = amounts.entry(mint).or_default();
         *total = total.saturating_add(amount);
     }
     Ok((amounts, answer.context.slot))

@@ -1,7 +1,9 @@
 //! TRON through a TronGrid-style HTTP API: the block once a sweep (`/wallet/getnowblock`), each
 //! owner's TRX and TRC-20 holdings (`/v1/accounts/{address}`, which also discovers its tokens), and
-//! `balanceOf` through `/wallet/triggerconstantcontract` for watched tokens the list lacks. TRON's
-//! API takes no batches, so requests go a few at a time under each endpoint's rate limit.
+//! `balanceOf` through `/wallet/triggerconstantcontract` for watched tokens the list lacks. An
+//! endpoint without TronGrid's account index (a plain node, such as publicnode's) is found out once
+//! and remembered; from it TRX comes from `/wallet/getaccount` and every TRC-20 from its contract.
+//! TRON's API takes no batches, so requests go a few at a time under each endpoint's rate limit.
 
 mod source;
 
@@ -17,7 +19,7 @@ use futures::StreamExt;
 use serde_json::{Value, json};
 
 use crate::chains::TokenMetadata;
-use crate::chains::pool::{Ask, EndpointPool, Failure};
+use crate::chains::pool::{Ask, EndpointPool, Failure, NO_SUCH_PATH, PoolError};
 use crate::model::token_list::{MAX_DECIMALS, presentable};
 use crate::model::{Address, Amount, Family};
 
@@ -43,25 +45,22 @@ impl TronReader {
     /// The number of the latest block.
     pub async fn block(&self) -> Result<u64, String> {
         self.pool
-            .send(
-                Ask {
-                    path: "wallet/getnowblock",
-                    body: Some(b"{}"),
-                },
-                |_, body| {
-                    let block: Value =
-                        serde_json::from_slice(body).map_err(|_| garbled("the block"))?;
-                    block["block_header"]["raw_data"]["number"]
-                        .as_u64()
-                        .ok_or_else(|| garbled("the block"))
-                },
-            )
+            .send(Ask::post("wallet/getnowblock", b"{}"), |_, body| {
+                let block: Value =
+                    serde_json::from_slice(body).map_err(|_| garbled("the block"))?;
+                block["block_header"]["raw_data"]["number"]
+                    .as_u64()
+                    .ok_or_else(|| garbled("the block"))
+            })
             .await
             .map_err(|err| err.to_string())
     }
 
     /// Each owner's account, in order; an account that does not exist yet holds nothing.
     pub async fn accounts(&self, owners: &[String]) -> Vec<Result<TronAccount, String>> {
+        if let Some(first) = owners.first() {
+            self.learn_account_index(first).await;
+        }
         // Futures made up front (not in a stream's closure) keep the whole sweep `Send`.
         let reads: Vec<_> = owners.iter().map(|owner| self.account(owner)).collect();
         futures::stream::iter(reads)
@@ -70,15 +69,59 @@ impl TronReader {
             .await
     }
 
+    /// Asks each endpoint not asked before whether it serves TronGrid's account index (for the
+    /// account of `owner`); the pool remembers, and the sweep stores, what each answered.
+    async fn learn_account_index(&self, owner: &str) {
+        let path = format!("v1/accounts/{owner}");
+        for endpoint in 0..self.pool.len() {
+            if self.pool.learned(endpoint).lists_accounts.is_some() {
+                continue;
+            }
+            let lists = match self
+                .pool
+                .send_to(endpoint, Ask::get(&path), |_, body| read_account(body))
+                .await
+            {
+                Ok(_) => true,
+                Err(PoolError::Unreachable(failures))
+                    if failures
+                        .iter()
+                        .any(|(_, why)| why.starts_with(NO_SUCH_PATH)) =>
+                {
+                    tracing::info!(endpoint = %self.pool.display_url(endpoint), "no account index; reading accounts from the node's own API");
+                    false
+                }
+                // Not answering now says nothing of what it serves: asked again next time.
+                Err(_) => continue,
+            };
+            self.pool
+                .learn(endpoint, |learned| learned.lists_accounts = Some(lists));
+        }
+    }
+
+    /// An owner's account: from TronGrid's index where the endpoint has it (TRX and the TRC-20
+    /// list), else from the node's `/wallet/getaccount` (TRX; its tokens are asked of their
+    /// contracts).
     async fn account(&self, owner: &str) -> Result<TronAccount, String> {
         let path = format!("v1/accounts/{owner}");
+        let body = json!({ "address": owner, "visible": true }).to_string();
+        let indexed = |endpoint| self.pool.learned(endpoint).lists_accounts != Some(false);
         self.pool
-            .send(
-                Ask {
-                    path: &path,
-                    body: None,
+            .send_each(
+                |endpoint| {
+                    if indexed(endpoint) {
+                        Ask::get(&path)
+                    } else {
+                        Ask::post("wallet/getaccount", body.as_bytes())
+                    }
                 },
-                |_, body| read_account(body),
+                |endpoint, answer| {
+                    if indexed(endpoint) {
+                        read_account(answer)
+                    } else {
+                        read_node_account(answer, owner)
+                    }
+                },
             )
             .await
             .map_err(|err| err.to_string())
@@ -168,10 +211,7 @@ impl TronReader {
         let answer = self
             .pool
             .send(
-                Ask {
-                    path: "wallet/triggerconstantcontract",
-                    body: Some(body.as_bytes()),
-                },
+                Ask::post("wallet/triggerconstantcontract", body.as_bytes()),
                 |_, body| {
                     serde_json::from_slice::<Value>(body).map_err(|_| garbled("a contract call"))
                 },
@@ -230,20 +270,51 @@ fn read_account(body: &[u8]) -> Result<TronAccount, Failure> {
             .as_object()
             .ok_or_else(|| garbled("the TRC-20 list"))?
         {
+            // The contract is used and stored as an address: one that is none makes the answer a lie.
+            let contract = match Address::parse_as(Family::Tron, contract) {
+                Ok(address) => address.to_string(),
+                Err(_) => return Err(garbled("the TRC-20 list")),
+            };
             let amount = amount
                 .as_str()
                 .and_then(|text| Amount::parse_raw(text).ok())
                 .ok_or_else(|| {
                     Failure::Garbled(format!("the TRC-20 amount of {contract} is not a count"))
                 })?;
-            trc20.insert(contract.clone(), amount);
+            trc20.insert(contract, amount);
         }
     }
     Ok(TronAccount { sun, trc20 })
 }
 
+/// Reads a `/wallet/getaccount` answer (with `"visible": true`): the account's base58 `address` and
+/// its `balance` in sun, left out when zero, or `{}` for an account that does not exist yet. It
+/// lists no tokens.
+fn read_node_account(body: &[u8], owner: &str) -> Result<TronAccount, Failure> {
+    let answer: Value = serde_json::from_slice(body).map_err(|_| garbled("the account"))?;
+    let account = answer.as_object().ok_or_else(|| garbled("the account"))?;
+    if account
+        .get("address")
+        .is_some_and(|address| address != owner)
+    {
+        return Err(Failure::Garbled(
+            "the answer is about another account".into(),
+        ));
+    }
+    let sun = match account.get("balance") {
+        None => U256::ZERO,
+        Some(balance) => U256::from(balance.as_u64().ok_or_else(|| garbled("the TRX balance"))?),
+    };
+    Ok(TronAccount {
+        sun,
+        trc20: BTreeMap::new(),
+    })
+}
+
 #[cfg(test)]
 mod tests {
+    use proptest::prelude::*;
+
     use super::*;
 
     #[test]
@@ -285,6 +356,52 @@ mod tests {
                 "{}",
                 String::from_utf8_lossy(body)
             );
+        }
+    }
+
+    #[test]
+    fn a_node_s_account_reads_trx_and_lists_no_tokens() {
+        let owner = "TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t";
+        let body = format!(r#"{{"address":"{owner}","balance":42,"create_time":1}}"#);
+        assert_eq!(
+            read_node_account(body.as_bytes(), owner).unwrap().sun,
+            U256::from(42)
+        );
+        assert_eq!(
+            read_node_account(b"{}", owner).unwrap().sun,
+            U256::ZERO,
+            "no account yet"
+        );
+        for wrong in [
+            r#"{"address":"TXYZ","balance":42}"#,
+            r#"{"balance":-1}"#,
+            r#"[]"#,
+            r#"{"balance":"#,
+        ] {
+            assert!(
+                matches!(
+                    read_node_account(wrong.as_bytes(), owner),
+                    Err(Failure::Garbled(_))
+                ),
+                "{wrong}"
+            );
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn any_answer_is_an_account_or_garbled(
+            body in prop_oneof![
+                proptest::collection::vec(any::<u8>(), 0..256)
+                    .prop_map(|bytes| String::from_utf8_lossy(&bytes).into_owned()),
+                "\\{\"data\":\\[\\{(\"balance\":-?[0-9]{0,22},)?\"trc20\":\\[\\{\"[ -~\u{80}-\u{2ff}]{0,40}\":\"[0-9e-]{0,80}\"\\}\\]\\}\\],\"success\":(true|false)\\}",
+            ],
+        ) {
+            if let Ok(account) = read_account(body.as_bytes()) {
+                for contract in account.trc20.keys() {
+                    prop_assert!(Address::parse_as(Family::Tron, contract).is_ok(), "{contract:?}");
+                }
+            }
         }
     }
 }

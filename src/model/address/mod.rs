@@ -27,6 +27,8 @@ pub enum Address {
 pub enum AddressError {
     #[error("the address is empty")]
     Empty,
+    #[error("an address is at most {LONGEST_ADDRESS} characters; this has {0}")]
+    TooLong(usize),
     #[error("an EVM address is 0x followed by 40 hex digits; this has {0} characters after 0x")]
     EvmLength(usize),
     #[error("an EVM address is 0x followed by 40 hex digits; {0:?} is not a hex digit")]
@@ -72,10 +74,7 @@ impl Address {
     /// The forms do not overlap: EVM addresses start with `0x`; base58 texts decode to 32 bytes
     /// (Solana) or to 25 bytes whose version byte tells TRON (0x41) from Bitcoin.
     pub fn parse(text: &str) -> Result<Self, AddressError> {
-        let text = text.trim();
-        if text.is_empty() {
-            return Err(AddressError::Empty);
-        }
+        let text = checked_length(text)?;
         if text.starts_with("0x") || text.starts_with("0X") {
             return evm::parse(text).map(Address::Evm);
         }
@@ -106,10 +105,7 @@ impl Address {
 
     /// Parses an address that must be of `family`, with that family's own error when it is not.
     pub fn parse_as(family: Family, text: &str) -> Result<Self, AddressError> {
-        let text = text.trim();
-        if text.is_empty() {
-            return Err(AddressError::Empty);
-        }
+        let text = checked_length(text)?;
         let parsed = match family {
             Family::Evm => evm::parse(text).map(Address::Evm),
             Family::Solana => solana::parse(text).map(Address::Solana),
@@ -152,6 +148,20 @@ impl fmt::Display for Address {
     }
 }
 
+/// The longest text read as an address: the longest (bech32, 90 characters) with room to spare.
+/// Longer text is refused unread, since decoding base58 costs the square of its length.
+pub const LONGEST_ADDRESS: usize = 128;
+
+/// `text` trimmed, if it is neither empty nor too long to be an address.
+fn checked_length(text: &str) -> Result<&str, AddressError> {
+    let text = text.trim();
+    match text.len() {
+        0 => Err(AddressError::Empty),
+        length if length > LONGEST_ADDRESS => Err(AddressError::TooLong(length)),
+        _ => Ok(text),
+    }
+}
+
 /// How long base58 addresses are: Bitcoin's shortest P2SH to Solana's longest keys.
 const BASE58_ADDRESS_LENGTHS: std::ops::RangeInclusive<usize> = 26..=44;
 
@@ -166,6 +176,8 @@ fn decode_base58(text: &str) -> Result<Vec<u8>, AddressError> {
 
 #[cfg(test)]
 mod tests {
+    use proptest::prelude::*;
+
     use super::*;
 
     #[test]
@@ -220,6 +232,16 @@ mod tests {
     }
 
     #[test]
+    fn text_too_long_for_an_address_is_refused_unread() {
+        let long = "1".repeat(LONGEST_ADDRESS + 1);
+        assert_eq!(Address::parse(&long), Err(AddressError::TooLong(129)));
+        assert_eq!(
+            Address::parse_as(Family::Solana, &"z".repeat(100_000)),
+            Err(AddressError::TooLong(100_000))
+        );
+    }
+
+    #[test]
     fn parse_as_names_the_family_it_found() {
         let err = Address::parse_as(Family::Solana, "0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266")
             .unwrap_err();
@@ -231,5 +253,32 @@ mod tests {
             }
         );
         assert_eq!(err.to_string(), "this is an EVM address, not a Solana one");
+    }
+
+    /// Text of the shapes addresses have, and any text at all.
+    fn address_like() -> impl Strategy<Value = String> {
+        prop_oneof![
+            any::<String>(),
+            "0[xX][0-9a-fA-F]{0,44}",
+            "41[0-9a-fA-F]{0,44}",
+            "[1-9A-HJ-NP-Za-km-z]{20,50}",
+            "(bc1|tb1|bcrt1)[02-9ac-hj-np-z]{0,70}",
+            "[ -~\u{80}-\u{10ffff}]{0,140}",
+        ]
+    }
+
+    proptest! {
+        #[test]
+        fn any_text_is_an_address_that_reads_back_or_an_error(text in address_like()) {
+            if let Ok(address) = Address::parse(&text) {
+                prop_assert_eq!(Address::parse(&address.to_string()), Ok(address.clone()));
+                prop_assert_eq!(Address::parse_as(address.family(), &text), Ok(address));
+            }
+            for family in Family::ALL {
+                if let Ok(address) = Address::parse_as(family, &text) {
+                    prop_assert_eq!(address.family(), family);
+                }
+            }
+        }
     }
 }
