@@ -3,6 +3,7 @@
 
 mod support;
 
+use predicates::prelude::*;
 use serde_json::Value;
 use support::DataDir;
 use support::esplora::{Esplora, Stats, TIP};
@@ -116,7 +117,13 @@ fn an_impossible_answer_writes_nothing() {
             ..Stats::default()
         },
     );
-    dir.holdings(&["preload"]).output().unwrap();
+    // Its only row failed: preload says so, and fails.
+    dir.holdings(&["preload"]).assert().code(1).stderr(
+        predicates::str::contains("error: nothing could be read; devbtc: no endpoint answered")
+            .and(predicates::str::contains(
+                "(the address spent more than it was funded)",
+            )),
+    );
     let rows = dir.all_balances();
     let segwit = row(&rows, SEGWIT);
     assert_eq!(segwit["raw"], "10", "the last good value stays");
