@@ -3,6 +3,7 @@
 
 mod support;
 
+use predicates::prelude::*;
 use serde_json::Value;
 use support::DataDir;
 use support::esplora::{Esplora, Stats, TIP};
@@ -116,7 +117,13 @@ fn an_impossible_answer_writes_nothing() {
             ..Stats::default()
         },
     );
-    dir.holdings(&["preload"]).output().unwrap();
+    // Its only row failed: preload says so, and fails.
+    dir.holdings(&["preload"]).assert().code(1).stderr(
+        predicates::str::contains("error: nothing could be read; devbtc: no endpoint answered")
+            .and(predicates::str::contains(
+                "(the address spent more than it was funded)",
+            )),
+    );
     let rows = dir.all_balances();
     let segwit = row(&rows, SEGWIT);
     assert_eq!(segwit["raw"], "10", "the last good value stays");
@@ -370,4 +377,53 @@ fn an_address_watched_alone_still_counts_for_its_key() {
         .map(|row| row["raw"].as_str().unwrap().parse::<u64>().unwrap())
         .sum();
     assert_eq!(total, 5, "the shared address is counted once");
+}
+
+/// An address paid only by an unconfirmed transaction is used: the gap limit counts from it.
+#[test]
+fn an_address_used_only_in_the_mempool_moves_the_gap() {
+    use holdings::model::{BitcoinNetwork, Branch, WatchKey};
+
+    let server = Esplora::start();
+    let key = WatchKey::parse(BIP84_ZPUB).unwrap();
+    let receive = |index| {
+        key.address(Branch::Receive, index, BitcoinNetwork::Mainnet)
+            .unwrap()
+            .to_string()
+    };
+    server.set(
+        &receive(7),
+        Stats {
+            mempool_funded: 2_500,
+            ..Stats::default()
+        },
+    );
+    let dir = devbtc(&server);
+    dir.holdings(&["wallet", "add", BIP84_ZPUB, "--chain", "devbtc"])
+        .assert()
+        .success();
+    dir.holdings(&["sync"]).assert().success();
+
+    let wallets = dir.json(&["wallet", "list"]);
+    let addresses = wallets[0]["addresses"].as_array().unwrap();
+    let receiving = addresses
+        .iter()
+        .filter(|a| a["derivation"].as_str().unwrap().starts_with("0/"))
+        .count();
+    assert_eq!(
+        receiving, 28,
+        "used in the mempool at 7: watched up to 7 + 20"
+    );
+    let used: Vec<_> = addresses
+        .iter()
+        .filter(|a| a["used"] == true)
+        .map(|a| a["address"].as_str().unwrap())
+        .collect();
+    assert_eq!(used, [receive(7)]);
+    let rows = dir.all_balances();
+    let seventh = row(&rows, &receive(7));
+    assert_eq!(
+        (seventh["raw"].as_str(), seventh["pending"].as_str()),
+        (Some("0"), Some("2500"))
+    );
 }

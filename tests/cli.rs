@@ -365,6 +365,15 @@ fn hostile_text_is_printed_escaped() {
     assert!(!output.status.success());
     assert_eq!(stderr.lines().count(), 1, "{stderr:?}");
     assert!(!stderr.contains('\u{1b}'), "{stderr:?}");
+    // The input is named, its escape and newline shown escaped once: no `\\u{1b}`.
+    assert_eq!(
+        stderr,
+        concat!(
+            r#"error: cannot add "0x\u{1b}[31mred\nline": "#,
+            r"an EVM address is 0x followed by 40 hex digits; '\u{1b}' is not a hex digit",
+            "\n"
+        )
+    );
 }
 
 #[test]

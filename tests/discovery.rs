@@ -330,6 +330,7 @@ fn a_trc20_contract_is_added_with_its_metadata_and_watched_by_every_address() {
                 name: "JUST".into(),
                 decimals: 18,
                 balances: [(holder.clone(), U256::from(9))].into(),
+                ..Contract::default()
             },
         );
         ledger.accounts.insert(

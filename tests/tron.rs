@@ -163,6 +163,67 @@ fn a_malformed_account_writes_nothing_for_it() {
     }
 }
 
+#[test]
+fn a_token_whose_balance_of_reverts_records_an_error_and_the_rest_are_read() {
+    let server = TronGrid::start();
+    let (holder, usdt, paused) = (address(1), address(9), address(8));
+    server.ledger(|ledger| {
+        ledger.accounts.insert(
+            holder.clone(),
+            Account {
+                sun: Some(5),
+                trc20: vec![(usdt.clone(), "3".into())],
+            },
+        );
+        ledger.contracts.insert(
+            usdt.clone(),
+            Contract {
+                symbol: "USDT".into(),
+                decimals: 6,
+                ..Contract::default()
+            },
+        );
+        ledger.contracts.insert(
+            paused.clone(),
+            Contract {
+                symbol: "PAUSED".into(),
+                decimals: 2,
+                balance_of_reverts: true,
+                ..Contract::default()
+            },
+        );
+    });
+    let dir = devtron(&server);
+    dir.holdings(&["token", "add", "devtron", &paused])
+        .assert()
+        .success();
+    dir.holdings(&["wallet", "add", &holder, "--chain", "devtron"])
+        .assert()
+        .success();
+    dir.holdings(&["sync"]).assert().success();
+    assert_eq!(
+        server.requests_to("/wallet/triggerconstantcontract"),
+        7,
+        "the decimals, symbol and name of PAUSED (added) and USDT (found held), then one \
+         balanceOf of PAUSED: a revert is an answer, not asked again"
+    );
+    let rows = dir.all_balances();
+    let reverted = row(&rows, &holder, "PAUSED");
+    assert_eq!(
+        (reverted["raw"].clone(), reverted["error"].clone()),
+        (Value::Null, Value::from("balanceOf(address) reverted")),
+        "{reverted}"
+    );
+    for (symbol, raw) in [("TRX", "5"), ("USDT", "3")] {
+        let read = row(&rows, &holder, symbol);
+        assert_eq!(
+            (read["raw"].as_str(), read["freshness"].as_str()),
+            (Some(raw), Some("fresh")),
+            "{symbol}"
+        );
+    }
+}
+
 /// Needs the Secret Service that `scripts/test` starts (gnome-keyring in a D-Bus session): the key
 /// goes through the real OS keyring.
 #[test]
@@ -344,6 +405,7 @@ fn hostile_token_text_is_refused() {
                 name: "Tether".into(),
                 decimals: 6,
                 balances: Default::default(),
+                ..Contract::default()
             },
         );
     });
@@ -395,6 +457,7 @@ fn a_node_without_trongrid_s_index_is_read_through_its_own_api() {
                     name: "Tether USD".into(),
                     decimals: 6,
                     balances: [(holder.clone(), U256::from(2_500_000))].into(),
+                    ..Contract::default()
                 },
             );
         })

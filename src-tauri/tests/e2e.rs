@@ -11,7 +11,7 @@ mod support;
 mod window;
 
 use std::future::Future;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use alloy_primitives::{Address, U256};
@@ -244,19 +244,27 @@ async fn the_desktop_app_shows_stored_then_fresh_balances_and_works_offline() {
     let saved = holdings::secrets::load(&reference).unwrap();
     holdings::secrets::delete(&reference).unwrap();
     assert_eq!(saved.as_deref(), Some(API_KEY));
-    for file in std::fs::read_dir(data.path()).unwrap() {
-        let file = file.unwrap().path();
-        if file.is_file() {
-            let bytes = std::fs::read(&file).unwrap();
-            assert!(
-                !bytes
-                    .windows(API_KEY.len())
-                    .any(|window| window == API_KEY.as_bytes()),
-                "the API key is in {}",
-                file.display()
-            );
-        }
+    let logs = files_in(&data.path().join("logs"));
+    assert!(!logs.is_empty(), "the app logs to the data dir's logs/");
+    for file in files_in(data.path()).into_iter().chain(logs) {
+        let bytes = std::fs::read(&file).unwrap();
+        assert!(
+            !bytes
+                .windows(API_KEY.len())
+                .any(|window| window == API_KEY.as_bytes()),
+            "the API key is in {}",
+            file.display()
+        );
     }
+}
+
+/// The files directly in `dir`.
+fn files_in(dir: &Path) -> Vec<PathBuf> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| path.is_file())
+        .collect()
 }
 
 /// Scrolls the element to the middle of the window; returns what covers its centre there (as HTML),

@@ -220,9 +220,53 @@ mod tests {
     }
 
     #[test]
+    fn ttls_at_their_limits_are_allowed() {
+        let s = Duration::from_secs;
+        let at_limits = |ui, validation, stale| {
+            Ttls::checked(ui, validation, stale).map(|ttls| (ttls.ui, ttls.validation, ttls.stale))
+        };
+        assert_eq!(
+            at_limits(s(300), s(1), s(7 * 86_400)),
+            Ok((s(300), s(1), s(7 * 86_400)))
+        );
+        assert_eq!(
+            at_limits(s(5), s(5), s(6)),
+            Ok((s(5), s(5), s(6))),
+            "validation = UI"
+        );
+    }
+
+    #[test]
+    fn a_failure_in_the_same_millisecond_as_the_read_is_not_after_it() {
+        assert_eq!(
+            Ttls::default().classify(Some(NOW), Some(NOW), NOW),
+            Freshness::Fresh
+        );
+    }
+
+    #[test]
+    fn each_state_is_named_as_it_is_serialized() {
+        for state in [
+            Freshness::Fresh,
+            Freshness::Cached,
+            Freshness::Stale,
+            Freshness::Never,
+            Freshness::Error,
+        ] {
+            assert_eq!(
+                serde_json::to_value(state).unwrap(),
+                state.as_str(),
+                "{state:?}"
+            );
+        }
+    }
+
+    #[test]
     fn a_price_ttl_is_between_a_minute_and_a_day() {
         let s = Duration::from_secs;
         assert_eq!(checked_price_ttl(DEFAULT_PRICE_TTL), Ok(s(300)));
+        assert_eq!(checked_price_ttl(s(60)), Ok(s(60)), "a minute is allowed");
+        assert_eq!(checked_price_ttl(s(86_399)), Ok(s(86_399)));
         assert_eq!(checked_price_ttl(s(59)), Err(TtlError::PriceTtlTooShort));
         assert_eq!(checked_price_ttl(s(86_400)), Err(TtlError::PriceTtlTooLong));
     }

@@ -2,8 +2,9 @@
 //! as mempool.space does. It answers as Esplora's documented REST API: `GET /blocks/tip/height` as a
 //! plain-text integer, `GET /address/:address` as JSON with `chain_stats` and `mempool_stats`
 //! (`funded_txo_count`, `funded_txo_sum`, `spent_txo_count`, `spent_txo_sum`, `tx_count`, amounts in
-//! sats as JSON integers; an address never seen has zeros), and `400 Invalid Bitcoin address` for
-//! text that is not one.
+//! sats as JSON integers; each count the outputs or transactions behind its sums, so an address
+//! never seen has zeros and one paid only in the mempool has a mempool `tx_count`), and
+//! `400 Invalid Bitcoin address` for text that is not one.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -20,8 +21,9 @@ pub const TIP: u64 = 870_123;
 pub struct Stats {
     pub funded: i64,
     pub spent: i64,
+    /// What unconfirmed transactions pay it: one mempool transaction when not zero.
     pub mempool_funded: i64,
-    /// How many transactions touched it (used addresses have some).
+    /// How many confirmed transactions touched it (used addresses have some).
     pub tx_count: u64,
 }
 
@@ -83,12 +85,14 @@ async fn handle(state: Arc<State>, request: Request<Incoming>) -> Response<Full<
                 .get(address)
                 .copied()
                 .unwrap_or_default();
+            // One output carries each sum that is not zero, one transaction each mempool fund.
+            let outputs = |sum: i64| u64::from(sum != 0);
             let body = json!({
                 "address": address,
-                "chain_stats": { "funded_txo_count": 1, "funded_txo_sum": stats.funded, "spent_txo_count": 0,
-                    "spent_txo_sum": stats.spent, "tx_count": stats.tx_count },
-                "mempool_stats": { "funded_txo_count": 0, "funded_txo_sum": stats.mempool_funded, "spent_txo_count": 0,
-                    "spent_txo_sum": 0, "tx_count": 0 }
+                "chain_stats": { "funded_txo_count": outputs(stats.funded), "funded_txo_sum": stats.funded,
+                    "spent_txo_count": outputs(stats.spent), "spent_txo_sum": stats.spent, "tx_count": stats.tx_count },
+                "mempool_stats": { "funded_txo_count": outputs(stats.mempool_funded), "funded_txo_sum": stats.mempool_funded,
+                    "spent_txo_count": 0, "spent_txo_sum": 0, "tx_count": outputs(stats.mempool_funded) }
             });
             (200, body.to_string())
         }

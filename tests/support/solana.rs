@@ -206,7 +206,7 @@ fn token_accounts(ledger: &Ledger, params: &Value) -> Value {
                 "account": {
                     "data": { "parsed": { "info": { "isNative": false, "mint": account.mint, "owner": account.owner,
                         "state": "initialized", "tokenAmount": { "amount": account.amount, "decimals": decimals,
-                        "uiAmount": null, "uiAmountString": account.amount } }, "type": account.kind },
+                        "uiAmount": ui_amount(&account.amount, decimals), "uiAmountString": ui_amount_string(&account.amount, decimals) } }, "type": account.kind },
                         "program": if program == TOKEN_PROGRAM { "spl-token" } else { "spl-token-2022" }, "space": 165 },
                     "executable": false, "lamports": 2_039_280, "owner": program, "rentEpoch": u64::MAX, "space": 165
                 },
@@ -215,4 +215,30 @@ fn token_accounts(ledger: &Ledger, params: &Value) -> Value {
         })
         .collect();
     json!({ "context": context(), "value": value })
+}
+
+/// `uiAmountString`: the amount in whole tokens, as the RPC writes it — the raw count with the
+/// mint's decimals put in, trailing zeros and a bare point trimmed ("1500000", 6 → "1.5"). An
+/// amount a test made garbled is sent as it is.
+fn ui_amount_string(amount: &str, decimals: u8) -> String {
+    if amount.is_empty() || !amount.bytes().all(|byte| byte.is_ascii_digit()) {
+        return amount.to_owned();
+    }
+    let decimals = usize::from(decimals);
+    let digits = format!("{amount:0>width$}", width = decimals + 1);
+    let (whole, fraction) = digits.split_at(digits.len() - decimals);
+    let whole = whole.trim_start_matches('0');
+    let whole = if whole.is_empty() { "0" } else { whole };
+    match fraction.trim_end_matches('0') {
+        "" => whole.to_owned(),
+        fraction => format!("{whole}.{fraction}"),
+    }
+}
+
+/// `uiAmount` (deprecated in the docs, still sent): the same as a JSON number, `null` when the
+/// amount is no number.
+fn ui_amount(amount: &str, decimals: u8) -> Value {
+    ui_amount_string(amount, decimals)
+        .parse::<f64>()
+        .map_or(Value::Null, |ui| json!(ui))
 }

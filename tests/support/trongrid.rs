@@ -3,7 +3,9 @@
 //! `GET /v1/accounts/{address}` (`{"data":[…],"success":true,"meta":{…}}`, TRX `balance` in sun as a
 //! JSON integer left out when zero, `trc20` as a list of one-entry objects of decimal strings, and
 //! `"data":[]` for an account that does not exist), and `POST /wallet/triggerconstantcontract`
-//! (`constant_result` hex words, or `result.code`/`result.message` with a hex-encoded message).
+//! (`constant_result` hex words; `result.code`/`result.message` for a call that could not run; a
+//! revert as java-tron reports one, see [`reverted`]; messages as UTF-8 text when the request asked
+//! for `visible`, hex-encoded otherwise).
 //! Started as a plain node (`TronGrid::start_node`, as publicnode's TRON endpoint is), it has no
 //! `/v1/…` paths (404) and answers `POST /wallet/getaccount` (`{"address", "visible": true}`) with
 //! the account's base58 `address` and `balance` in sun, left out when zero, or `{}` for an account
@@ -44,6 +46,8 @@ pub struct Contract {
     pub decimals: u8,
     /// `balanceOf` by owner (base58).
     pub balances: HashMap<String, U256>,
+    /// `balanceOf` reverts (with a reason) for every owner.
+    pub balance_of_reverts: bool,
 }
 
 #[derive(Default)]
@@ -185,10 +189,13 @@ fn trigger(ledger: &Ledger, call: &Value) -> Value {
         .as_str()
         .and_then(|address| ledger.contracts.get(address))
     else {
-        let message = alloy_primitives::hex::encode("Smart contract is not exist.");
+        let message = text(call, "Smart contract is not exist.");
         return json!({ "result": { "code": "CONTRACT_VALIDATE_ERROR", "message": message } });
     };
     let word = match call["function_selector"].as_str().unwrap_or_default() {
+        "balanceOf(address)" if contract.balance_of_reverts => {
+            return reverted(call, "balanceOf is paused");
+        }
         "balanceOf(address)" => {
             // The parameter is the owner's 20 bytes in an ABI word; find the owner it encodes.
             let parameter = call["parameter"].as_str().unwrap_or_default();
@@ -206,10 +213,30 @@ fn trigger(ledger: &Ledger, call: &Value) -> Value {
         "decimals()" => U256::from(contract.decimals).abi_encode(),
         "symbol()" => contract.symbol.abi_encode(),
         "name()" if !contract.name.is_empty() => contract.name.abi_encode(),
-        _ => {
-            return json!({ "result": { "result": true }, "constant_result": [""], "transaction": { "ret": [{ "ret": "REVERT" }] } });
-        }
+        _ => return reverted(call, "no such function"),
     };
     json!({ "result": { "result": true }, "energy_used": 900, "constant_result": [alloy_primitives::hex::encode(word)],
         "transaction": { "ret": [{}], "visible": true } })
+}
+
+/// java-tron's answer to a call that reverted: the run itself went through (`result.result`),
+/// `result.message` says "REVERT opcode executed", `constant_result` carries the revert data
+/// (`Error(string)` with the reason), and the transaction's `ret` is FAILED with `contractRet`
+/// REVERT. The revert data is 100 bytes: a reader that missed the revert would take a balance
+/// from it.
+fn reverted(call: &Value, reason: &str) -> Value {
+    let mut data = alloy_primitives::hex!("08c379a0").to_vec();
+    data.extend(reason.to_owned().abi_encode());
+    json!({ "result": { "result": true, "message": text(call, "REVERT opcode executed") }, "energy_used": 300,
+        "constant_result": [alloy_primitives::hex::encode(data)],
+        "transaction": { "ret": [{ "ret": "FAILED", "contractRet": "REVERT" }], "visible": call["visible"] == true } })
+}
+
+/// Text in an answer as java-tron writes it: UTF-8 when the request asked for `visible`, hex if not.
+fn text(call: &Value, text: &str) -> String {
+    if call["visible"] == true {
+        text.to_owned()
+    } else {
+        alloy_primitives::hex::encode(text)
+    }
 }
