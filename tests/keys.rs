@@ -101,8 +101,8 @@ fn a_key_in_a_plain_http_url_to_another_host_is_refused() {
     dir.holdings(&["chain", "list"]).assert().success();
     let before = dir.content();
     for rpc in [
-        "http://rpc.example.org/v3/0123456789abcdef0123456789abcdef",
-        "http://rpc.example.org/?apikey=s3cret",
+        "http://rpc.example.invalid/v3/0123456789abcdef0123456789abcdef",
+        "http://rpc.example.invalid/?apikey=s3cret",
     ] {
         let output = dir
             .holdings(&[
