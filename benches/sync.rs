@@ -1,6 +1,9 @@
 //! The sync benchmark, on a real anvil behind a proxy that adds 50 ms to every request:
 //! - 2,000 addresses × 6 assets (12,000 balances), one `holdings sync`;
-//! - discovery: 100 addresses × 1,000 candidate tokens (each address holds 3), one `holdings discover`.
+//! - discovery: 100 addresses × 1,000 candidate tokens (each address holds 3), one `holdings discover`;
+//! - Solana, on `support::solana`'s server behind the same proxy: a refresh (`holdings preload`)
+//!   of 250 owners with 9 token accounts among them and a watched mint, and of 1,000 owners with 3
+//!   token accounts each, after a first `sync` that listed them.
 //!
 //! Prints the HTTP requests, the wall time, and the floor (round trips × 50 ms) of each. Run with
 //! `cargo bench --bench sync`.
@@ -25,6 +28,13 @@ const LATENCY: Duration = Duration::from_millis(50);
 fn main() {
     sync_12_000_balances();
     discover_100_addresses_among_1_000_candidates();
+    solana_refresh(
+        "250 owners, 9 token accounts, 1 watched mint",
+        250,
+        |owner| usize::from(owner % 20 == 0 && owner < 180),
+        true,
+    );
+    solana_refresh("1,000 owners × 3 token accounts", 1_000, |_| 3, false);
 }
 
 fn sync_12_000_balances() {
@@ -87,6 +97,16 @@ fn sync_12_000_balances() {
     assert_eq!(wrong, 0, "every balance exact");
 }
 
+/// Runs `holdings ARGS…` on `dir`, which must succeed.
+fn succeed(dir: &DataDir, args: &[&str]) {
+    let output = dir.holdings(args).output().unwrap();
+    assert!(
+        output.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
 const DISCOVERY_OWNERS: usize = 100;
 const CANDIDATES: usize = 1_000;
 
@@ -138,14 +158,7 @@ fn discover_100_addresses_among_1_000_candidates() {
     let wallets = dir.path().join("wallets.txt");
     let lines: Vec<String> = owners.iter().map(ToString::to_string).collect();
     std::fs::write(&wallets, lines.join("\n")).unwrap();
-    let run = |args: &[&str]| {
-        let output = dir.holdings(args).output().unwrap();
-        assert!(
-            output.status.success(),
-            "{args:?}: {}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-    };
+    let run = |args: &[&str]| succeed(&dir, args);
     run(&[
         "wallet",
         "import",
@@ -194,5 +207,115 @@ fn discover_100_addresses_among_1_000_candidates() {
     assert_eq!(
         found, expected,
         "every held candidate found, and nothing else"
+    );
+}
+
+/// A deterministic Solana address (any 32 bytes are one).
+fn solana_key(seed: u32) -> String {
+    let mut bytes = [7u8; 32];
+    bytes[..4].copy_from_slice(&seed.to_be_bytes());
+    bs58::encode(bytes).into_string()
+}
+
+/// `owners` Solana owners, owner `k` with `accounts_of(k)` token accounts (of as many mints), and
+/// with `watched` one more mint every owner has a row of: listed by a first `sync`, then refreshed
+/// by the timed `preload`.
+fn solana_refresh(name: &str, owners: usize, accounts_of: fn(usize) -> usize, watched: bool) {
+    use support::solana::{SolanaServer, TOKEN_PROGRAM, TokenAccount};
+
+    let server = SolanaServer::start();
+    let owner_keys: Vec<String> = (0..owners as u32).map(solana_key).collect();
+    let mints: Vec<String> = (0..4).map(|i| solana_key(1_000_000 + i)).collect();
+    let mut expected_accounts = 0;
+    server.ledger(|ledger| {
+        ledger
+            .mints
+            .extend(mints.iter().map(|mint| (mint.clone(), 6)));
+        for (k, owner) in owner_keys.iter().enumerate() {
+            ledger.lamports.insert(owner.clone(), k as u64 + 1);
+            for j in 0..accounts_of(k) {
+                let account = solana_key(2_000_000 + expected_accounts);
+                expected_accounts += 1;
+                ledger.token_accounts.push(TokenAccount::new(
+                    &account,
+                    owner,
+                    &mints[1 + j % 3],
+                    "5",
+                    TOKEN_PROGRAM,
+                ));
+            }
+        }
+    });
+    let proxy = Proxy::start_with(
+        &server.url,
+        Behaviour {
+            latency: LATENCY,
+            ..Behaviour::default()
+        },
+    );
+    let dir = DataDir::new();
+    let run = |args: &[&str]| succeed(&dir, args);
+    run(&[
+        "chain", "add", "devsol", "--family", "solana", "--rpc", &proxy.url,
+    ]);
+    if watched {
+        run(&["token", "add", "devsol", &mints[0]]);
+    }
+    let file = dir.path().join("owners.txt");
+    std::fs::write(&file, owner_keys.join("\n")).unwrap();
+    run(&[
+        "wallet",
+        "import",
+        file.to_str().unwrap(),
+        "--chain",
+        "devsol",
+    ]);
+    run(&["sync"]);
+
+    proxy.reset_counts();
+    let (listings, accounts) = (
+        server.calls_of("getTokenAccountsByOwner"),
+        server.calls_of("getMultipleAccounts"),
+    );
+    let started = Instant::now();
+    run(&["preload"]);
+    let wall = started.elapsed();
+    let round_trips = proxy.round_trips();
+    let rows = dir.all_balances();
+    println!(
+        "Solana refresh benchmark: {name}, {}ms latency per request",
+        LATENCY.as_millis()
+    );
+    println!(
+        "  balances read:             {}",
+        rows.iter()
+            .filter(|row| row["freshness"] == "fresh")
+            .count()
+    );
+    println!(
+        "  getMultipleAccounts calls: {}, getTokenAccountsByOwner calls: {}",
+        server.calls_of("getMultipleAccounts") - accounts,
+        server.calls_of("getTokenAccountsByOwner") - listings
+    );
+    println!(
+        "  HTTP requests:             {} (JSON-RPC calls: {})",
+        proxy.requests(),
+        proxy.calls()
+    );
+    println!("  wall time:                 {} ms", wall.as_millis());
+    println!(
+        "  floor:                     {} ms ({round_trips} round trips × {} ms)",
+        (LATENCY * round_trips as u32).as_millis(),
+        LATENCY.as_millis()
+    );
+    let expected_rows = owners * (1 + usize::from(watched)) + expected_accounts as usize;
+    assert_eq!(
+        rows.len(),
+        expected_rows,
+        "SOL, the watched mint, and each account's mint"
+    );
+    assert!(
+        rows.iter().all(|row| row["freshness"] == "fresh"),
+        "every balance read"
     );
 }

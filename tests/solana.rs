@@ -87,12 +87,15 @@ fn sol_and_every_held_token_are_read_exactly_with_their_slot() {
     dir.holdings(&["wallet", "add", &owner, "--chain", "devsol"])
         .assert()
         .success();
-    dir.holdings(&["sync"]).assert().success();
+    dir.holdings(&["sync"])
+        .assert()
+        .success()
+        .stdout(predicates::str::contains("3 token(s) found"));
 
     assert_eq!(
         server.calls_of("getTokenAccountsByOwner"),
         2,
-        "3 SPL and 2 Token-2022 accounts: one call per program"
+        "a new owner is listed: 3 SPL and 2 Token-2022 accounts, one call per program"
     );
     assert_eq!(
         server.calls_of("getMultipleAccounts"),
@@ -101,8 +104,8 @@ fn sol_and_every_held_token_are_read_exactly_with_their_slot() {
     );
     assert_eq!(
         server.requests(),
-        2,
-        "the owner calls share the first request"
+        3,
+        "the sweep's, the listing's (both programs in one batch), the decimals'"
     );
 
     let rows = dir.all_balances();
@@ -133,9 +136,239 @@ fn sol_and_every_held_token_are_read_exactly_with_their_slot() {
     );
     assert!(rows.iter().all(|row| row["freshness"] == "fresh"));
 
-    // The mints are known now: their decimals are not read again.
+    // The mints and the owner's accounts are known now: a refresh reads the five accounts and
+    // the owner's in one call, and lists nothing.
     dir.holdings(&["preload"]).assert().success();
     assert_eq!(server.calls_of("getMultipleAccounts"), 3);
+    assert_eq!(server.calls_of("getTokenAccountsByOwner"), 2);
+    assert_eq!(
+        without(dir.all_balances(), &["updated_at", "age_seconds"]),
+        without(rows, &["updated_at", "age_seconds"])
+    );
+}
+
+/// The rows with these fields taken out.
+fn without(mut rows: Vec<Value>, fields: &[&str]) -> Vec<Value> {
+    for row in &mut rows {
+        row.as_object_mut()
+            .unwrap()
+            .retain(|field, _| !fields.contains(&field.as_str()));
+    }
+    rows
+}
+
+#[test]
+fn a_refresh_reads_the_listed_accounts_and_a_closed_one_holds_zero() {
+    let server = SolanaServer::start();
+    let owner = key(1);
+    let (usdc, bonk) = (key(100), key(101));
+    server.ledger(|ledger| {
+        ledger.lamports.insert(owner.clone(), 1);
+        ledger.mints.extend([(usdc.clone(), 6), (bonk.clone(), 5)]);
+        ledger.token_accounts = vec![
+            TokenAccount::new(&key(200), &owner, &usdc, "1500000", TOKEN_PROGRAM),
+            TokenAccount::new(&key(201), &owner, &usdc, "2500000", TOKEN_PROGRAM),
+            TokenAccount::new(&key(202), &owner, &bonk, "7", TOKEN_2022_PROGRAM),
+        ];
+    });
+    let dir = devsol(&server);
+    dir.holdings(&["wallet", "add", &owner, "--chain", "devsol"])
+        .assert()
+        .success();
+    dir.holdings(&["sync"]).assert().success();
+    assert_eq!(row(&dir.all_balances(), &owner, &usdc)["raw"], "4000000");
+
+    // One USDC account is spent down, the BONK account closed.
+    server.ledger(|ledger| {
+        ledger.token_accounts[1].amount = "500000".into();
+        ledger.token_accounts.remove(2);
+    });
+    let (listings, accounts) = (
+        server.calls_of("getTokenAccountsByOwner"),
+        server.calls_of("getMultipleAccounts"),
+    );
+    dir.holdings(&["preload"]).assert().success();
+    assert_eq!(
+        server.calls_of("getTokenAccountsByOwner"),
+        listings,
+        "no listing"
+    );
+    assert_eq!(server.calls_of("getMultipleAccounts"), accounts + 1);
+    let rows = dir.all_balances();
+    assert_eq!(
+        row(&rows, &owner, &usdc)["raw"],
+        "2000000",
+        "both accounts add up"
+    );
+    assert_eq!(
+        row(&rows, &owner, &bonk)["raw"],
+        "0",
+        "a closed account holds zero"
+    );
+    assert!(
+        rows.iter().all(|row| row["freshness"] == "fresh"),
+        "{rows:#?}"
+    );
+}
+
+#[test]
+fn a_watched_mint_is_read_at_the_owners_associated_account() {
+    let server = SolanaServer::start();
+    let owner = key(1);
+    let usdc = key(100);
+    server.ledger(|ledger| {
+        ledger.lamports.insert(owner.clone(), 1);
+        ledger.mints.insert(usdc.clone(), 6);
+    });
+    let dir = devsol(&server);
+    dir.holdings(&["token", "add", "devsol", &usdc])
+        .assert()
+        .success();
+    dir.holdings(&["wallet", "add", &owner, "--chain", "devsol"])
+        .assert()
+        .success();
+    dir.holdings(&["sync"]).assert().success();
+    let rows = dir.all_balances();
+    assert_eq!(
+        (
+            row(&rows, &owner, &usdc)["raw"].as_str(),
+            row(&rows, &owner, &usdc)["freshness"].as_str()
+        ),
+        (Some("0"), Some("fresh")),
+        "no account at either program's associated address: zero"
+    );
+
+    // The owner is sent USDC, which makes its associated account: read at once, unlisted.
+    let associated =
+        holdings::chains::solana::associated_token_account(&owner, &usdc, TOKEN_PROGRAM).unwrap();
+    server.ledger(|ledger| {
+        ledger.token_accounts = vec![TokenAccount::new(
+            &associated,
+            &owner,
+            &usdc,
+            "3000000",
+            TOKEN_PROGRAM,
+        )];
+    });
+    let listings = server.calls_of("getTokenAccountsByOwner");
+    dir.holdings(&["preload"]).assert().success();
+    assert_eq!(server.calls_of("getTokenAccountsByOwner"), listings);
+    assert_eq!(row(&dir.all_balances(), &owner, &usdc)["raw"], "3000000");
+}
+
+/// Owners registered from a file of one address a line, on `devsol`.
+fn import_owners(dir: &DataDir, owners: &[String]) {
+    let file = dir.path().join("owners.txt");
+    std::fs::write(&file, owners.join("\n")).unwrap();
+    dir.holdings(&[
+        "wallet",
+        "import",
+        file.to_str().unwrap(),
+        "--chain",
+        "devsol",
+    ])
+    .assert()
+    .success();
+}
+
+/// Seed 003's load, and the first target: 250 owners with 9 token accounts among them and
+/// one watched mint refresh in 6 `getMultipleAccounts` calls (≤ 8) and list nobody: 250 owners'
+/// own accounts, the 9 listed, and the 247 associated accounts of the watched mint where the
+/// owner has none listed, 506 keys at 100 a call.
+#[test]
+fn two_hundred_fifty_owners_with_nine_token_accounts_refresh_in_six_calls() {
+    let server = SolanaServer::start();
+    let owners: Vec<String> = (0..250).map(key).collect();
+    let (usdc, bonk) = (key(1_000), key(1_001));
+    server.ledger(|ledger| {
+        ledger.mints.extend([(usdc.clone(), 6), (bonk.clone(), 5)]);
+        for (i, owner) in owners.iter().enumerate() {
+            ledger.lamports.insert(owner.clone(), i as u64);
+        }
+        // Three owners hold USDC, six hold BONK.
+        for i in 0..9u32 {
+            let mint = if i < 3 { &usdc } else { &bonk };
+            let owner = &owners[i as usize * 20];
+            ledger.token_accounts.push(TokenAccount::new(
+                &key(2_000 + i),
+                owner,
+                mint,
+                &(i + 1).to_string(),
+                TOKEN_PROGRAM,
+            ));
+        }
+    });
+    let dir = devsol(&server);
+    dir.holdings(&["token", "add", "devsol", &usdc])
+        .assert()
+        .success();
+    import_owners(&dir, &owners);
+    dir.holdings(&["sync"]).assert().success();
+    assert_eq!(
+        server.calls_of("getTokenAccountsByOwner"),
+        500,
+        "each new owner listed once"
+    );
+
+    let (listings, accounts) = (
+        server.calls_of("getTokenAccountsByOwner"),
+        server.calls_of("getMultipleAccounts"),
+    );
+    dir.holdings(&["preload"]).assert().success();
+    assert_eq!(server.calls_of("getMultipleAccounts") - accounts, 6);
+    assert_eq!(server.calls_of("getTokenAccountsByOwner"), listings);
+    let rows = dir.all_balances();
+    assert_eq!(
+        rows.len(),
+        250 + 250 + 6,
+        "SOL, the watched USDC, and BONK where held"
+    );
+    assert!(rows.iter().all(|row| row["freshness"] == "fresh"));
+    assert_eq!(row(&rows, &owners[40], &usdc)["raw"], "3");
+    assert_eq!(row(&rows, &owners[41], &usdc)["raw"], "0");
+    assert_eq!(row(&rows, &owners[160], &bonk)["raw"], "9");
+    assert_eq!(row(&rows, &owners[249], "native")["raw"], "249");
+}
+
+/// The second target: 1,000 owners with 3 token accounts each refresh in 40 calls (≤ 40):
+/// 4,000 accounts, 100 a call.
+#[test]
+fn a_thousand_owners_with_three_token_accounts_each_refresh_in_forty_calls() {
+    let server = SolanaServer::start();
+    let owners: Vec<String> = (0..1_000).map(key).collect();
+    let mints: Vec<String> = (0..3).map(|i| key(10_000 + i)).collect();
+    server.ledger(|ledger| {
+        ledger
+            .mints
+            .extend(mints.iter().map(|mint| (mint.clone(), 6)));
+        for (i, owner) in owners.iter().enumerate() {
+            ledger.lamports.insert(owner.clone(), 1);
+            for (j, mint) in mints.iter().enumerate() {
+                let account = key(20_000 + (i * 3 + j) as u32);
+                ledger.token_accounts.push(TokenAccount::new(
+                    &account,
+                    owner,
+                    mint,
+                    &(i * 3 + j).to_string(),
+                    TOKEN_PROGRAM,
+                ));
+            }
+        }
+    });
+    let dir = devsol(&server);
+    import_owners(&dir, &owners);
+    dir.holdings(&["sync"]).assert().success();
+
+    let (listings, accounts) = (
+        server.calls_of("getTokenAccountsByOwner"),
+        server.calls_of("getMultipleAccounts"),
+    );
+    dir.holdings(&["preload"]).assert().success();
+    assert_eq!(server.calls_of("getMultipleAccounts") - accounts, 40);
+    assert_eq!(server.calls_of("getTokenAccountsByOwner"), listings);
+    let rows = dir.all_balances();
+    assert_eq!(rows.len(), 4_000);
+    assert_eq!(row(&rows, &owners[999], &mints[2])["raw"], "2999");
 }
 
 #[test]
@@ -148,17 +381,7 @@ fn two_hundred_fifty_owners_take_three_account_calls_and_a_missing_account_is_ze
         }
     });
     let dir = devsol(&server);
-    let file = dir.path().join("owners.txt");
-    std::fs::write(&file, owners.join("\n")).unwrap();
-    dir.holdings(&[
-        "wallet",
-        "import",
-        file.to_str().unwrap(),
-        "--chain",
-        "devsol",
-    ])
-    .assert()
-    .success();
+    import_owners(&dir, &owners);
     dir.holdings(&["sync"]).assert().success();
     assert_eq!(server.calls_of("getMultipleAccounts"), 3, "100 keys a call");
     let rows = dir.all_balances();
@@ -172,6 +395,8 @@ fn two_hundred_fifty_owners_take_three_account_calls_and_a_missing_account_is_ze
     assert_eq!(row(&rows, &owners[249], "native")["raw"], "249");
 }
 
+/// A listing with one account that is no honest token account is believed in no part: the
+/// owner's tokens keep their values and accounts, and `discover` says why it found nothing.
 #[test]
 fn a_bad_token_listing_writes_nothing_for_its_tokens() {
     for (amount, kind) in [
@@ -184,33 +409,38 @@ fn a_bad_token_listing_writes_nothing_for_its_tokens() {
         let usdc = key(100);
         let (server, dir) = one_owner_holding(&owner, &usdc);
         dir.holdings(&["sync"]).assert().success();
-        assert_eq!(row(&dir.all_balances(), &owner, &usdc)["raw"], "9");
+        let before = without(dir.all_balances(), &["age_seconds"]);
+        assert_eq!(row(&before, &owner, &usdc)["raw"], "9");
 
         server.ledger(|ledger| {
-            ledger.token_accounts[0].amount = amount.into();
-            ledger.token_accounts[0].kind = kind;
+            ledger.token_accounts.push(TokenAccount {
+                amount: amount.into(),
+                kind,
+                ..TokenAccount::new(&key(201), &owner, &usdc, "", TOKEN_PROGRAM)
+            });
         });
-        dir.holdings(&["preload"]).assert().success();
-        let rows = dir.all_balances();
-        let token = row(&rows, &owner, &usdc);
-        assert_eq!(
-            token["raw"], "9",
-            "{amount:?}/{kind}: the last good value stays"
-        );
-        assert_eq!(token["freshness"], "stale", "{amount:?}/{kind}");
         let expected = if kind == "account" {
             format!("a token account of {usdc} has no readable amount")
         } else {
             "getTokenAccountsByOwner listed an account that is not a token account".to_owned()
         };
+        dir.holdings(&["discover"])
+            .assert()
+            .code(1)
+            .stderr(predicates::str::contains(expected.as_str()));
         assert_eq!(
-            token["error"], expected,
-            "{amount:?}/{kind}: the error is recorded"
+            without(dir.all_balances(), &["age_seconds"]),
+            before,
+            "{amount:?}/{kind}: nothing written"
         );
+
+        // The listed account is still the one read: the bad one was never taken in.
+        server.ledger(|ledger| ledger.token_accounts[0].amount = "10".into());
+        dir.holdings(&["preload"]).assert().success();
         assert_eq!(
-            row(&rows, &owner, "native")["freshness"],
-            "fresh",
-            "SOL was still read"
+            row(&dir.all_balances(), &owner, &usdc)["raw"],
+            "10",
+            "{amount:?}/{kind}"
         );
     }
 }

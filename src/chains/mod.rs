@@ -17,12 +17,12 @@ use anyhow::Result;
 
 pub use endpoints::pool_for;
 pub use source::{
-    Discovered, FamilyDef, Reading, Row, RowsRead, Source, SourceContext, TokenMetadata, owners_of,
-    rows_by_owner,
+    Discovered, Discovery, FamilyDef, ListedAccount, Listing, Reading, Row, RowsRead, Source,
+    SourceContext, TokenMetadata, owners_of, rows_by_owner,
 };
 
 use crate::model::Family;
-use crate::store::ChainRecord;
+use crate::store::{ChainRecord, TokenAccount};
 use pool::EndpointPool;
 
 /// Every family holdings reads: adding one is its folder, a line here and its address parser.
@@ -36,16 +36,19 @@ pub fn family(family: Family) -> &'static FamilyDef {
         .expect("every family is registered")
 }
 
-/// The source of `chain`, reading over `pool`; `listed` are the tokens the chain already lists.
+/// The source of `chain`, reading over `pool`; `listed` are the tokens the chain already lists,
+/// `token_accounts` the accounts its owners' listings found.
 pub fn open_source(
     chain: &ChainRecord,
     pool: Arc<EndpointPool>,
     listed: HashSet<String>,
+    token_accounts: Vec<TokenAccount>,
 ) -> Result<Box<dyn Source>> {
     (family(chain.family).open)(SourceContext {
         chain,
         pool,
         listed,
+        token_accounts,
     })
 }
 

@@ -10,7 +10,7 @@ use futures::future::BoxFuture;
 
 use super::pool::EndpointPool;
 use crate::model::Family;
-use crate::store::{AddressId, BalanceKey, ChainRecord, LeasedBalance, NewToken};
+use crate::store::{AddressId, BalanceKey, ChainRecord, LeasedBalance, NewToken, TokenAccount};
 
 /// A balance to read: of which address, of which asset.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -108,10 +108,41 @@ pub struct TokenMetadata {
     pub named: bool,
 }
 
+/// A token account a listing found, with what it holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListedAccount {
+    pub account: TokenAccount,
+    pub reading: (U256, u64),
+}
+
+/// What a listing of owners' whole holdings found.
+#[derive(Debug, Default)]
+pub struct Listing {
+    /// Per owner asked, in order: every token account it has, or why it could not be listed.
+    pub owners: Vec<Result<Vec<ListedAccount>, String>>,
+    /// The tokens among those listed that the chain did not list yet, with their metadata.
+    pub new_tokens: Vec<NewToken>,
+    /// Set when no owner could be listed at all, naming the endpoints.
+    pub unreachable: Option<String>,
+}
+
 /// A chain's reader. It never writes: the sweep writes what it returns.
 pub trait Source: Send + Sync {
     /// Reads the leased rows of the chain, one reading per row, in order.
     fn read<'a>(&'a self, rows: &'a [Row]) -> BoxFuture<'a, RowsRead>;
+
+    /// Lists every token account of each owner: what discovery does for families whose tokens
+    /// are kept in accounts apart from their owners ([`Discovery::Listing`]).
+    fn list<'a>(&'a self, owners: &'a [(AddressId, String)]) -> BoxFuture<'a, Listing> {
+        Box::pin(async move {
+            let why = "this family lists no holdings apart from its reads".to_owned();
+            Listing {
+                owners: vec![Err(why.clone()); owners.len()],
+                unreachable: Some(why),
+                ..Listing::default()
+            }
+        })
+    }
 
     /// Reads the metadata of the token at `contract` (as the family's address parser spells it),
     /// refusing one whose balances could not be shown right.
@@ -137,6 +168,20 @@ pub struct SourceContext<'a> {
     pub pool: Arc<EndpointPool>,
     /// The token contracts (or mints) the chain already lists, so that others held are discovered.
     pub listed: HashSet<String>,
+    /// The token accounts the owners' last listings found, for families that keep tokens in them.
+    pub token_accounts: Vec<TokenAccount>,
+}
+
+/// How a family's chains find the tokens an owner holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Discovery {
+    /// Candidate tokens are checked for each owner, one (owner, token) pair a read (EVM).
+    Candidates,
+    /// Every read of an owner lists all it holds (TRON): nothing is left to discover.
+    EveryRead,
+    /// An owner's token accounts are listed whole on the discovery schedule
+    /// ([`Source::list`]), and reads refresh those accounts (Solana).
+    Listing,
 }
 
 /// A family as the rest of holdings meets it.
@@ -146,8 +191,7 @@ pub struct FamilyDef {
     pub native: (&'static str, &'static str, u8),
     /// The HTTP header its APIs take a key in, for families whose APIs take one apart from the URL.
     pub key_header: Option<&'static str>,
-    /// Whether reading an owner lists every token it holds (Solana, TRON), so that discovery needs
-    /// no candidates checked one by one.
-    pub lists_holdings: bool,
+    /// How its chains find the tokens an owner holds.
+    pub discovery: Discovery,
     pub open: fn(SourceContext<'_>) -> anyhow::Result<Box<dyn Source>>,
 }

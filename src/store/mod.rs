@@ -12,6 +12,7 @@ mod leases;
 mod prices;
 mod settings;
 mod sync_runs;
+mod token_accounts;
 mod wallets;
 
 #[cfg(test)]
@@ -37,6 +38,7 @@ pub use ids::{AddressId, AssetId, ChainId, WalletId};
 pub use leases::{LeasedBalance, Pick};
 pub use prices::{AssetValue, HeldAsset, NewPrice, PriceRecord, PriceSourceRecord};
 pub use sync_runs::SyncRun;
+pub use token_accounts::TokenAccount;
 pub use wallets::{AddressRecord, DerivedAddress, Registration, WalletRecord};
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
@@ -82,6 +84,7 @@ const MIGRATION_STEPS: &[M<'static>] = &[
     M::up(include_str!(
         "../../migrations/0011_endpoint_lists_accounts.sql"
     )),
+    M::up(include_str!("../../migrations/0012_token_accounts.sql")),
 ];
 const MIGRATIONS: Migrations<'static> = Migrations::from_slice(MIGRATION_STEPS);
 

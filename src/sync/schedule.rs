@@ -51,8 +51,9 @@ impl Tier {
     }
 }
 
-/// How often the candidate tokens an address does not hold are checked again for it: hot every
-/// 15 minutes, warm every 6 hours, cold daily. The first check comes at the next sync.
+/// How often the candidate tokens an address does not hold are checked again for it, or its
+/// holdings listed again: hot every 15 minutes, warm every 6 hours, cold daily. The first look
+/// comes at the next sync.
 pub fn discovery_interval(tier: Tier) -> Duration {
     match tier {
         Tier::Hot => Duration::from_secs(15 * 60),

@@ -126,13 +126,16 @@ impl EngineState {
         chain: &ChainRecord,
     ) -> Result<(Arc<EndpointPool>, Box<dyn Source>)> {
         let pool = self.pool(chain)?;
-        let listed: HashSet<String> = self
-            .store()
-            .assets_of_chain(chain.id)?
-            .into_iter()
-            .filter_map(|asset| asset.contract)
-            .collect();
-        let source = open_source(chain, pool.clone(), listed)?;
+        let (listed, token_accounts) = {
+            let store = self.store();
+            let listed: HashSet<String> = store
+                .assets_of_chain(chain.id)?
+                .into_iter()
+                .filter_map(|asset| asset.contract)
+                .collect();
+            (listed, store.token_accounts_of_chain(chain.id)?)
+        };
+        let source = open_source(chain, pool.clone(), listed, token_accounts)?;
         Ok((pool, source))
     }
 

@@ -298,7 +298,7 @@ async fn read_and_record(
 
 /// Adds the tokens new to the chain, and returns the readings of what owners were found to hold,
 /// each then watched for its owner.
-fn record_discovered(
+pub(super) fn record_discovered(
     store: &mut Store,
     chain: &ChainRecord,
     discovered: &[Discovered],

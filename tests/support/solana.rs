@@ -1,13 +1,20 @@
 //! A local Solana JSON-RPC server for tests (no Solana node can be installed here). It answers as
-//! the documented methods of the public RPC API do — `getMultipleAccounts` (base64 with a data
-//! slice, or jsonParsed for mints, falling back to base64 for accounts no parser knows, as the
+//! the documented methods of the public RPC API do — `getMultipleAccounts` (base64 of each
+//! account's data, cut to the `dataSlice` asked for as the validator cuts it: empty past the data's
+//! end; or jsonParsed for mints, falling back to base64 for accounts no parser knows, as the
 //! documentation says), `getTokenAccountsByOwner` (jsonParsed) — with the same field
 //! names, nesting and number encodings: lamports as JSON integers, token amounts as decimal strings,
-//! a `context.slot` on every answer, and the documented error for more than 100 keys
-//! (`-32602 "Too many inputs provided; max 100"`). Batches are served like single requests.
+//! a `context.slot` on every answer, `null` for an account that does not exist, and the documented
+//! error for more than 100 keys (`-32602 "Too many inputs provided; max 100"`). Token accounts hold
+//! the SPL Token layout (mint, owner, then the amount as a little-endian u64 at byte 64, 165 bytes
+//! in all), mints the Mint layout (decimals at byte 44, 82 bytes). Batches are served like single
+//! requests.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as BASE64;
 
 use http_body_util::{BodyExt, Full};
 use hyper::body::{Bytes, Incoming};
@@ -33,6 +40,24 @@ pub struct TokenAccount {
 }
 
 impl TokenAccount {
+    /// The account's data in the SPL Token layout: mint, owner, amount (little-endian), then the
+    /// rest zeroed, 165 bytes. An amount a test made no u64 cuts the data short before it, so
+    /// that the slice read is garbled as the listing is.
+    fn data(&self) -> Vec<u8> {
+        let key = |text: &str| {
+            let mut bytes = bs58::decode(text).into_vec().unwrap_or_default();
+            bytes.resize(32, 0);
+            bytes
+        };
+        let mut data = key(&self.mint);
+        data.extend(key(&self.owner));
+        if let Ok(amount) = self.amount.parse::<u64>() {
+            data.extend(amount.to_le_bytes());
+            data.resize(165, 0);
+        }
+        data
+    }
+
     pub fn new(pubkey: &str, owner: &str, mint: &str, amount: &str, program: &'static str) -> Self {
         Self {
             pubkey: pubkey.into(),
@@ -160,22 +185,43 @@ fn multiple_accounts(ledger: &Ledger, params: &Value) -> Result<Value, Value> {
         return Err(json!({ "code": -32602, "message": "Too many inputs provided; max 100" }));
     }
     let parsed = params[1]["encoding"] == "jsonParsed";
+    let slice = &params[1]["dataSlice"];
+    let cut = |data: Vec<u8>| -> String {
+        let data = match (slice["offset"].as_u64(), slice["length"].as_u64()) {
+            (Some(offset), Some(length)) => {
+                let start = (offset as usize).min(data.len());
+                let end = start.saturating_add(length as usize).min(data.len());
+                data[start..end].to_vec()
+            }
+            _ => data,
+        };
+        BASE64.encode(data)
+    };
     let value: Vec<Value> = keys
         .iter()
         .map(|key| {
             let key = key.as_str().unwrap_or_default();
-            // jsonParsed falls back to base64 for an account no parser knows (a wallet's).
-            if parsed && ledger.mints.contains_key(key) {
-                return ledger.mints.get(key).map(|decimals| {
-                    json!({
-                        "data": { "parsed": { "info": { "decimals": decimals, "freezeAuthority": null, "isInitialized": true,
-                            "mintAuthority": null, "supply": "1000000000" }, "type": "mint" }, "program": "spl-token", "space": 82 },
-                        "executable": false, "lamports": 1_461_600, "owner": mint_program(ledger, key), "rentEpoch": u64::MAX, "space": 82
-                    })
-                });
+            if let Some(decimals) = ledger.mints.get(key) {
+                let program = mint_program(ledger, key);
+                let data = if parsed {
+                    json!({ "parsed": { "info": { "decimals": decimals, "freezeAuthority": null, "isInitialized": true,
+                        "mintAuthority": null, "supply": "1000000000" }, "type": "mint" }, "program": "spl-token", "space": 82 })
+                } else {
+                    let mut data = vec![0u8; 82];
+                    data[44] = *decimals;
+                    data[45] = 1;
+                    json!([cut(data), "base64"])
+                };
+                return Some(json!({ "data": data, "executable": false, "lamports": 1_461_600,
+                    "owner": program, "rentEpoch": u64::MAX, "space": 82 }));
+            }
+            if let Some(account) = ledger.token_accounts.iter().find(|account| account.pubkey == key) {
+                // jsonParsed is not served for token accounts here: the reader never asks for it.
+                return Some(json!({ "data": [cut(account.data()), "base64"], "executable": false,
+                    "lamports": 2_039_280, "owner": account.program, "rentEpoch": u64::MAX, "space": 165 }));
             }
             ledger.lamports.get(key).map(|lamports| {
-                json!({ "data": ["", "base64"], "executable": false, "lamports": lamports,
+                json!({ "data": [cut(Vec::new()), "base64"], "executable": false, "lamports": lamports,
                     "owner": "11111111111111111111111111111111", "rentEpoch": u64::MAX, "space": 0 })
             })
         })

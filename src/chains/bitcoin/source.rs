@@ -5,7 +5,7 @@ use anyhow::Result;
 use futures::future::BoxFuture;
 
 use super::BitcoinReader;
-use crate::chains::{FamilyDef, Reading, Row, RowsRead, Source, SourceContext};
+use crate::chains::{Discovery, FamilyDef, Reading, Row, RowsRead, Source, SourceContext};
 use crate::model::Family;
 
 pub const FAMILY: FamilyDef = FamilyDef {
@@ -13,7 +13,7 @@ pub const FAMILY: FamilyDef = FamilyDef {
     native: ("BTC", "Bitcoin", 8),
     // Esplora providers put their keys in the URL.
     key_header: None,
-    lists_holdings: false,
+    discovery: Discovery::Candidates,
     open,
 };
 

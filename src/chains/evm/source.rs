@@ -4,7 +4,7 @@ use anyhow::{Context, Result};
 use futures::future::BoxFuture;
 
 use super::{BalanceAsk, EvmReader};
-use crate::chains::{FamilyDef, Row, RowsRead, Source, SourceContext, TokenMetadata};
+use crate::chains::{Discovery, FamilyDef, Row, RowsRead, Source, SourceContext, TokenMetadata};
 use crate::model::{Address, Family};
 
 pub const FAMILY: FamilyDef = FamilyDef {
@@ -12,7 +12,7 @@ pub const FAMILY: FamilyDef = FamilyDef {
     native: ("ETH", "Ether", 18),
     // EVM providers put their keys in the URL.
     key_header: None,
-    lists_holdings: false,
+    discovery: Discovery::Candidates,
     open,
 };
 

@@ -1,18 +1,22 @@
-//! Solana, read frugally: SOL of up to 100 owners per `getMultipleAccounts` call (a zero-length data
-//! slice, so no account data is downloaded; a missing account holds zero), and every SPL Token and
-//! Token-2022 balance of an owner with one `getTokenAccountsByOwner` call per program — which also
-//! discovers the tokens it holds. All calls of a sweep go out in JSON-RPC batches.
+//! Solana, read frugally. A refresh reads accounts only, up to 100 a `getMultipleAccounts` call
+//! with a data slice on a token account's amount (bytes 64..72, the same in Token-2022): owners'
+//! SOL and their token accounts side by side in the same calls, since an owner's own account holds
+//! no data and its slice comes back empty. The token accounts are those an owner's listing found
+//! (`getTokenAccountsByOwner`, one call per token program, run on the discovery schedule), and the
+//! associated token account of a watched mint it had none of. All calls of a sweep go out in
+//! JSON-RPC batches.
 
 mod source;
 
 pub use source::FAMILY;
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use alloy_primitives::U256;
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as BASE64;
 use serde::Deserialize;
 use serde_json::json;
+use solana_pubkey::Pubkey;
 
 use crate::chains::jsonrpc::{Answer, Call, CallFailure, Guard, JsonRpc};
 use crate::chains::pool::EndpointPool;
@@ -20,18 +24,72 @@ use crate::model::{Address, Amount, Family};
 
 pub const TOKEN_PROGRAM: &str = "TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA";
 pub const TOKEN_2022_PROGRAM: &str = "TokenzQdBNbLqP5VEhdkAS6EPFLC1PHnBqCXEpPxuEb";
+/// The owner of every wallet's own account, and of an address that was sent lamports only.
+const SYSTEM_PROGRAM: &str = "11111111111111111111111111111111";
 
 /// `getMultipleAccounts` takes at most this many keys.
 const ACCOUNTS_PER_CALL: usize = 100;
+/// Where a token account keeps its amount, a little-endian u64, in both token programs.
+const AMOUNT_OFFSET: usize = 64;
+const AMOUNT_LEN: usize = 8;
 
-/// A value and the slot it was read at.
-pub type AtSlot = (U256, u64);
-
-/// What one owner holds: lamports, and token amounts by mint (every token account of a mint summed).
+/// One account of a `getMultipleAccounts` answer, with its data sliced to the amount.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct OwnerReading {
-    pub lamports: Result<AtSlot, String>,
-    pub tokens: Result<(BTreeMap<String, U256>, u64), String>,
+pub struct SlicedAccount {
+    pub lamports: u64,
+    /// The program that owns the account.
+    pub owner: String,
+    pub data: Vec<u8>,
+}
+
+impl SlicedAccount {
+    /// The token amount the account holds: a token account's sliced amount, or none at all in an
+    /// account of the system program (an address that was only ever sent lamports). Anything else
+    /// is no token account, and its amount unknown.
+    pub fn token_amount(&self) -> Result<u64, String> {
+        match self.owner.as_str() {
+            TOKEN_PROGRAM | TOKEN_2022_PROGRAM => {
+                <[u8; AMOUNT_LEN]>::try_from(self.data.as_slice())
+                    .map(u64::from_le_bytes)
+                    .map_err(|_| {
+                        format!(
+                            "a token account sent {} bytes of its amount, not {AMOUNT_LEN}",
+                            self.data.len()
+                        )
+                    })
+            }
+            SYSTEM_PROGRAM if self.data.is_empty() => Ok(0),
+            other => Err(format!("the account is kept by {other}, no token program")),
+        }
+    }
+}
+
+/// An account as read at a slot: `None` when it does not exist (never made, or closed).
+pub type AccountAt = Result<(Option<SlicedAccount>, u64), String>;
+
+/// A token account an owner's listing found, with its amount.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListedTokenAccount {
+    pub account: String,
+    pub mint: String,
+    pub program: &'static str,
+    pub amount: alloy_primitives::U256,
+}
+
+/// Every token account of one owner, as listed at a slot, or why it could not be.
+pub type OwnerListing = Result<(Vec<ListedTokenAccount>, u64), String>;
+
+/// Where `owner`'s associated token account of `mint` under `program` is, or `None` for a key
+/// that is no address.
+pub fn associated_token_account(owner: &str, mint: &str, program: &str) -> Option<String> {
+    let key = |text: &str| text.parse::<Pubkey>().ok();
+    let address =
+        spl_associated_token_account_interface::address::get_associated_token_address_with_program_id(
+            &key(owner)?,
+            &key(mint)?,
+            &key(program)?,
+        );
+    Some(address.to_string())
 }
 
 pub struct SolanaReader {
@@ -54,12 +112,16 @@ struct Context {
 }
 
 #[derive(Deserialize)]
-struct Lamports {
+struct EncodedAccount {
     lamports: u64,
+    owner: String,
+    /// `[data, "base64"]`
+    data: (String, String),
 }
 
 #[derive(Deserialize)]
 struct KeyedAccount {
+    pubkey: String,
     account: ParsedAccount,
 }
 
@@ -123,58 +185,61 @@ impl SolanaReader {
         self.rpc.run_all(calls, Some(&guard), &|_, _| Ok(())).await
     }
 
-    /// Reads every owner's SOL and tokens; one outcome per owner, in order.
-    pub async fn read(&self, owners: &[String]) -> Vec<OwnerReading> {
-        let mut calls: Vec<Call> = owners
+    /// Reads each account, its data sliced to where a token account keeps its amount; one outcome
+    /// per key, in order.
+    pub async fn read_accounts(&self, keys: &[String]) -> Vec<AccountAt> {
+        let calls: Vec<Call> = keys
             .chunks(ACCOUNTS_PER_CALL)
             .map(|chunk| {
                 Call::new(
                     "getMultipleAccounts",
-                    json!([chunk, { "encoding": "base64", "dataSlice": { "offset": 0, "length": 0 }, "commitment": "confirmed" }]),
+                    json!([chunk, { "encoding": "base64", "commitment": "confirmed",
+                        "dataSlice": { "offset": AMOUNT_OFFSET, "length": AMOUNT_LEN } }]),
                 )
             })
             .collect();
-        let account_calls = calls.len();
-        for owner in owners {
-            for program in [TOKEN_PROGRAM, TOKEN_2022_PROGRAM] {
-                calls.push(
+        let outcomes = self.run(&calls).await;
+        let mut accounts = Vec::with_capacity(keys.len());
+        for (chunk, outcome) in keys.chunks(ACCOUNTS_PER_CALL).zip(&outcomes) {
+            match read_sliced_accounts(outcome, chunk.len()) {
+                Ok((values, slot)) => {
+                    accounts.extend(values.into_iter().map(|account| Ok((account, slot))));
+                }
+                Err(why) => accounts.extend(std::iter::repeat_n(Err(why), chunk.len())),
+            }
+        }
+        accounts
+    }
+
+    /// Lists every token account of each owner, under both token programs; one outcome per
+    /// owner, in order.
+    pub async fn list(&self, owners: &[String]) -> Vec<OwnerListing> {
+        let programs = [TOKEN_PROGRAM, TOKEN_2022_PROGRAM];
+        let calls: Vec<Call> = owners
+            .iter()
+            .flat_map(|owner| {
+                programs.map(|program| {
                     Call::new(
                         "getTokenAccountsByOwner",
                         json!([owner, { "programId": program }, { "encoding": "jsonParsed", "commitment": "confirmed" }]),
                     )
-                    .with_large_answer(),
-                );
-            }
-        }
+                    .with_large_answer()
+                })
+            })
+            .collect();
         let outcomes = self.run(&calls).await;
-        let (accounts, token_lists) = outcomes.split_at(account_calls);
-
-        let mut lamports: Vec<Result<AtSlot, String>> = Vec::with_capacity(owners.len());
-        for (chunk, outcome) in owners.chunks(ACCOUNTS_PER_CALL).zip(accounts) {
-            match read_lamports(outcome, chunk.len()) {
-                Ok(values) => lamports.extend(values.into_iter().map(Ok)),
-                Err(why) => lamports.extend(std::iter::repeat_n(Err(why), chunk.len())),
-            }
-        }
-        lamports
-            .into_iter()
-            .zip(token_lists.chunks(2))
-            .zip(owners)
-            .map(|((lamports, lists), owner)| {
-                let tokens = match (
-                    read_token_accounts(&lists[0], TOKEN_PROGRAM, owner),
-                    read_token_accounts(&lists[1], TOKEN_2022_PROGRAM, owner),
-                ) {
-                    (Ok((mut classic, slot)), Ok((extended, other_slot))) => {
-                        for (mint, amount) in extended {
-                            let total = classic.entry(mint).or_default();
-                            *total = total.saturating_add(amount);
-                        }
-                        Ok((classic, slot.min(other_slot)))
-                    }
-                    (Err(why), _) | (_, Err(why)) => Err(why),
-                };
-                OwnerReading { lamports, tokens }
+        owners
+            .iter()
+            .zip(outcomes.chunks(programs.len()))
+            .map(|(owner, lists)| {
+                let mut accounts = Vec::new();
+                let mut slot = u64::MAX;
+                for (program, list) in programs.into_iter().zip(lists) {
+                    let (listed, at) = read_token_accounts(list, program, owner)?;
+                    accounts.extend(listed);
+                    slot = slot.min(at);
+                }
+                Ok((accounts, slot))
             })
             .collect()
     }
@@ -227,13 +292,15 @@ impl SolanaReader {
     }
 }
 
-/// Lamports per account of a `getMultipleAccounts` answer; a missing account holds zero.
-fn read_lamports(
+/// The accounts of a `getMultipleAccounts` answer (`None` for one that does not exist), with the
+/// slot they were read at. An answer for another number of accounts, or with data that is no
+/// base64 slice of at most the asked length, fails the whole answer.
+fn read_sliced_accounts(
     outcome: &Result<Box<serde_json::value::RawValue>, CallFailure>,
     expected: usize,
-) -> Result<Vec<AtSlot>, String> {
+) -> Result<(Vec<Option<SlicedAccount>>, u64), String> {
     let raw = outcome.as_ref().map_err(ToString::to_string)?;
-    let answer: WithContext<Vec<Option<Lamports>>> = serde_json::from_str(raw.get())
+    let answer: WithContext<Vec<Option<EncodedAccount>>> = serde_json::from_str(raw.get())
         .map_err(|_| "getMultipleAccounts sent a malformed answer".to_owned())?;
     if answer.value.len() != expected {
         return Err(format!(
@@ -241,31 +308,42 @@ fn read_lamports(
             answer.value.len()
         ));
     }
-    let slot = answer.context.slot;
-    Ok(answer
+    let accounts = answer
         .value
         .into_iter()
         .map(|account| {
-            (
-                U256::from(account.map_or(0, |account| account.lamports)),
-                slot,
-            )
+            account
+                .map(|account| {
+                    let (text, encoding) = account.data;
+                    let data = BASE64
+                        .decode(text)
+                        .ok()
+                        .filter(|data| encoding == "base64" && data.len() <= AMOUNT_LEN)
+                        .ok_or("getMultipleAccounts sent account data that is no slice it was asked for")?;
+                    Ok(SlicedAccount {
+                        lamports: account.lamports,
+                        owner: account.owner,
+                        data,
+                    })
+                })
+                .transpose()
         })
-        .collect())
+        .collect::<Result<_, String>>()?;
+    Ok((accounts, answer.context.slot))
 }
 
-/// Token amounts by mint of a `getTokenAccountsByOwner` answer. Any account that is not a token
+/// The token accounts of a `getTokenAccountsByOwner` answer. Any account that is not a token
 /// account of `program` held by `owner`, or whose amount is not a count of base units, fails the
-/// whole answer: a total with a part missing would be a wrong value.
+/// whole answer: a listing with a part missing would be taken for the whole truth.
 fn read_token_accounts(
     outcome: &Result<Box<serde_json::value::RawValue>, CallFailure>,
-    program: &str,
+    program: &'static str,
     owner: &str,
-) -> Result<(BTreeMap<String, U256>, u64), String> {
+) -> Result<(Vec<ListedTokenAccount>, u64), String> {
     let raw = outcome.as_ref().map_err(ToString::to_string)?;
     let answer: WithContext<Vec<KeyedAccount>> = serde_json::from_str(raw.get())
         .map_err(|_| "getTokenAccountsByOwner sent a malformed answer".to_owned())?;
-    let mut amounts: BTreeMap<String, U256> = BTreeMap::new();
+    let mut accounts = Vec::with_capacity(answer.value.len());
     for keyed in answer.value {
         let parsed = &keyed.account.data["parsed"];
         if keyed.account.owner != program
@@ -276,18 +354,149 @@ fn read_token_accounts(
                 "getTokenAccountsByOwner listed an account that is not a token account".into(),
             );
         }
-        // The mint is used and stored as an address: one that is none makes the answer a lie.
-        let mint = parsed["info"]["mint"]
-            .as_str()
-            .and_then(|mint| Address::parse_as(Family::Solana, mint).ok())
-            .ok_or("a token account without a mint address")?
-            .to_string();
+        // The mint and the account are used and stored as addresses: one that is none makes the
+        // answer a lie.
+        let as_address = |text: Option<&str>| {
+            text.and_then(|text| Address::parse_as(Family::Solana, text).ok())
+                .map(|address| address.to_string())
+        };
+        let mint = as_address(parsed["info"]["mint"].as_str())
+            .ok_or("a token account without a mint address")?;
+        let account = as_address(Some(&keyed.pubkey))
+            .ok_or("getTokenAccountsByOwner listed an account without an address")?;
         let amount = parsed["info"]["tokenAmount"]["amount"]
             .as_str()
             .and_then(|text| Amount::parse_raw(text).ok())
             .ok_or_else(|| format!("a token account of {mint} has no readable amount"))?;
-        let total = amounts.entry(mint).or_default();
-        *total = total.saturating_add(amount);
+        accounts.push(ListedTokenAccount {
+            account,
+            mint,
+            program,
+            amount,
+        });
     }
-    Ok((amounts, answer.context.slot))
+    Ok((accounts, answer.context.slot))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_associated_token_account_is_where_the_program_derives_it() {
+        // The USDC account of a wallet, as Solana.Swift's tests know it (metaplex-foundation).
+        assert_eq!(
+            associated_token_account(
+                "3h1zGmCwsRJnVk5BuRNMLsPaQu1y2aqXqXDWYCgrp5UG",
+                "EPjFWdd5AufqSSqeM2qN1xzybapC8G4wEGGkZwyTDt1v",
+                TOKEN_PROGRAM,
+            )
+            .as_deref(),
+            Some("3uetDDizgTtadDHZzyy9BqxrjQcozMEkxzbKhfZF4tG3")
+        );
+        // Another program keeps its accounts elsewhere.
+        assert_ne!(
+            associated_token_account(
+                "3h1zGmCwsRJnVk5BuRNMLsPaQu1y2aqXqXDWYCgrp5UG",
+                "EPjFWdd5AufqSSqeM2qN1xzybapC8G4wEGGkZwyTDt1v",
+                TOKEN_2022_PROGRAM,
+            )
+            .as_deref(),
+            Some("3uetDDizgTtadDHZzyy9BqxrjQcozMEkxzbKhfZF4tG3")
+        );
+        assert_eq!(
+            associated_token_account(
+                "not-a-key",
+                "EPjFWdd5AufqSSqeM2qN1xzybapC8G4wEGGkZwyTDt1v",
+                TOKEN_PROGRAM
+            ),
+            None
+        );
+    }
+
+    fn account(owner: &str, data: &[u8]) -> SlicedAccount {
+        SlicedAccount {
+            lamports: 2_039_280,
+            owner: owner.into(),
+            data: data.to_vec(),
+        }
+    }
+
+    #[test]
+    fn a_token_accounts_amount_is_its_little_endian_slice() {
+        let amount = 18_446_744_073_709_551_615u64 - 1;
+        assert_eq!(
+            account(TOKEN_PROGRAM, &amount.to_le_bytes()).token_amount(),
+            Ok(amount)
+        );
+        assert_eq!(
+            account(TOKEN_2022_PROGRAM, &7u64.to_le_bytes()).token_amount(),
+            Ok(7)
+        );
+        assert_eq!(account(SYSTEM_PROGRAM, &[]).token_amount(), Ok(0));
+        assert_eq!(
+            account(TOKEN_PROGRAM, &[1, 2, 3]).token_amount(),
+            Err("a token account sent 3 bytes of its amount, not 8".into())
+        );
+        assert_eq!(
+            account(TOKEN_PROGRAM, &[]).token_amount(),
+            Err("a token account sent 0 bytes of its amount, not 8".into())
+        );
+        assert_eq!(
+            account(SYSTEM_PROGRAM, &[0; 8]).token_amount(),
+            Err(format!(
+                "the account is kept by {SYSTEM_PROGRAM}, no token program"
+            ))
+        );
+        assert_eq!(
+            account("Stake11111111111111111111111111111111111111", &[0; 8]).token_amount(),
+            Err("the account is kept by Stake11111111111111111111111111111111111111, no token program".into())
+        );
+    }
+
+    fn answer(text: &str) -> Result<Box<serde_json::value::RawValue>, CallFailure> {
+        Ok(serde_json::value::RawValue::from_string(text.to_owned()).unwrap())
+    }
+
+    #[test]
+    fn sliced_accounts_are_read_and_a_missing_one_is_none() {
+        let text = r#"{"context":{"slot":9},"value":[
+            {"data":["AQAAAAAAAAA=","base64"],"executable":false,"lamports":2039280,"owner":"TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA","rentEpoch":0,"space":165},
+            null,
+            {"data":["","base64"],"executable":false,"lamports":42,"owner":"11111111111111111111111111111111","rentEpoch":0,"space":0}]}"#;
+        let (accounts, slot) = read_sliced_accounts(&answer(text), 3).unwrap();
+        assert_eq!(slot, 9);
+        assert_eq!(
+            accounts[0],
+            Some(account(TOKEN_PROGRAM, &1u64.to_le_bytes()))
+        );
+        assert_eq!(accounts[1], None);
+        assert_eq!(
+            accounts[2].as_ref().map(|account| account.lamports),
+            Some(42)
+        );
+        assert_eq!(
+            read_sliced_accounts(&answer(text), 2),
+            Err("getMultipleAccounts answered for 3 accounts, not 2".into())
+        );
+    }
+
+    #[test]
+    fn account_data_that_is_no_asked_slice_fails_the_answer() {
+        for data in [
+            r#"["!!","base64"]"#,
+            r#"["AQAAAAAAAAAA","base64"]"#,
+            r#"["AQAAAAAAAAA=","base58"]"#,
+            r#""AQAAAAAAAAA=""#,
+        ] {
+            let text = format!(
+                r#"{{"context":{{"slot":9}},"value":[{{"data":{data},"lamports":1,"owner":"{TOKEN_PROGRAM}"}}]}}"#
+            );
+            assert!(
+                read_sliced_accounts(&answer(&text), 1)
+                    .is_err_and(|why| why.starts_with("getMultipleAccounts sent")),
+                "{data}"
+            );
+        }
+    }
 }

@@ -1,26 +1,29 @@
-//! Solana chains as a [`Source`]: rows read owner by owner. An owner's token listing is complete
-//! for both token programs, so a mint it does not list holds zero, and a mint it lists that the
-//! chain does not list yet is discovered (its decimals read once).
+//! Solana chains as a [`Source`]. A row is read from accounts alone: SOL from its owner's account,
+//! a token from the owner's token accounts of its mint that the last listing found, or from the
+//! owner's associated token account of the mint when it found none; an account that does not exist
+//! holds zero. Listing an owner (on the discovery schedule) finds its token accounts,
+//! and the mints new to the chain (their decimals read once).
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 
+use alloy_primitives::U256;
 use anyhow::Result;
 use futures::future::BoxFuture;
 
-use super::SolanaReader;
+use super::{AccountAt, SolanaReader, TOKEN_2022_PROGRAM, TOKEN_PROGRAM, associated_token_account};
 use crate::chains::{
-    Discovered, FamilyDef, Reading, Row, RowsRead, Source, SourceContext, TokenMetadata, owners_of,
-    rows_by_owner,
+    Discovery, FamilyDef, ListedAccount, Listing, Reading, Row, RowsRead, Source, SourceContext,
+    TokenMetadata,
 };
 use crate::model::Family;
-use crate::store::{AddressId, ChainId, NewToken};
+use crate::store::{AddressId, ChainId, NewToken, TokenAccount};
 
 pub const FAMILY: FamilyDef = FamilyDef {
     family: Family::Solana,
     native: ("SOL", "Solana", 9),
     // Solana providers put their keys in the URL.
     key_header: None,
-    lists_holdings: true,
+    discovery: Discovery::Listing,
     open,
 };
 
@@ -31,21 +34,40 @@ struct SolanaSource {
     knows_genesis: bool,
     /// The mints the chain already lists.
     listed: HashSet<String>,
+    /// The token accounts of each (owner, mint) that the owner's last listing found.
+    accounts: HashMap<(AddressId, String), Vec<String>>,
+    /// The program each mint's known accounts belong to: where its associated accounts are.
+    programs: HashMap<String, String>,
 }
 
 fn open(context: SourceContext<'_>) -> Result<Box<dyn Source>> {
     let chain = context.chain;
+    let mut accounts: HashMap<(AddressId, String), Vec<String>> = HashMap::new();
+    let mut programs = HashMap::new();
+    for known in context.token_accounts {
+        programs.insert(known.contract.clone(), known.program);
+        accounts
+            .entry((known.owner, known.contract))
+            .or_default()
+            .push(known.account);
+    }
     Ok(Box::new(SolanaSource {
         reader: SolanaReader::new(context.pool, chain.genesis.clone()),
         chain: chain.id,
         knows_genesis: chain.genesis.is_some(),
         listed: context.listed,
+        accounts,
+        programs,
     }))
 }
 
 impl Source for SolanaSource {
     fn read<'a>(&'a self, rows: &'a [Row]) -> BoxFuture<'a, RowsRead> {
         Box::pin(self.read_rows(rows))
+    }
+
+    fn list<'a>(&'a self, owners: &'a [(AddressId, String)]) -> BoxFuture<'a, Listing> {
+        Box::pin(self.list_owners(owners))
     }
 
     /// A mint's decimals, from its mint account (an account that is no mint is refused); a mint
@@ -73,55 +95,94 @@ fn mint_symbol(mint: &str) -> String {
 }
 
 impl SolanaSource {
-    async fn read_rows(&self, rows: &[Row]) -> RowsRead {
-        let reader = &self.reader;
-        let owners = owners_of(rows);
-        let names: Vec<String> = owners.iter().map(|(_, name)| name.clone()).collect();
-        let readings = reader.read(&names).await;
-        let by_owner: HashMap<AddressId, _> =
-            owners.iter().map(|(id, _)| *id).zip(readings).collect();
-
-        let readings_per_row: Vec<Reading> = rows
-            .iter()
-            .map(|row| {
-                let owner = &by_owner[&row.key.address];
-                match &row.contract {
-                    None => owner.lamports.clone(),
-                    Some(mint) => owner
-                        .tokens
-                        .as_ref()
-                        .map(|(held, slot)| (held.get(mint).copied().unwrap_or_default(), *slot))
-                        .map_err(Clone::clone),
-                }
-            })
-            .collect();
-
-        // Held but in no row of this sweep: discovered for its owner; new to the chain, its
-        // decimals are read once (a mint that cannot be read is left out until it can).
-        let in_rows = rows_by_owner(rows);
-        let mut discovered = Vec::new();
-        let mut unlisted = BTreeSet::new();
-        for (owner, reading) in &by_owner {
-            if let Ok((held, slot)) = &reading.tokens {
-                for (mint, amount) in held {
-                    if !in_rows.contains(&(*owner, mint.as_str())) {
-                        discovered.push(Discovered {
-                            owner: *owner,
-                            contract: mint.clone(),
-                            reading: (*amount, *slot),
-                        });
-                        if !self.listed.contains(mint) {
-                            unlisted.insert(mint.clone());
-                        }
-                    }
-                }
-            }
+    /// The accounts whose sum is `row`'s balance: the owner's own for SOL; for a token, the
+    /// accounts its last listing found, or, with none found, the owner's associated account of
+    /// the mint (under the program the mint's known accounts belong to, or under both when no
+    /// account of it is known), which a wallet makes when it is first sent the token.
+    fn accounts_of(&self, row: &Row) -> Vec<String> {
+        let Some(mint) = &row.contract else {
+            return vec![row.address.clone()];
+        };
+        if let Some(known) = self.accounts.get(&(row.key.address, mint.clone())) {
+            return known.clone();
         }
+        match self.programs.get(mint) {
+            Some(program) => vec![program.as_str()],
+            None => vec![TOKEN_PROGRAM, TOKEN_2022_PROGRAM],
+        }
+        .into_iter()
+        .filter_map(|program| associated_token_account(&row.address, mint, program))
+        .collect()
+    }
+
+    async fn read_rows(&self, rows: &[Row]) -> RowsRead {
+        let per_row: Vec<Vec<String>> = rows.iter().map(|row| self.accounts_of(row)).collect();
+        // Each account is asked for once, however many rows it counts in.
+        let keys: Vec<String> = per_row
+            .iter()
+            .flatten()
+            .cloned()
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        let read: HashMap<&str, AccountAt> = keys
+            .iter()
+            .map(String::as_str)
+            .zip(self.reader.read_accounts(&keys).await)
+            .collect();
+        let readings = rows
+            .iter()
+            .zip(&per_row)
+            .map(|(row, accounts)| {
+                let mut total = U256::ZERO;
+                let mut slot = u64::MAX;
+                for account in accounts {
+                    let (found, at) = read[account.as_str()].clone()?;
+                    let held = match (&row.contract, found) {
+                        (_, None) => 0,
+                        (None, Some(own)) => own.lamports,
+                        (Some(_), Some(token_account)) => token_account
+                            .token_amount()
+                            .map_err(|why| format!("{account}: {why}"))?,
+                    };
+                    total = total.saturating_add(U256::from(held));
+                    slot = slot.min(at);
+                }
+                Ok((total, slot))
+            })
+            .collect::<Vec<Reading>>();
+        RowsRead {
+            genesis: self.learned_genesis(),
+            ..RowsRead::of(readings)
+        }
+    }
+
+    fn learned_genesis(&self) -> Option<String> {
+        if self.knows_genesis {
+            None
+        } else {
+            self.reader.learned_genesis()
+        }
+    }
+
+    /// Lists each owner's token accounts; the mints new to the chain have their decimals read (a
+    /// mint that cannot be read is left out of the listing until it can).
+    async fn list_owners(&self, owners: &[(AddressId, String)]) -> Listing {
+        let names: Vec<String> = owners.iter().map(|(_, name)| name.clone()).collect();
+        let listings = self.reader.list(&names).await;
+        let unlisted: Vec<String> = listings
+            .iter()
+            .flatten()
+            .flat_map(|(accounts, _)| accounts.iter().map(|found| found.mint.clone()))
+            .filter(|mint| !self.listed.contains(mint))
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
         let mut new_tokens = Vec::new();
+        let mut unreadable = HashSet::new();
         if !unlisted.is_empty() {
-            let mints: Vec<String> = unlisted.into_iter().collect();
-            let decimals = reader.mint_decimals(&mints).await;
-            for (mint, decimals) in mints.into_iter().zip(decimals) {
+            let decimals = self.reader.mint_decimals(&unlisted).await;
+            for (mint, decimals) in unlisted.into_iter().zip(decimals) {
                 match decimals {
                     Ok(decimals) => new_tokens.push(NewToken {
                         chain: self.chain,
@@ -130,22 +191,42 @@ impl SolanaSource {
                         contract: mint,
                         decimals,
                     }),
-                    Err(_) => {
-                        tracing::warn!(%mint, "a held token's mint could not be read; it is left out until it can");
-                        discovered.retain(|found| found.contract != mint);
+                    Err(why) => {
+                        tracing::warn!(%mint, %why, "a held token's mint could not be read; it is left out until it can");
+                        unreadable.insert(mint);
                     }
                 }
             }
         }
-        RowsRead {
-            discovered,
+        let listed: Vec<Result<Vec<ListedAccount>, String>> = owners
+            .iter()
+            .zip(listings)
+            .map(|((owner, _), listing)| {
+                let (accounts, slot) = listing?;
+                Ok(accounts
+                    .into_iter()
+                    .filter(|found| !unreadable.contains(&found.mint))
+                    .map(|found| ListedAccount {
+                        account: TokenAccount {
+                            owner: *owner,
+                            contract: found.mint,
+                            account: found.account,
+                            program: found.program.to_owned(),
+                        },
+                        reading: (found.amount, slot),
+                    })
+                    .collect())
+            })
+            .collect();
+        let unreachable = listed
+            .iter()
+            .all(Result::is_err)
+            .then(|| listed.iter().find_map(|owner| owner.clone().err()))
+            .flatten();
+        Listing {
+            owners: listed,
             new_tokens,
-            genesis: if self.knows_genesis {
-                None
-            } else {
-                reader.learned_genesis()
-            },
-            ..RowsRead::of(readings_per_row)
+            unreachable,
         }
     }
 }

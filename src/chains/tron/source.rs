@@ -10,8 +10,8 @@ use futures::future::BoxFuture;
 
 use super::TronReader;
 use crate::chains::{
-    Discovered, FamilyDef, Reading, Row, RowsRead, Source, SourceContext, TokenMetadata, owners_of,
-    rows_by_owner,
+    Discovered, Discovery, FamilyDef, Reading, Row, RowsRead, Source, SourceContext, TokenMetadata,
+    owners_of, rows_by_owner,
 };
 use crate::model::Family;
 use crate::store::{AddressId, ChainId, NewToken};
@@ -20,7 +20,7 @@ pub const FAMILY: FamilyDef = FamilyDef {
     family: Family::Tron,
     native: ("TRX", "TRON", 6),
     key_header: Some("tron-pro-api-key"),
-    lists_holdings: true,
+    discovery: Discovery::EveryRead,
     open,
 };
 
