@@ -314,9 +314,15 @@ fn two_hundred_fifty_owners_with_nine_token_accounts_refresh_in_six_calls() {
         server.calls_of("getTokenAccountsByOwner"),
         server.calls_of("getMultipleAccounts"),
     );
+    let requests = server.requests();
     dir.holdings(&["preload"]).assert().success();
     assert_eq!(server.calls_of("getMultipleAccounts") - accounts, 6);
     assert_eq!(server.calls_of("getTokenAccountsByOwner"), listings);
+    assert_eq!(
+        server.requests() - requests,
+        1,
+        "the six calls in one batch"
+    );
     let rows = dir.all_balances();
     assert_eq!(
         rows.len(),
