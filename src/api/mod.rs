@@ -36,7 +36,8 @@ pub use crate::sync::Event;
 use crate::chains::pool::redact;
 use crate::clock::{Clock, SystemClock};
 use crate::model::{
-    Address, Money, PriceSourceKind, Ttls, checked_price_ttl, is_cleartext, parse_endpoint_url,
+    Address, Money, PriceSourceKind, Ttls, checked_price_ttl, is_cleartext,
+    parse_chain_endpoint_url, parse_endpoint_url,
 };
 use crate::prices::valuation::{PriceBook, valuation};
 use crate::secrets;
@@ -347,11 +348,12 @@ impl Holdings {
     /// Adds an endpoint, tried after the chain's others; an API key in its URL goes to the OS
     /// keyring, not the database.
     pub fn add_endpoint(&self, chain: ChainId, url: &str) -> AppResult<()> {
-        let url = parse_endpoint_url(url.trim()).map_err(|err| AppError::from_input(err.into()))?;
         let record = self
             .engine
             .with_store(|store| settings::chain(store, chain))
             .map_err(AppError::from_input)?;
+        let url = parse_chain_endpoint_url(record.family, url)
+            .map_err(|err| AppError::from_input(err.into()))?;
         let planned =
             [url_keys::plan(&record.name, record.family, &url).map_err(AppError::from_input)?];
         url_keys::save(&planned).map_err(AppError::from_input)?;
