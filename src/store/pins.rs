@@ -34,17 +34,22 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use crate::store::testing::{bitcoin_chain, each_store};
+    use crate::store::{ChainId, Store};
 
     const FIRST: &str = "aa00000000000000000000000000000000000000000000000000000000000000";
     const SECOND: &str = "bb00000000000000000000000000000000000000000000000000000000000000";
 
+    /// A Bitcoin chain, and the URL of its endpoint.
+    fn devbtc(store: &mut Store) -> (ChainId, String) {
+        let id = store.insert_chain(&bitcoin_chain("devbtc")).unwrap();
+        let chain = store.chain_by_name("devbtc").unwrap().unwrap();
+        (id, chain.endpoints[0].url.clone())
+    }
+
     #[test]
     fn a_pin_is_kept_per_endpoint_and_the_first_one_stays() {
         each_store(|store| {
-            let id = store.insert_chain(&bitcoin_chain("devbtc")).unwrap();
-            let url = store.chain_by_name("devbtc").unwrap().unwrap().endpoints[0]
-                .url
-                .clone();
+            let (id, url) = devbtc(store);
             assert!(store.endpoint_pins(id).unwrap().is_empty());
             store.pin_endpoint(id, &url, FIRST).unwrap();
             store.pin_endpoint(id, &url, SECOND).unwrap();
@@ -55,10 +60,7 @@ mod tests {
     #[test]
     fn a_pin_that_is_no_fingerprint_is_refused() {
         each_store(|store| {
-            let id = store.insert_chain(&bitcoin_chain("devbtc")).unwrap();
-            let url = store.chain_by_name("devbtc").unwrap().unwrap().endpoints[0]
-                .url
-                .clone();
+            let (id, url) = devbtc(store);
             for bad in ["", "AA", &"A".repeat(64), &"g".repeat(64)] {
                 assert!(store.pin_endpoint(id, &url, bad).is_err(), "{bad}");
             }
