@@ -772,6 +772,34 @@ mod tests {
     }
 
     #[test]
+    fn an_electrum_server_is_added_to_bitcoin_only() {
+        let (_dir, holdings) = opened();
+        let bitcoin = chain_named(&holdings, "bitcoin");
+        holdings
+            .add_endpoint(bitcoin.id, " ssl://node.local:50002 ")
+            .unwrap();
+        let shown = chain_named(&holdings, "bitcoin").endpoints;
+        assert_eq!(shown.last().unwrap().shown, "ssl://node.local:50002");
+
+        let ethereum = chain_named(&holdings, "ethereum");
+        let refused = holdings
+            .add_endpoint(ethereum.id, "tcp://node.local:50001")
+            .unwrap_err();
+        assert_eq!(refused.code, ErrorCode::InvalidInput);
+        assert!(
+            refused.message.contains("Bitcoin only"),
+            "{}",
+            refused.message
+        );
+        let no_port = holdings
+            .add_endpoint(bitcoin.id, "tcp://node.local")
+            .unwrap_err();
+        assert_eq!(no_port.code, ErrorCode::InvalidInput);
+        assert_eq!(chain_named(&holdings, "ethereum"), ethereum);
+        assert_eq!(chain_named(&holdings, "bitcoin").endpoints, shown);
+    }
+
+    #[test]
     fn endpoints_are_named_as_shown_and_a_list_gone_out_of_date_is_refused() {
         let (_dir, holdings) = opened();
         let chain = chain_named(&holdings, "ethereum");
