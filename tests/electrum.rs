@@ -218,6 +218,41 @@ fn a_new_block_announced_on_the_connection_is_not_taken_for_an_answer() {
 }
 
 #[test]
+fn a_kept_connection_the_server_closed_is_opened_again() {
+    use holdings::model::{BitcoinNetwork, Branch, WatchKey};
+
+    let server = Electrum::ssl();
+    server.close_after_each_batch();
+    let key = WatchKey::parse(BIP84_ZPUB).unwrap();
+    server.set(
+        &key.address(Branch::Receive, 19, BitcoinNetwork::Mainnet)
+            .unwrap()
+            .to_string(),
+        Script {
+            confirmed: 7,
+            unconfirmed: 0,
+            transactions: 1,
+        },
+    );
+    let dir = devbtc(&[&server.url]);
+    dir.watch(BIP84_ZPUB, "devbtc");
+    dir.holdings(&["sync"]).assert().success();
+    let rows = dir.all_balances();
+    assert_eq!(rows.len(), 60);
+    assert!(rows.iter().all(|row| row["error"].is_null()), "{rows:?}");
+    assert_eq!(
+        server.connections(),
+        2,
+        "the second batch found the first connection closed"
+    );
+    assert_eq!(
+        server.round_trips(),
+        4,
+        "server.version and a batch on each"
+    );
+}
+
+#[test]
 fn a_call_the_server_fails_fails_its_row_alone() {
     let server = Electrum::tcp();
     three_addresses(&server);

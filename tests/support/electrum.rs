@@ -64,6 +64,7 @@ struct State {
     failing: Mutex<HashMap<String, String>>,
     latency: Mutex<Duration>,
     blocks_after_batches: Mutex<bool>,
+    close_after_batches: Mutex<bool>,
     connections: Mutex<usize>,
     round_trips: Mutex<usize>,
     calls: Mutex<Vec<String>>,
@@ -195,6 +196,12 @@ impl Electrum {
         *self.state.blocks_after_batches.lock().unwrap() = true;
     }
 
+    /// Closes each connection after answering a batch, without a word (as servers drop sessions
+    /// idle too long).
+    pub fn close_after_each_batch(&self) {
+        *self.state.close_after_batches.lock().unwrap() = true;
+    }
+
     pub fn set_fault(&self, fault: Option<Fault>) {
         *self.state.fault.lock().unwrap() = fault;
     }
@@ -305,6 +312,9 @@ async fn serve(state: Arc<State>, stream: impl AsyncRead + AsyncWrite + Unpin) {
         }
         if answer.is_array() && *state.blocks_after_batches.lock().unwrap() {
             *state.tip.lock().unwrap() += 1;
+        }
+        if answer.is_array() && *state.close_after_batches.lock().unwrap() {
+            return;
         }
     }
 }

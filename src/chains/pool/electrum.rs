@@ -287,15 +287,25 @@ async fn ask(connection: &mut Connection, message: &[u8], cap: usize) -> Result<
     }
 }
 
-/// The next line, without its newline, of at most `cap` bytes; `None` at the end of the stream.
+/// The next line, without its newline, of at most `cap` bytes; `None` when the connection ended
+/// before any byte of it.
 async fn read_line(connection: &mut Connection, cap: usize) -> Result<Option<Vec<u8>>, Failure> {
     let mut line = Vec::new();
     let limit = u64::try_from(cap).unwrap_or(u64::MAX).saturating_add(1);
-    let read = (&mut *connection)
+    let read = match (&mut *connection)
         .take(limit)
         .read_until(b'\n', &mut line)
         .await
-        .map_err(|_| Failure::Transient("the connection failed mid-answer".into()))?;
+    {
+        Ok(read) => read,
+        // A TLS connection the server closed without saying so ends in an error, not an end.
+        Err(_) if line.is_empty() => 0,
+        Err(_) => {
+            return Err(Failure::Transient(
+                "the connection failed mid-answer".into(),
+            ));
+        }
+    };
     if read == 0 {
         return Ok(None);
     }
