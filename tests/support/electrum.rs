@@ -24,7 +24,6 @@ use std::time::Duration;
 
 use bitcoin::hashes::{Hash, sha256};
 use serde_json::{Value, json};
-use sha2::{Digest, Sha256};
 use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncWrite, AsyncWriteExt, BufReader};
 
 pub const TIP: u64 = 870_123;
@@ -147,7 +146,8 @@ impl Electrum {
             rcgen::generate_simple_self_signed(vec!["127.0.0.1".into(), "localhost".into()])
                 .unwrap();
         let der = certified.cert.der().clone();
-        let fingerprint = Sha256::digest(&der)
+        let fingerprint = sha256::Hash::hash(&der)
+            .to_byte_array()
             .iter()
             .map(|byte| format!("{byte:02X}"))
             .collect::<Vec<_>>()
