@@ -4,6 +4,9 @@
 //! - Solana, on `support::solana`'s server behind the same proxy: a refresh (`holdings preload`)
 //!   of 250 owners with 9 token accounts among them and a watched mint, and of 1,000 owners with 3
 //!   token accounts each, after a first `sync` that listed them.
+//! - Bitcoin: 3 addresses and a BIP84 zpub with 25 used receive and 3 used change addresses (gap
+//!   20), one `holdings sync`, over a local Electrum server (TLS) and over a local Esplora server,
+//!   each waiting 50 ms before every answer.
 //!
 //! Prints the HTTP requests, the wall time, and the floor (round trips × 50 ms) of each. Run with
 //! `cargo bench --bench sync`.
@@ -18,6 +21,8 @@ use alloy_sol_types::SolValue;
 use serde_json::{Value, json};
 use support::DataDir;
 use support::anvil::Anvil;
+use support::electrum::{Electrum, Script};
+use support::esplora::{Esplora, Stats};
 use support::proxy::{Behaviour, Proxy};
 use support::seeded::{BALANCE_SLOT, Seeded, read_and_wrong};
 
@@ -35,6 +40,7 @@ fn main() {
         true,
     );
     solana_refresh("1,000 owners × 3 token accounts", 1_000, |_| 3, false);
+    bitcoin_zpub_and_three_addresses();
 }
 
 fn sync_12_000_balances() {
@@ -318,4 +324,115 @@ fn solana_refresh(name: &str, owners: usize, accounts_of: fn(usize) -> usize, wa
         rows.iter().all(|row| row["freshness"] == "fresh"),
         "every balance read"
     );
+}
+
+/// BIP84's account key (its test vector).
+const BIP84_ZPUB: &str = "zpub6rFR7y4Q2AijBEqTUquhVz398htDFrtymD9xYYfG1m4wAcvPhXNfE3EfH1r1ADqtfSdVCToUG868RvUUkgDKf31mGDtKsAYz2oz2AGutZYs";
+const PLAIN: [&str; 3] = [
+    "bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq",
+    "1BvBMSEYstWetqTFn5Au4m4GFg7xJaNVN2",
+    "bc1p5d7rjq7g6rdk2yhzks9smlaqtedr4dekq08ge8ztwac72sfr9rusxg3297",
+];
+
+/// The addresses used, with what each holds: 25 receive and 3 change addresses of the zpub, and
+/// the first plain address.
+fn used_bitcoin_addresses() -> Vec<(String, u64)> {
+    use holdings::model::{BitcoinNetwork, Branch, WatchKey};
+
+    let key = WatchKey::parse(BIP84_ZPUB).unwrap();
+    let address = |branch, index| {
+        key.address(branch, index, BitcoinNetwork::Mainnet)
+            .unwrap()
+            .to_string()
+    };
+    let mut used: Vec<(String, u64)> = (0..25)
+        .map(|index| (address(Branch::Receive, index), 1_000 + u64::from(index)))
+        .collect();
+    used.extend((0..3).map(|index| (address(Branch::Change, index), 7)));
+    used.push((PLAIN[0].to_owned(), 150_000));
+    used
+}
+
+/// One `holdings sync` of the Bitcoin wallet over `rpc`; the wall time and every balance's sum.
+fn sync_bitcoin(rpc: &str) -> (Duration, u64) {
+    let dir = DataDir::new();
+    dir.add_chain("devbtc", "bitcoin", rpc);
+    for address in PLAIN.iter().chain([&BIP84_ZPUB]) {
+        dir.watch(address, "devbtc");
+    }
+    let started = Instant::now();
+    let output = dir.holdings(&["sync"]).output().unwrap();
+    let wall = started.elapsed();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let rows = dir.all_balances();
+    assert_eq!(rows.len(), 3 + 45 + 23, "the gap limit scanned to the end");
+    let total = rows
+        .iter()
+        .map(|row| row["raw"].as_str().unwrap().parse::<u64>().unwrap())
+        .sum();
+    (wall, total)
+}
+
+fn bitcoin_zpub_and_three_addresses() {
+    let used = used_bitcoin_addresses();
+    let expected: u64 = used.iter().map(|(_, sats)| sats).sum();
+
+    let electrum = Electrum::ssl();
+    let esplora = Esplora::start();
+    for (address, sats) in &used {
+        let sats = i64::try_from(*sats).unwrap();
+        electrum.set(
+            address,
+            Script {
+                confirmed: sats,
+                unconfirmed: 0,
+                transactions: 1,
+            },
+        );
+        esplora.set(
+            address,
+            Stats {
+                funded: sats,
+                tx_count: 1,
+                ..Stats::default()
+            },
+        );
+    }
+    electrum.set_latency(LATENCY);
+    esplora.set_latency(LATENCY);
+
+    let (electrum_wall, electrum_total) = sync_bitcoin(&electrum.url);
+    let (esplora_wall, esplora_total) = sync_bitcoin(&esplora.url);
+    let round_trips = electrum.round_trips();
+    let calls = electrum.calls().len();
+    let floor = LATENCY * round_trips as u32;
+
+    println!(
+        "bitcoin benchmark: 3 addresses + a zpub with 25 used receive and 3 used change addresses \
+         (gap 20; 71 addresses read), {}ms latency per answer",
+        LATENCY.as_millis()
+    );
+    println!(
+        "  Electrum (TLS): {round_trips} round trips on {} connection(s) (target ≤ 8), {calls} calls, \
+         wall {} ms, floor {} ms ({round_trips} × {} ms), wall / floor {:.2}",
+        electrum.connections(),
+        electrum_wall.as_millis(),
+        floor.as_millis(),
+        LATENCY.as_millis(),
+        electrum_wall.as_secs_f64() / floor.as_secs_f64()
+    );
+    println!(
+        "  Esplora:        {} HTTP requests, wall {} ms",
+        esplora.requests().len(),
+        esplora_wall.as_millis()
+    );
+    assert_eq!(
+        electrum_total, expected,
+        "every balance exact over Electrum"
+    );
+    assert_eq!(esplora_total, expected, "every balance exact over Esplora");
 }

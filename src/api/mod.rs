@@ -36,7 +36,8 @@ pub use crate::sync::Event;
 use crate::chains::pool::redact;
 use crate::clock::{Clock, SystemClock};
 use crate::model::{
-    Address, Money, PriceSourceKind, Ttls, checked_price_ttl, is_cleartext, parse_endpoint_url,
+    Address, Money, PriceSourceKind, Ttls, checked_price_ttl, is_cleartext,
+    parse_chain_endpoint_url, parse_endpoint_url,
 };
 use crate::prices::valuation::{PriceBook, valuation};
 use crate::secrets;
@@ -347,11 +348,12 @@ impl Holdings {
     /// Adds an endpoint, tried after the chain's others; an API key in its URL goes to the OS
     /// keyring, not the database.
     pub fn add_endpoint(&self, chain: ChainId, url: &str) -> AppResult<()> {
-        let url = parse_endpoint_url(url.trim()).map_err(|err| AppError::from_input(err.into()))?;
         let record = self
             .engine
             .with_store(|store| settings::chain(store, chain))
             .map_err(AppError::from_input)?;
+        let url = parse_chain_endpoint_url(record.family, url)
+            .map_err(|err| AppError::from_input(err.into()))?;
         let planned =
             [url_keys::plan(&record.name, record.family, &url).map_err(AppError::from_input)?];
         url_keys::save(&planned).map_err(AppError::from_input)?;
@@ -767,6 +769,34 @@ mod tests {
             no_key.message
         );
         assert_eq!(chain_named(&holdings, "ethereum"), ethereum);
+    }
+
+    #[test]
+    fn an_electrum_server_is_added_to_bitcoin_only() {
+        let (_dir, holdings) = opened();
+        let bitcoin = chain_named(&holdings, "bitcoin");
+        holdings
+            .add_endpoint(bitcoin.id, " ssl://node.local:50002 ")
+            .unwrap();
+        let shown = chain_named(&holdings, "bitcoin").endpoints;
+        assert_eq!(shown.last().unwrap().shown, "ssl://node.local:50002");
+
+        let ethereum = chain_named(&holdings, "ethereum");
+        let refused = holdings
+            .add_endpoint(ethereum.id, "tcp://node.local:50001")
+            .unwrap_err();
+        assert_eq!(refused.code, ErrorCode::InvalidInput);
+        assert!(
+            refused.message.contains("Bitcoin only"),
+            "{}",
+            refused.message
+        );
+        let no_port = holdings
+            .add_endpoint(bitcoin.id, "tcp://node.local")
+            .unwrap_err();
+        assert_eq!(no_port.code, ErrorCode::InvalidInput);
+        assert_eq!(chain_named(&holdings, "ethereum"), ethereum);
+        assert_eq!(chain_named(&holdings, "bitcoin").endpoints, shown);
     }
 
     #[test]

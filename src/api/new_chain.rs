@@ -5,7 +5,7 @@ use anyhow::{Result, bail, ensure};
 
 use crate::chains;
 use crate::config::chains::MULTICALL3;
-use crate::model::{Address, BitcoinNetwork, ChainName, Family, parse_endpoint_url};
+use crate::model::{Address, BitcoinNetwork, ChainName, Family, parse_chain_endpoint_url};
 use crate::prices;
 use crate::store::{ChainPricing, NewChain};
 
@@ -52,7 +52,7 @@ pub(super) fn new_chain(spec: &ChainSpec) -> Result<NewChain> {
     }
     let mut endpoints = Vec::with_capacity(spec.rpcs.len());
     for text in &spec.rpcs {
-        let url = parse_endpoint_url(text)?;
+        let url = parse_chain_endpoint_url(family, text)?;
         ensure!(
             !endpoints.contains(&url),
             "the endpoint {text:?} is given twice"

@@ -1,16 +1,22 @@
 //! A chain's endpoint pool, built from what the store knows of its endpoints: their order, which
-//! were offline, their API keys (from the OS keyring) and what each was found to take.
+//! were offline, their API keys (from the OS keyring), what each was found to take, and the
+//! certificates of Electrum servers pinned on first use.
 
 use anyhow::{Context, Result};
 
 use super::family;
-use super::pool::{EndpointPool, Learned, PoolPolicy, published_batch_limit, redact};
+use super::pool::{EndpointPool, Fingerprint, Learned, PoolPolicy, published_batch_limit, redact};
 use crate::model::{KEY_PLACEHOLDER, with_keys};
 use crate::secrets;
 use crate::store::{ChainRecord, EndpointRecord};
 
-/// A new pool over a chain's endpoints, starting from what they were found to take before.
-pub fn pool_for(chain: &ChainRecord, policy: PoolPolicy) -> Result<EndpointPool> {
+/// A new pool over a chain's endpoints, starting from what they were found to take before; `pins`
+/// are the certificates pinned (URL, SHA-256 in hex), as the store keeps them.
+pub fn pool_for(
+    chain: &ChainRecord,
+    pins: &[(String, String)],
+    policy: PoolPolicy,
+) -> Result<EndpointPool> {
     let urls = chain
         .endpoints
         .iter()
@@ -35,6 +41,16 @@ pub fn pool_for(chain: &ChainRecord, policy: PoolPolicy) -> Result<EndpointPool>
                 ),
                 Err(err) => tracing::warn!(%err, "asking without the endpoint's API key"),
             }
+        }
+        if let Some((_, pin)) = pins.iter().find(|(url, _)| *url == endpoint.url) {
+            // A pin that cannot be read must not turn into trusting whatever is shown.
+            let fingerprint = Fingerprint::from_hex(pin).with_context(|| {
+                format!(
+                    "the pinned certificate of an endpoint of {} is unreadable",
+                    chain.name
+                )
+            })?;
+            pool.pin(index, fingerprint);
         }
         let limits = endpoint.limits;
         let widen = |size: Option<u32>| size.map(|size| size as usize);

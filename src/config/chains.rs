@@ -146,7 +146,14 @@ const DEFAULTS: [Default; 10] = [
         native_symbol: "BTC",
         native_name: "Bitcoin",
         native_decimals: 8,
-        endpoints: &["https://blockstream.info/api", "https://mempool.space/api"],
+        // Electrum servers first (a batch answers a whole wallet), then Esplora APIs: blockstream's
+        // electrs and Emzy's ElectrumX, both in Electrum's own list of servers for years.
+        endpoints: &[
+            "ssl://electrum.blockstream.info:50002",
+            "ssl://electrum.emzy.de:50002",
+            "https://blockstream.info/api",
+            "https://mempool.space/api",
+        ],
         // Bitcoin has no tokens to price
         pricing: (None, "bitcoin"),
     },
@@ -190,17 +197,31 @@ pub fn default_chains() -> Vec<NewChain> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::parse_endpoint_url;
+    use url::Url;
+
+    use crate::model::parse_chain_endpoint_url;
 
     #[test]
     fn every_default_has_two_https_endpoints_or_more() {
         for chain in default_chains() {
-            assert!(chain.endpoints.len() >= 2, "{}", chain.name);
+            let https = chain.endpoints.iter().filter(|url| url.scheme() == "https");
+            assert!(https.count() >= 2, "{}", chain.name);
             for url in &chain.endpoints {
-                assert_eq!(url.scheme(), "https", "{url}");
-                assert!(parse_endpoint_url(url.as_str()).is_ok());
+                // over TLS, and as `chain add` would take it
+                assert!(["https", "ssl"].contains(&url.scheme()), "{url}");
+                assert!(parse_chain_endpoint_url(chain.family, url.as_str()).is_ok());
             }
         }
+    }
+
+    #[test]
+    fn bitcoin_asks_two_electrum_servers_before_its_esplora_apis() {
+        let bitcoin = default_chains()
+            .into_iter()
+            .find(|chain| chain.name.as_str() == "bitcoin")
+            .unwrap();
+        let schemes: Vec<&str> = bitcoin.endpoints.iter().map(Url::scheme).collect();
+        assert_eq!(schemes, ["ssl", "ssl", "https", "https"]);
     }
 
     #[test]

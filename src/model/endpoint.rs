@@ -1,6 +1,9 @@
-//! Endpoint URLs: the base URL of a chain's API, checked before it is stored.
+//! Endpoint URLs: the base URL of a chain's API, or an Electrum server's address, checked before it
+//! is stored.
 
 use url::{Host, Url};
+
+use super::Family;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum EndpointUrlError {
@@ -10,6 +13,56 @@ pub enum EndpointUrlError {
     NotHttp(String),
     #[error("the endpoint's API key is not in the OS keyring (any more); add the endpoint again")]
     MissingKey,
+    /// A `tcp://` or `ssl://` URL that is not an Electrum server's address, or given to a family
+    /// that has none.
+    #[error("{text:?} is not an Electrum server: {reason}")]
+    NotElectrum { text: String, reason: &'static str },
+}
+
+/// Whether a URL names an Electrum server (`tcp://HOST:PORT`, or `ssl://HOST:PORT` over TLS) rather
+/// than an HTTP API.
+pub fn is_electrum(url: &Url) -> bool {
+    matches!(url.scheme(), "tcp" | "ssl")
+}
+
+/// Parses an endpoint of a chain of `family`: an http(s) API base, or for Bitcoin also an Electrum
+/// server as Electrum wallets spell one, `tcp://HOST:PORT` or `ssl://HOST:PORT` (nothing after the
+/// port: the protocol has no paths).
+pub fn parse_chain_endpoint_url(family: Family, text: &str) -> Result<Url, EndpointUrlError> {
+    let trimmed = text.trim();
+    let scheme = trimmed.split_once("://").map(|(scheme, _)| scheme);
+    if !scheme.is_some_and(|scheme| ["tcp", "ssl"].contains(&scheme.to_ascii_lowercase().as_str()))
+    {
+        return parse_endpoint_url(text);
+    }
+    let refused = |reason| EndpointUrlError::NotElectrum {
+        text: text.to_owned(),
+        reason,
+    };
+    if family != Family::Bitcoin {
+        return Err(refused(
+            "tcp:// and ssl:// are Electrum servers, which serve Bitcoin only",
+        ));
+    }
+    let url = Url::parse(trimmed).map_err(|err| EndpointUrlError::Malformed {
+        text: text.to_owned(),
+        reason: err.to_string(),
+    })?;
+    if url.host_str().is_none_or(str::is_empty) {
+        return Err(refused("it names no host"));
+    }
+    if url.port().is_none_or(|port| port == 0) {
+        return Err(refused(
+            "it names no port (Electrum servers use 50001 for tcp, 50002 for ssl)",
+        ));
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(refused("the protocol takes no user name or password"));
+    }
+    if !url.path().is_empty() || url.query().is_some() || url.fragment().is_some() {
+        return Err(refused("nothing may follow HOST:PORT"));
+    }
+    Ok(url)
 }
 
 /// Parses an endpoint URL; only `http` and `https` with a host are accepted.
@@ -153,6 +206,66 @@ mod tests {
                 "{text}"
             );
         }
+    }
+
+    #[test]
+    fn bitcoin_chains_take_electrum_servers_by_tcp_or_ssl() {
+        for text in [
+            "tcp://127.0.0.1:50001",
+            "ssl://electrum.blockstream.info:50002",
+            "SSL://[::1]:50002",
+            " tcp://node.local:50001 ",
+        ] {
+            let url = parse_chain_endpoint_url(Family::Bitcoin, text).unwrap();
+            assert!(is_electrum(&url), "{text}");
+        }
+        let esplora = parse_chain_endpoint_url(Family::Bitcoin, "https://mempool.space/api");
+        assert!(!is_electrum(&esplora.unwrap()), "http(s) stays Esplora");
+    }
+
+    #[test]
+    fn an_electrum_url_with_no_port_a_path_or_another_family_is_refused() {
+        for (family, text, reason) in [
+            (Family::Bitcoin, "tcp://127.0.0.1", "no port"),
+            (Family::Bitcoin, "ssl://host.example:0", "no port"),
+            (
+                Family::Bitcoin,
+                "ssl://host.example:50002/",
+                "nothing may follow",
+            ),
+            (
+                Family::Bitcoin,
+                "tcp://host.example:50001/api",
+                "nothing may follow",
+            ),
+            (
+                Family::Bitcoin,
+                "tcp://host.example:50001?x=1",
+                "nothing may follow",
+            ),
+            (
+                Family::Bitcoin,
+                "tcp://me:secret@host.example:50001",
+                "user name",
+            ),
+            (Family::Bitcoin, "tcp://:50001", "empty host"),
+            (Family::Evm, "tcp://127.0.0.1:8545", "Bitcoin only"),
+            (Family::Solana, "ssl://127.0.0.1:50002", "Bitcoin only"),
+        ] {
+            let err = parse_chain_endpoint_url(family, text).unwrap_err();
+            assert!(
+                matches!(
+                    &err,
+                    EndpointUrlError::NotElectrum { .. } | EndpointUrlError::Malformed { .. }
+                ),
+                "{text}: {err:?}"
+            );
+            assert!(err.to_string().contains(reason), "{text}: {err}");
+        }
+        assert_eq!(
+            parse_chain_endpoint_url(Family::Bitcoin, "ws://127.0.0.1:50001"),
+            Err(EndpointUrlError::NotHttp("ws://127.0.0.1:50001".into()))
+        );
     }
 
     #[test]

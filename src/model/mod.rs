@@ -16,8 +16,8 @@ pub use address::{Address, AddressError};
 pub use amount::{Amount, AmountError};
 pub use chain::{BitcoinNetwork, ChainName, ChainNameError};
 pub use endpoint::{
-    EndpointUrlError, KEY_PLACEHOLDER, KeyedUrl, is_cleartext, parse_endpoint_url, with_keys,
-    without_keys,
+    EndpointUrlError, KEY_PLACEHOLDER, KeyedUrl, is_cleartext, is_electrum,
+    parse_chain_endpoint_url, parse_endpoint_url, with_keys, without_keys,
 };
 pub use family::Family;
 pub use freshness::{DEFAULT_PRICE_TTL, Freshness, TtlError, Ttls, checked_price_ttl};

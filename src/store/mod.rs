@@ -9,6 +9,7 @@ mod health;
 mod history;
 mod ids;
 mod leases;
+mod pins;
 mod prices;
 mod settings;
 mod sync_runs;
@@ -85,6 +86,7 @@ const MIGRATION_STEPS: &[M<'static>] = &[
         "../../migrations/0011_endpoint_lists_accounts.sql"
     )),
     M::up(include_str!("../../migrations/0012_token_accounts.sql")),
+    M::up(include_str!("../../migrations/0013_electrum.sql")),
 ];
 const MIGRATIONS: Migrations<'static> = Migrations::from_slice(MIGRATION_STEPS);
 
@@ -320,5 +322,65 @@ mod tests {
         for (stored, default) in migrated.iter().zip(&defaults) {
             assert_eq!(stored.pricing, default.pricing, "{}", stored.name);
         }
+    }
+
+    /// The schema before Electrum (0001 to 0011), with a bitcoin chain of these endpoints.
+    fn bitcoin_before_electrum(endpoints: &[&str]) -> Connection {
+        let mut conn = Connection::open_in_memory().unwrap();
+        MIGRATIONS.to_version(&mut conn, 11).unwrap();
+        conn.execute(
+            "INSERT INTO chains (id, name, family, bitcoin_network, native_symbol, native_decimals) \
+             VALUES (1, 'bitcoin', 'bitcoin', 'mainnet', 'BTC', 8)",
+            [],
+        )
+        .unwrap();
+        for (priority, url) in endpoints.iter().enumerate() {
+            conn.execute(
+                "INSERT INTO endpoints (chain_id, url, priority) VALUES (1, ?1, ?2)",
+                rusqlite::params![url, priority],
+            )
+            .unwrap();
+        }
+        conn
+    }
+
+    fn endpoints_in_order(conn: &Connection) -> Vec<String> {
+        let mut statement = conn
+            .prepare("SELECT url FROM endpoints WHERE chain_id = 1 ORDER BY priority")
+            .unwrap();
+        statement
+            .query_map([], |row| row.get(0))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap()
+    }
+
+    #[test]
+    fn the_old_default_bitcoin_endpoints_get_the_electrum_servers_ahead() {
+        let mut conn =
+            bitcoin_before_electrum(&["https://blockstream.info/api", "https://mempool.space/api"]);
+        MIGRATIONS.to_latest(&mut conn).unwrap();
+        let bitcoin = crate::config::chains::default_chains()
+            .into_iter()
+            .find(|chain| chain.name.as_str() == "bitcoin")
+            .unwrap();
+        let defaults: Vec<String> = bitcoin
+            .endpoints
+            .iter()
+            .map(|url| url.to_string())
+            .collect();
+        assert_eq!(
+            endpoints_in_order(&conn),
+            defaults,
+            "as a new database has them"
+        );
+    }
+
+    #[test]
+    fn bitcoin_endpoints_of_one_s_own_are_left_alone() {
+        let own = ["http://192.168.1.5:3002", "https://mempool.space/api"];
+        let mut conn = bitcoin_before_electrum(&own);
+        MIGRATIONS.to_latest(&mut conn).unwrap();
+        assert_eq!(endpoints_in_order(&conn), own);
     }
 }

@@ -115,7 +115,8 @@ impl EngineState {
         {
             return Ok(pool.clone());
         }
-        let pool = Arc::new(pool_for(chain, self.policy.clone())?);
+        let pins = self.store().endpoint_pins(chain.id)?;
+        let pool = Arc::new(pool_for(chain, &pins, self.policy.clone())?);
         pools.insert(chain.id, (urls, pool.clone()));
         Ok(pool)
     }

@@ -246,6 +246,7 @@ async fn read_and_record(
         store.mark_used(&read.used)?;
         store.record_pending(&read.pending)?;
         remember_limits(store, chain, pool)?;
+        remember_pins(store, chain, pool)?;
         let transitions = record_standings(store, chain, &standings, finished_at)?;
         let (cache_hits, cache_misses) = inner.cache.take_counts();
         store.insert_sync_run(
@@ -353,6 +354,17 @@ pub(super) fn remember_limits(
         };
         if limits != endpoint.limits {
             store.set_endpoint_limits(chain.id, &endpoint.url, limits)?;
+        }
+    }
+    Ok(())
+}
+
+/// Keeps the certificates the pool pinned on first use (Electrum servers over TLS that no trusted
+/// root vouches for), so later pools trust those endpoints with those certificates only.
+fn remember_pins(store: &mut Store, chain: &ChainRecord, pool: &EndpointPool) -> Result<()> {
+    for (index, fingerprint) in pool.learned_pins() {
+        if let Some(endpoint) = chain.endpoints.get(index) {
+            store.pin_endpoint(chain.id, &endpoint.url, &fingerprint.to_hex())?;
         }
     }
     Ok(())

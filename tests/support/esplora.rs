@@ -8,6 +8,7 @@
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use http_body_util::Full;
 use hyper::body::{Bytes, Incoming};
@@ -31,6 +32,7 @@ pub struct Stats {
 struct State {
     addresses: Mutex<HashMap<String, Stats>>,
     requests: Mutex<Vec<String>>,
+    latency: Mutex<Duration>,
 }
 
 pub struct Esplora {
@@ -60,6 +62,11 @@ impl Esplora {
             .insert(address.to_owned(), stats);
     }
 
+    /// Waits this long before each answer (the benchmark's network).
+    pub fn set_latency(&self, latency: Duration) {
+        *self.state.latency.lock().unwrap() = latency;
+    }
+
     /// The paths requested so far.
     pub fn requests(&self) -> Vec<String> {
         self.state.requests.lock().unwrap().clone()
@@ -69,6 +76,10 @@ impl Esplora {
 async fn handle(state: Arc<State>, request: Request<Incoming>) -> Response<Full<Bytes>> {
     let path = request.uri().path().to_owned();
     state.requests.lock().unwrap().push(path.clone());
+    let latency = *state.latency.lock().unwrap();
+    if !latency.is_zero() {
+        tokio::time::sleep(latency).await;
+    }
     let (status, body) = if path == "/api/blocks/tip/height" {
         (200, TIP.to_string())
     } else if let Some(address) = path.strip_prefix("/api/address/") {

@@ -177,6 +177,7 @@ pub mod anvil;
 pub mod coingecko;
 pub mod contracts;
 pub mod defillama;
+pub mod electrum;
 pub mod esplora;
 pub mod hostile;
 pub mod http;

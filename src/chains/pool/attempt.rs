@@ -1,5 +1,6 @@
-//! One HTTP attempt at one endpoint: wait for its limits, send, and read the answer up to the cap,
-//! telling from its status and body what went wrong.
+//! One attempt at one endpoint: wait for its limits, send, and read the answer up to the cap,
+//! telling from its status and body what went wrong. An Electrum endpoint is sent the body as a
+//! message on its connection instead (`electrum`).
 
 use std::time::{Duration, Instant};
 
@@ -36,6 +37,19 @@ impl EndpointPool {
         let left = deadline.saturating_duration_since(Instant::now());
         if left.is_zero() {
             return Err(Failure::TimedOut);
+        }
+        let cap = if ask.large_answer {
+            self.policy.max_large_answer_bytes
+        } else {
+            self.policy.max_answer_bytes
+        };
+        if let Some(link) = &endpoint.electrum {
+            let message = ask.body.ok_or_else(|| {
+                Failure::Refused("an Electrum server is asked JSON-RPC only".into())
+            })?;
+            let until = Instant::now() + self.policy.timeout.min(left);
+            let answer = link.exchange(message, cap, until, &self.requests).await?;
+            return read(index, &answer);
         }
         self.requests
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
@@ -81,11 +95,6 @@ impl EndpointPool {
                 "HTTP {status}: it redirects elsewhere, and redirects are not followed"
             )));
         }
-        let cap = if ask.large_answer {
-            self.policy.max_large_answer_bytes
-        } else {
-            self.policy.max_answer_bytes
-        };
         let body = read_capped(response, cap).await?;
         match status {
             status if status.is_success() => read(index, &body),

@@ -7,8 +7,14 @@
 //!
 //! What a good answer is belongs to the caller: it reads every response body and says whether it is
 //! usable, so a garbled, truncated or lying answer counts against the endpoint like an outage.
+//!
+//! An endpoint is an HTTP API, or an Electrum server (`tcp://`, `ssl://`) spoken to over a kept
+//! connection (`electrum`): the same limits, budget, retries, failover and standing apply to both;
+//! a caller asks the endpoints of one protocol at a time ([`EndpointPool::send_over`]).
 
 mod attempt;
+mod electrum;
+mod pinning;
 mod rates;
 mod request;
 
@@ -22,6 +28,7 @@ use url::Url;
 
 use crate::model::is_cleartext;
 
+pub use pinning::Fingerprint;
 pub use rates::{published_batch_limit, published_method_rate, published_rate};
 
 /// How one attempt at one endpoint went wrong.
@@ -145,6 +152,17 @@ struct Endpoint {
     health: Mutex<Health>,
     /// An API key sent as a header (marked sensitive, so it is never printed); names in lower case.
     credential: std::sync::OnceLock<(reqwest::header::HeaderName, reqwest::header::HeaderValue)>,
+    /// Set for an Electrum server: asked over its own connection, not HTTP.
+    electrum: Option<electrum::ElectrumLink>,
+}
+
+/// How an endpoint is spoken to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Protocol {
+    /// HTTP: JSON-RPC posted, or a REST API such as Esplora's.
+    Http,
+    /// An Electrum server: JSON-RPC lines on a TCP or TLS connection.
+    Electrum,
 }
 
 #[derive(Default)]
@@ -213,6 +231,7 @@ impl EndpointPool {
             .map(|url| Endpoint {
                 limiter: RateLimiter::direct(published_rate(&url).unwrap_or(policy.rate)),
                 method_limiter: published_method_rate(&url).map(RateLimiter::keyed),
+                electrum: electrum::ElectrumLink::new(&url),
                 url,
                 health: Mutex::default(),
                 credential: std::sync::OnceLock::new(),
@@ -234,7 +253,7 @@ impl EndpointPool {
         }
     }
 
-    /// HTTP requests sent so far, retries included.
+    /// Requests sent so far, retries included: HTTP requests, and messages to Electrum servers.
     pub fn requests(&self) -> u64 {
         self.requests.load(Ordering::Relaxed)
     }
@@ -272,6 +291,37 @@ impl EndpointPool {
             .credential
             .set((reqwest::header::HeaderName::from_static(header), value));
         Ok(())
+    }
+
+    pub fn protocol(&self, endpoint: usize) -> Protocol {
+        match self.endpoints[endpoint].electrum {
+            Some(_) => Protocol::Electrum,
+            None => Protocol::Http,
+        }
+    }
+
+    /// Whether any endpoint speaks `protocol`.
+    pub fn speaks(&self, protocol: Protocol) -> bool {
+        (0..self.len()).any(|index| self.protocol(index) == protocol)
+    }
+
+    /// Trusts only this certificate from Electrum endpoint `endpoint` over TLS (it was pinned on
+    /// first use before).
+    pub fn pin(&self, endpoint: usize, fingerprint: Fingerprint) {
+        if let Some(link) = &self.endpoints[endpoint].electrum {
+            link.pin(fingerprint);
+        }
+    }
+
+    /// The certificates this pool pinned on first use, by endpoint, for the store to keep.
+    pub fn learned_pins(&self) -> Vec<(usize, Fingerprint)> {
+        self.endpoints
+            .iter()
+            .enumerate()
+            .filter_map(|(index, endpoint)| {
+                Some((index, endpoint.electrum.as_ref()?.learned_pin()?))
+            })
+            .collect()
     }
 
     /// Starts an endpoint as failing (it was offline when last used), so others are asked first.

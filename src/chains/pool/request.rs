@@ -16,7 +16,7 @@ use futures::StreamExt;
 use futures::stream::FuturesUnordered;
 use tracing::Instrument;
 
-use super::{Ask, BATCH_REFUSAL, EndpointPool, Failure, PoolError};
+use super::{Ask, BATCH_REFUSAL, EndpointPool, Failure, PoolError, Protocol};
 
 /// Turns one request gives an endpoint at most.
 const MAX_TURNS: u32 = 3;
@@ -30,6 +30,22 @@ impl EndpointPool {
         read: impl Fn(usize, &[u8]) -> Result<T, Failure>,
     ) -> Result<T, PoolError> {
         self.request(self.ranked(), |_| ask, read).await
+    }
+
+    /// Like [`EndpointPool::send`], asking only the endpoints that speak `protocol` (a Bitcoin
+    /// chain's Electrum servers apart from its Esplora APIs).
+    pub async fn send_over<T>(
+        &self,
+        protocol: Protocol,
+        ask: Ask<'_>,
+        read: impl Fn(usize, &[u8]) -> Result<T, Failure>,
+    ) -> Result<T, PoolError> {
+        let order = self
+            .ranked()
+            .into_iter()
+            .filter(|&index| self.protocol(index) == protocol)
+            .collect();
+        self.request(order, |_| ask, read).await
     }
 
     /// Like [`EndpointPool::send`], asking each endpoint as `ask` says for it (what an endpoint
