@@ -389,39 +389,58 @@ fn a_killed_process_s_leases_are_taken_back_at_once() {
     assert_eq!((health.leases_held, health.never_read), (0, 0));
 }
 
-/// Two processes syncing one database at once never read the same row twice.
+/// Two processes syncing one database at once never read the same row twice: while the first
+/// one's request is held at the proxy (its rows leased, nothing written yet), a second runs to
+/// its end and finds nothing to claim.
 #[test]
 fn two_processes_never_read_the_same_row() {
     let setup = setup();
-    setup
-        .proxy
-        .set(|behaviour| behaviour.latency = Duration::from_millis(500));
     let spawn = || {
         std::process::Command::new(env!("CARGO_BIN_EXE_holdings"))
             .arg("--data-dir")
             .arg(setup.dir.path())
             .arg("sync")
             .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
             .spawn()
             .unwrap()
     };
-    let (first, second) = (spawn(), spawn());
-    let outputs = [
-        first.wait_with_output().unwrap(),
-        second.wait_with_output().unwrap(),
-    ];
-    assert!(outputs.iter().all(|output| output.status.success()));
-    let store = Store::open(&setup.dir.database()).unwrap();
-    let rows = store.all_balances().unwrap();
+    // Only the first request is held: one the second process sent would be answered, and seen.
+    setup.proxy.hold_next(1);
+    let first = spawn();
+    setup.proxy.wait_for_requests(1, Duration::from_secs(60));
+    let second = spawn().wait_with_output().unwrap();
+    let second_stdout = String::from_utf8_lossy(&second.stdout);
     assert!(
-        rows.iter().all(|row| row.balance.sync_count == 1),
-        "each row read exactly once"
+        second.status.success(),
+        "{}",
+        String::from_utf8_lossy(&second.stderr)
     );
     assert_eq!(
         setup.proxy.requests(),
         1,
-        "one sweep did the reading; the other found nothing to claim"
+        "the second process sent no request: {second_stdout}"
     );
+    assert!(
+        second_stdout.starts_with("nothing is due"),
+        "the second process read 0 rows: {second_stdout}"
+    );
+    setup.proxy.release();
+    let first = first.wait_with_output().unwrap();
+    assert!(first.status.success());
+    let first_stdout = String::from_utf8_lossy(&first.stdout);
+    assert!(
+        first_stdout.starts_with("devnet: 4 read, 0 failed"),
+        "{first_stdout}"
+    );
+    let store = Store::open(&setup.dir.database()).unwrap();
+    let rows = store.all_balances().unwrap();
+    assert_eq!(rows.len(), 4);
+    assert!(
+        rows.iter().all(|row| row.balance.sync_count == 1),
+        "each row read exactly once"
+    );
+    assert_eq!(setup.proxy.requests(), 1, "the first sweep did the reading");
 }
 
 /// `holdings watch` syncs, and on Ctrl-C (SIGINT) stops cleanly: exit 0, leases and its

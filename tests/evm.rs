@@ -12,7 +12,7 @@ use serde_json::Value;
 use support::DataDir;
 use support::anvil::Anvil;
 use support::contracts::MULTICALL3;
-use support::proxy::{Behaviour, Fault, Proxy};
+use support::proxy::{Behaviour, EthCall, Fault, Proxy};
 
 const OWNERS: [Address; 3] = [
     address!("0x70997970C51812dc3A010C7d01b50e0d17dc79C8"),
@@ -342,11 +342,20 @@ fn batch_sizes_are_learned_and_refused_batches_become_single_calls() {
     );
     let dir = devnet(&[&proxy.url], false);
     anvil.set_native_balance(OWNERS[2], U256::from(11));
+    proxy.reset_counts();
     assert_ok(&sync(&dir));
     assert_eq!(raw_of(&balances(&dir), OWNERS[2], "ETH"), "11");
     let devnet = dir.chain("devnet");
-    let learned = devnet["endpoints"][0]["batch_size"].as_u64().unwrap();
-    assert!(learned <= 3, "learned batch size {learned}");
+    // The chain id guard, then the block number; the guard and 3 balances, refused as too large
+    // for 3 calls a batch; then halves: the guard and 1 balance, three times.
+    let sizes: Vec<usize> = proxy.seen().iter().map(|seen| seen.methods.len()).collect();
+    assert_eq!(sizes, [2, 4, 2, 2, 2], "{:?}", proxy.seen());
+    // The size remembered is the half that passed, not 0 (which would mean "refuses batches").
+    assert_eq!(
+        devnet["endpoints"][0]["batch_size"].as_u64(),
+        Some(1),
+        "{devnet}"
+    );
 
     proxy.set(|behaviour| {
         behaviour.max_batch = None;
@@ -405,23 +414,49 @@ fn an_oversized_multicall_is_halved_until_it_passes() {
             (1_000 + i).to_string()
         );
     }
-    let sizes: Vec<usize> = proxy
+    let calls: Vec<EthCall> = proxy
         .seen()
         .iter()
-        .flat_map(|seen| seen.call_sizes.clone())
+        .flat_map(|seen| seen.eth_calls.clone())
         .collect();
-    assert!(
-        sizes.iter().any(|size| *size > 1_000),
-        "the first try was large: {sizes:?}"
+    // 3 owners × (ETH + 5 tokens): the first try asks all 18 balances (after the block number).
+    assert_eq!(calls[0].aggregated, Some(18 + 1), "{calls:?}");
+    assert!(calls[0].too_large, "the first try was large: {calls:?}");
+    // Each chunk makes `getBlockNumber()`, then its balance calls.
+    let answered: Vec<usize> = calls
+        .iter()
+        .filter(|call| !call.too_large)
+        .map(|call| call.aggregated.expect("every call is a multicall") - 1)
+        .collect();
+    assert_eq!(
+        answered.iter().sum::<usize>(),
+        18,
+        "each balance answered once: {calls:?}"
     );
-    assert!(
-        sizes.iter().filter(|size| **size <= 1_000).count() >= 2,
-        "then halves passed: {sizes:?}"
-    );
+    // A chunk of n balances takes 260 + 224·n bytes: 3 fit in 1,000, 4 do not. Halving 18 gives
+    // 9, then 4 (refused), then 2: the size remembered is the half that passed.
     let devnet = dir.chain("devnet");
+    let learned = devnet["endpoints"][0]["chunk_size"].as_u64();
+    assert_eq!(learned, Some(2), "{calls:?}");
     assert!(
-        devnet["endpoints"][0]["chunk_size"].as_u64().unwrap() < 18,
-        "the chunk that worked is remembered"
+        answered.contains(&2),
+        "the proxy answered chunks of 2: {calls:?}"
+    );
+
+    // The next pass starts at the remembered size: no chunk is refused.
+    proxy.reset_counts();
+    assert_ok(&dir.holdings(&["preload"]).output().unwrap());
+    let calls: Vec<EthCall> = proxy
+        .seen()
+        .iter()
+        .flat_map(|seen| seen.eth_calls.clone())
+        .collect();
+    assert_eq!(calls.len(), 9, "{calls:?}");
+    assert!(
+        calls
+            .iter()
+            .all(|call| !call.too_large && call.aggregated == Some(2 + 1)),
+        "{calls:?}"
     );
 }
 
@@ -545,21 +580,47 @@ fn garbled_lying_or_absent_answers_write_no_value() {
 }
 
 /// Without Multicall3, balances are JSON-RPC quantities: an empty `"0x"` must not become a zero.
+/// Only the balances are blanked: the chain id and the block number are answered truly, so it is
+/// the quantity itself that must be refused.
 #[test]
 fn an_empty_quantity_is_garbled_not_zero() {
     let anvil = Anvil::start();
     let liar = Proxy::start_with(
         &anvil.url,
         Behaviour {
-            always: Some(Fault::EmptyResults),
+            always: Some(Fault::EmptyResults {
+                method: "eth_getBalance",
+            }),
             ..Behaviour::default()
         },
     );
     let dir = devnet(&[&liar.url], false);
-    assert_eq!(sync(&dir).status.code(), Some(1));
+    let output = sync(&dir);
+    let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(
-        balances(&dir).values().all(|row| row["raw"].is_null()),
-        "nothing written"
+        stdout.starts_with("devnet: 0 read, 3 failed"),
+        "{stdout}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let rows = balances(&dir);
+    assert_eq!(rows.len(), OWNERS.len(), "{rows:?}");
+    for row in rows.values() {
+        assert_eq!(row["raw"], Value::Null, "nothing written: {row}");
+        assert_eq!(row["freshness"], "error", "{row}");
+        let error = row["error"].as_str().unwrap();
+        assert!(
+            error.contains(r#""0x" is not a JSON-RPC quantity"#),
+            "the error names the bad quantity: {error}"
+        );
+    }
+    let methods: Vec<String> = liar
+        .seen()
+        .iter()
+        .flat_map(|seen| seen.methods.clone())
+        .collect();
+    assert!(
+        methods.iter().any(|method| method == "eth_getBalance"),
+        "the balances were asked, past the chain id and the block number: {methods:?}"
     );
 
     let honest = Proxy::start(&anvil.url);
@@ -589,7 +650,16 @@ fn sync_reads_what_is_due_and_preload_reads_everything() {
     anvil.install_multicall3();
     let proxy = Proxy::start(&anvil.url);
     let dir = devnet(&[&proxy.url], true);
+    anvil.set_native_balance(OWNERS[0], U256::from(21));
+    proxy.reset_counts();
     assert_ok(&sync(&dir));
+    assert_eq!(proxy.requests(), 1, "the first sync read");
+    let rows = balances(&dir);
+    assert!(
+        rows.values().all(|row| row["freshness"] == "fresh"),
+        "every balance read: {rows:?}"
+    );
+    assert_eq!(raw_of(&rows, OWNERS[0], "ETH"), "21");
     proxy.reset_counts();
     let second = sync(&dir);
     assert_ok(&second);

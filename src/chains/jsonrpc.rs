@@ -265,10 +265,349 @@ pub fn is_size_error(message: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
+    use std::sync::Mutex;
+    use std::time::Duration;
+
+    use http_body_util::{BodyExt, Full};
+    use hyper::body::Bytes;
     use proptest::prelude::*;
     use serde_json::json;
 
     use super::*;
+    use crate::chains::pool::PoolPolicy;
+    use crate::chains::test_support::http;
+
+    /// What the echo node refuses, as nodes do: batches of more calls ("batch size too large", as
+    /// geth says), bodies of more bytes (anvil's "Invalid request"), or batches at all.
+    #[derive(Default, Clone, Copy)]
+    struct Limits {
+        max_calls: Option<usize>,
+        max_bytes: Option<usize>,
+        no_batches: bool,
+        /// Answers every request with this id instead of the one asked.
+        wrong_id: bool,
+    }
+
+    /// A JSON-RPC 2.0 node whose every call's result is its params; it records the methods of each
+    /// request it is sent.
+    struct EchoNode {
+        url: String,
+        requests: Arc<Mutex<Vec<Vec<String>>>>,
+        _server: http::Server,
+    }
+
+    impl EchoNode {
+        fn start(limits: Limits) -> Self {
+            let requests = Arc::new(Mutex::new(Vec::new()));
+            let seen = requests.clone();
+            let server = http::serve(move |request: hyper::Request<hyper::body::Incoming>| {
+                let seen = seen.clone();
+                async move {
+                    let body = request.into_body().collect().await.unwrap().to_bytes();
+                    let answer = |call: &Value| {
+                        let id = if limits.wrong_id {
+                            json!(999)
+                        } else {
+                            call["id"].clone()
+                        };
+                        json!({ "jsonrpc": "2.0", "id": id, "result": call["params"] })
+                    };
+                    let refusal = |message: &str| json!({ "jsonrpc": "2.0", "id": null, "error": { "code": -32600, "message": message } });
+                    let parsed: Value = serde_json::from_slice(&body).unwrap();
+                    let methods = |calls: &[Value]| -> Vec<String> {
+                        calls
+                            .iter()
+                            .map(|call| call["method"].as_str().unwrap().to_owned())
+                            .collect()
+                    };
+                    let reply = match &parsed {
+                        Value::Array(calls) => {
+                            seen.lock().unwrap().push(methods(calls));
+                            if limits.no_batches {
+                                refusal("batch requests are not supported")
+                            } else if limits.max_calls.is_some_and(|max| calls.len() > max) {
+                                refusal("batch size too large")
+                            } else if limits.max_bytes.is_some_and(|max| body.len() > max) {
+                                refusal("Invalid request")
+                            } else {
+                                Value::Array(calls.iter().map(answer).collect())
+                            }
+                        }
+                        call => {
+                            seen.lock()
+                                .unwrap()
+                                .push(methods(std::slice::from_ref(call)));
+                            answer(call)
+                        }
+                    };
+                    hyper::Response::new(Full::new(Bytes::from(reply.to_string())))
+                }
+            });
+            Self {
+                url: format!("http://{}", server.address),
+                requests,
+                _server: server,
+            }
+        }
+
+        /// The calls of each request, in the order they came.
+        fn requests(&self) -> Vec<usize> {
+            self.methods().iter().map(Vec::len).collect()
+        }
+
+        fn methods(&self) -> Vec<Vec<String>> {
+            self.requests.lock().unwrap().clone()
+        }
+    }
+
+    fn rpc_with(url: &str, policy: PoolPolicy) -> JsonRpc {
+        let policy = PoolPolicy {
+            min_backoff: Duration::from_millis(1),
+            max_backoff: Duration::from_millis(1),
+            ..policy
+        };
+        JsonRpc::new(Arc::new(EndpointPool::new(
+            vec![url.parse().unwrap()],
+            policy,
+        )))
+    }
+
+    fn rpc(url: &str) -> JsonRpc {
+        rpc_with(url, PoolPolicy::default())
+    }
+
+    /// Calls whose params are their index, padded to about `bytes` each.
+    fn numbered(count: usize, bytes: usize) -> Vec<Call> {
+        (0..count)
+            .map(|index| Call::new("echo", json!([index, "x".repeat(bytes)])))
+            .collect()
+    }
+
+    /// Each answer must be the echo of its own call: a wrong index or answer fails the batch.
+    fn echoes(calls: &[Call]) -> impl Fn(usize, &Answer) -> Result<(), String> + Sync + '_ {
+        move |index, answer| match answer {
+            Ok(raw)
+                if serde_json::from_str::<Value>(raw.get()).ok()
+                    == Some(calls[index].params.clone()) =>
+            {
+                Ok(())
+            }
+            _ => Err(format!("call {index} was answered {answer:?}")),
+        }
+    }
+
+    fn guard_check(answer: &Answer) -> Result<(), String> {
+        match answer {
+            Ok(raw) if raw.get() == "[]" => Ok(()),
+            _ => Err("the guard was not echoed".into()),
+        }
+    }
+
+    fn guard() -> Guard<'static> {
+        Guard {
+            call: Call::new("eth_chainId", json!([])),
+            check: &guard_check,
+        }
+    }
+
+    /// The outcomes as the echoed index, or the failure's words.
+    fn indices(outcomes: Vec<Result<Box<RawValue>, CallFailure>>) -> Vec<Result<u64, String>> {
+        outcomes
+            .into_iter()
+            .map(|outcome| match outcome {
+                Ok(raw) => Ok(serde_json::from_str::<Value>(raw.get()).unwrap()[0]
+                    .as_u64()
+                    .unwrap()),
+                Err(failure) => Err(failure.to_string()),
+            })
+            .collect()
+    }
+
+    fn all_read(count: u64) -> Vec<Result<u64, String>> {
+        (0..count).map(Ok).collect()
+    }
+
+    #[test]
+    fn a_call_s_size_is_its_method_params_and_envelope() {
+        let call = Call::new("eth_call", json!([1, "ab"]));
+        assert_eq!(
+            call.encoded_len(),
+            48 + "eth_call".len() + r#"[1,"ab"]"#.len()
+        );
+        assert!(!call.large_answer);
+        assert!(call.with_large_answer().large_answer);
+    }
+
+    #[tokio::test]
+    async fn calls_go_in_one_batch_behind_the_guard_answered_in_order() {
+        let node = EchoNode::start(Limits::default());
+        let rpc = rpc(&node.url);
+        let calls = numbered(5, 1);
+        let outcomes = rpc.run_all(&calls, Some(&guard()), &echoes(&calls)).await;
+        assert_eq!(indices(outcomes), all_read(5));
+        assert_eq!(node.requests(), [6], "the guard and 5 calls, once");
+        let outcomes = rpc.run_all(&calls, None, &echoes(&calls)).await;
+        assert_eq!(indices(outcomes), all_read(5));
+        assert_eq!(node.requests(), [6, 5]);
+    }
+
+    #[tokio::test]
+    async fn a_batch_too_large_by_count_is_halved_and_the_size_that_passed_remembered() {
+        let node = EchoNode::start(Limits {
+            max_calls: Some(4),
+            ..Limits::default()
+        });
+        let rpc = rpc(&node.url);
+        // More than 1,280 bytes in all, less than 256 KiB: refused for its count, not its bytes.
+        let calls = numbered(10, 200);
+        let outcomes = rpc.run_all(&calls, Some(&guard()), &echoes(&calls)).await;
+        assert_eq!(indices(outcomes), all_read(10));
+        // 10 (and the guard) refused, halves of 5 refused, then quarters of 2 and 3 (sent as 2
+        // and 1) passed: the last half learned was 2.
+        let learned = rpc.pool().learned(0);
+        assert_eq!((learned.batch, learned.batch_bytes), (Some(2), None));
+        let mut requests = node.requests();
+        requests.sort_unstable();
+        assert_eq!(requests, [2, 2, 3, 3, 3, 3, 6, 6, 11]);
+        // The next run starts at the learned size: nothing refused.
+        let outcomes = rpc.run_all(&calls, Some(&guard()), &echoes(&calls)).await;
+        assert_eq!(indices(outcomes), all_read(10));
+        assert_eq!(node.requests().len(), 9 + 5, "5 batches of 2, at once");
+    }
+
+    #[tokio::test]
+    async fn a_batch_too_large_by_bytes_is_halved_by_bytes() {
+        let node = EchoNode::start(Limits {
+            max_bytes: Some(200_000),
+            ..Limits::default()
+        });
+        let rpc = rpc(&node.url);
+        // 4 calls of about 100 KB: 400 KB in one body, over anvil-like limits.
+        let calls = numbered(4, 100_000);
+        let outcomes = rpc.run_all(&calls, None, &echoes(&calls)).await;
+        assert_eq!(indices(outcomes), all_read(4));
+        let bytes: usize = calls.iter().map(Call::encoded_len).sum();
+        // Refused at 400 KB (over 256 KiB: for its bytes), then at 200 KB (under: for its count).
+        let learned = rpc.pool().learned(0);
+        assert_eq!(
+            (learned.batch, learned.batch_bytes),
+            (Some(1), Some(bytes / 2))
+        );
+        // Halves by bytes (2 calls, still over 200 KB), then one call a batch.
+        let mut requests = node.requests();
+        requests.sort_unstable();
+        assert_eq!(requests, [1, 1, 1, 1, 2, 2, 4]);
+    }
+
+    #[tokio::test]
+    async fn a_call_too_large_alone_fails_alone() {
+        let node = EchoNode::start(Limits {
+            max_bytes: Some(50_000),
+            ..Limits::default()
+        });
+        let rpc = rpc(&node.url);
+        let mut calls = numbered(2, 10);
+        calls.push(Call::new("echo", json!([2, "x".repeat(60_000)])));
+        let outcomes = indices(rpc.run_all(&calls, None, &echoes(&calls)).await);
+        assert_eq!(outcomes[..2], [Ok(0), Ok(1)]);
+        assert_eq!(outcomes[2], Err("Invalid request".into()));
+    }
+
+    #[tokio::test]
+    async fn an_endpoint_refusing_batches_gets_single_calls_behind_the_guard() {
+        let node = EchoNode::start(Limits {
+            no_batches: true,
+            ..Limits::default()
+        });
+        let rpc = rpc(&node.url);
+        let calls = numbered(3, 1);
+        let outcomes = rpc.run_all(&calls, Some(&guard()), &echoes(&calls)).await;
+        assert_eq!(indices(outcomes), all_read(3));
+        assert!(rpc.pool().learned(0).no_batches);
+        assert_eq!(
+            node.requests(),
+            [4, 1, 1, 1, 1],
+            "refused, then the guard and each call"
+        );
+
+        // A guard that fails fails every call, and none is sent.
+        let unchecked = |_: &Answer| Err::<(), _>("wrong network".to_owned());
+        let lying = Guard {
+            call: Call::new("eth_chainId", json!([])),
+            check: &unchecked,
+        };
+        let outcomes = indices(rpc.run_all(&calls, Some(&lying), &echoes(&calls)).await);
+        assert_eq!(outcomes.len(), 3);
+        assert!(
+            outcomes.iter().all(|outcome| outcome
+                .as_ref()
+                .is_err_and(|why| why.contains("wrong network"))),
+            "{outcomes:?}"
+        );
+        let after = &node.methods()[5..];
+        assert!(
+            !after.is_empty() && after.iter().all(|methods| *methods == ["eth_chainId"]),
+            "the guard alone, tried again: {after:?}"
+        );
+    }
+
+    #[tokio::test]
+    async fn an_answer_for_another_request_is_garbled() {
+        let node = EchoNode::start(Limits {
+            wrong_id: true,
+            ..Limits::default()
+        });
+        let rpc = rpc(&node.url);
+        let call = Call::new("echo", json!([1]));
+        let err = rpc.single(&call, |_| Ok(())).await.unwrap_err();
+        assert!(
+            err.to_string().contains("the answer is for request 999"),
+            "{err}"
+        );
+        let err = rpc
+            .batch(&[call.clone(), call], |_| Ok(()))
+            .await
+            .unwrap_err();
+        assert!(err.to_string().contains("answered twice"), "{err}");
+    }
+
+    #[tokio::test]
+    async fn only_a_call_said_to_have_a_large_answer_may_have_one() {
+        let node = EchoNode::start(Limits::default());
+        let policy = PoolPolicy {
+            max_answer_bytes: 1_000,
+            max_large_answer_bytes: 100_000,
+            ..PoolPolicy::default()
+        };
+        let rpc = rpc_with(&node.url, policy);
+        let call = Call::new("echo", json!([0, "x".repeat(5_000)]));
+        let large = call.clone().with_large_answer();
+        assert!(rpc.single(&call, |_| Ok(())).await.is_err());
+        assert!(
+            rpc.batch(std::slice::from_ref(&call), |_| Ok(()))
+                .await
+                .is_err()
+        );
+        assert!(rpc.single(&large, |_| Ok(())).await.unwrap().is_ok());
+        assert_eq!(
+            rpc.batch(&[call, large], |_| Ok(())).await.unwrap().len(),
+            2,
+            "one large answer makes the batch's cap large"
+        );
+    }
+
+    #[tokio::test]
+    async fn an_endpoint_that_does_not_answer_fails_every_call() {
+        let rpc = rpc("http://127.0.0.1:9/");
+        let calls = numbered(2, 1);
+        let outcomes = indices(rpc.run_all(&calls, None, &echoes(&calls)).await);
+        assert!(
+            outcomes.iter().all(|outcome| outcome
+                .as_ref()
+                .is_err_and(|why| why.contains("127.0.0.1:9"))),
+            "{outcomes:?}"
+        );
+    }
 
     fn ok(bytes: &str, ids: &[u64]) -> Vec<String> {
         read_batch(bytes.as_bytes(), ids)

@@ -53,6 +53,9 @@ pub fn open_source(
 }
 
 #[cfg(test)]
+mod test_support;
+
+#[cfg(test)]
 mod tests {
     use super::*;
 

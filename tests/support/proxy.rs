@@ -8,6 +8,7 @@ use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use alloy_sol_types::{SolCall, sol};
 use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
 use http_body_util::{BodyExt, Full};
 use hyper::body::{Bytes, Incoming};
@@ -31,8 +32,9 @@ pub enum Fault {
     WrongChainId,
     /// Forward it, then answer with an id that was not asked.
     WrongId,
-    /// Forward it, then replace every result with `"0x"` (which lenient parsers read as zero).
-    EmptyResults,
+    /// Forward it, then replace the result of every call to `method` with `"0x"` (which lenient
+    /// parsers read as zero); the other calls, such as the chain id guard, are answered truly.
+    EmptyResults { method: &'static str },
 }
 
 /// Faults that last: the proxy's standing behaviour.
@@ -108,12 +110,32 @@ pub struct Seen {
     /// When the answer left; `None` while it is being answered.
     pub answered_at: Option<Instant>,
     pub methods: Vec<String>,
-    /// The `eth_call` data sizes in bytes, in order.
-    pub call_sizes: Vec<usize>,
+    /// The `eth_call`s, in order.
+    pub eth_calls: Vec<EthCall>,
     /// What the proxy did to it.
     pub fault: Fault,
     /// The path and query it was sent to.
     pub target: String,
+}
+
+/// One `eth_call` the proxy saw.
+#[derive(Debug, Clone)]
+pub struct EthCall {
+    /// Its data's size in bytes.
+    pub size: usize,
+    /// How many calls it makes, when it is Multicall3's `aggregate3`.
+    pub aggregated: Option<usize>,
+    /// Whether the proxy answered it "response size exceeded" instead of forwarding it.
+    pub too_large: bool,
+}
+
+sol! {
+    struct Call3 {
+        address target;
+        bool allowFailure;
+        bytes callData;
+    }
+    function aggregate3(Call3[] calls);
 }
 
 struct State {
@@ -122,8 +144,10 @@ struct State {
     behaviour: Mutex<Behaviour>,
     seen: Mutex<Vec<Seen>>,
     arrived: std::sync::Condvar,
-    /// While true, requests are recorded as they arrive but not answered.
+    /// While true, the requests picked to be held are recorded as they arrive but not answered.
     held: tokio::sync::watch::Sender<bool>,
+    /// How many of the next requests are picked to be held.
+    to_hold: Mutex<usize>,
 }
 
 pub struct Proxy {
@@ -145,6 +169,7 @@ impl Proxy {
             seen: Mutex::new(Vec::new()),
             arrived: std::sync::Condvar::new(),
             held: tokio::sync::watch::Sender::new(false),
+            to_hold: Mutex::new(0),
         });
         let serving = state.clone();
         let server = super::http::serve(move |request| handle(serving.clone(), request));
@@ -162,11 +187,20 @@ impl Proxy {
     /// Holds every request from now on, unanswered, until [`Proxy::release`]: the network is slow
     /// for as long as a test needs to look at what shows meanwhile.
     pub fn hold(&self) {
+        self.hold_next(usize::MAX);
+    }
+
+    /// Holds the next `count` requests, unanswered, until [`Proxy::release`]; the ones after them
+    /// are answered as they come. A test can then act while a request is in flight, and see
+    /// whatever else is sent meanwhile answered.
+    pub fn hold_next(&self, count: usize) {
+        *self.state.to_hold.lock().unwrap() = count;
         self.state.held.send_replace(true);
     }
 
     /// Answers the held requests, and every later one as it comes.
     pub fn release(&self) {
+        *self.state.to_hold.lock().unwrap() = 0;
         self.state.held.send_replace(false);
     }
 
@@ -278,10 +312,14 @@ async fn handle(state: Arc<State>, request: Request<Incoming>) -> Response<Full<
                 .iter()
                 .map(|call| call["method"].as_str().unwrap_or("?").to_owned())
                 .collect(),
-            call_sizes: calls
+            eth_calls: calls
                 .iter()
                 .filter(|call| call["method"] == "eth_call")
-                .map(call_data_size)
+                .map(|call| EthCall {
+                    size: call_data_size(call),
+                    aggregated: aggregated_calls(call),
+                    too_large: is_too_large(&behaviour, call),
+                })
                 .collect(),
             fault: fault.clone(),
             target,
@@ -289,8 +327,16 @@ async fn handle(state: Arc<State>, request: Request<Incoming>) -> Response<Full<
         state.arrived.notify_all();
         seen.len() - 1
     };
-    // the sender lives in `state`, which this request holds: waiting cannot fail
-    let _ = state.held.subscribe().wait_for(|held| !held).await;
+    let picked = {
+        let mut to_hold = state.to_hold.lock().unwrap();
+        let picked = *to_hold > 0;
+        *to_hold = to_hold.saturating_sub(1);
+        picked
+    };
+    if picked {
+        // the sender lives in `state`, which this request holds: waiting cannot fail
+        let _ = state.held.subscribe().wait_for(|held| !held).await;
+    }
     let response = answer(&state, &parsed, &calls, &behaviour, &fault).await;
     if let Some(seen) = state.seen.lock().unwrap().get_mut(number) {
         seen.answered_at = Some(Instant::now());
@@ -327,12 +373,7 @@ async fn answer(
         return json_reply(&error(Value::Null, -32600, "batch size too large"));
     }
     // Calls the proxy refuses itself, and the rest forwarded in one request.
-    let too_big = |call: &Value| {
-        call["method"] == "eth_call"
-            && behaviour
-                .max_call_data
-                .is_some_and(|max| call_data_size(call) > max)
-    };
+    let too_big = |call: &Value| is_too_large(behaviour, call);
     let forwarded: Vec<Value> = calls
         .iter()
         .filter(|call| !too_big(call))
@@ -372,12 +413,14 @@ async fn answer(
             answer["result"] = json!("0x1");
         }
     }
-    if *fault == Fault::EmptyResults {
-        for answer in answers
-            .iter_mut()
-            .filter(|answer| answer.get("result").is_some())
-        {
-            answer["result"] = json!("0x");
+    if let Fault::EmptyResults { method } = fault {
+        for answer in &mut answers {
+            let asked = calls
+                .iter()
+                .any(|call| call["id"] == answer["id"] && call["method"] == *method);
+            if asked && answer.get("result").is_some() {
+                answer["result"] = json!("0x");
+            }
         }
     }
     if *fault == Fault::WrongId
@@ -402,6 +445,22 @@ fn call_data_size(call: &Value) -> usize {
         .as_str()
         .map(|hex| hex.len().saturating_sub(2) / 2)
         .unwrap_or(0)
+}
+
+/// Whether the proxy answers this call "response size exceeded" itself.
+fn is_too_large(behaviour: &Behaviour, call: &Value) -> bool {
+    call["method"] == "eth_call"
+        && behaviour
+            .max_call_data
+            .is_some_and(|max| call_data_size(call) > max)
+}
+
+/// How many calls an `eth_call` of Multicall3's `aggregate3` makes; `None` for any other call.
+fn aggregated_calls(call: &Value) -> Option<usize> {
+    let data = alloy_primitives::hex::decode(call["params"][0]["data"].as_str()?).ok()?;
+    aggregate3Call::abi_decode(&data)
+        .ok()
+        .map(|aggregate| aggregate.calls.len())
 }
 
 fn error(id: Value, code: i64, message: &str) -> Value {

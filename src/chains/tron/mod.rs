@@ -148,13 +148,7 @@ impl TronReader {
         let result = self
             .constant_call(owner, contract, "balanceOf(address)", &parameter)
             .await?;
-        if result.len() < 32 {
-            return Err(format!(
-                "balanceOf returned {} bytes, not a 32-byte amount",
-                result.len()
-            ));
-        }
-        Ok(U256::from_be_slice(&result[..32]))
+        read_balance(&result)
     }
 
     /// A token's symbol, name and decimals, read from its contract; one whose decimals or symbol
@@ -218,25 +212,41 @@ impl TronReader {
             )
             .await
             .map_err(|err| err.to_string())?;
-        if answer["result"]["result"] != true {
-            let message = answer["result"]["message"].as_str().unwrap_or_default();
-            let message = alloy_primitives::hex::decode(message)
-                .ok()
-                .and_then(|bytes| String::from_utf8(bytes).ok())
-                .unwrap_or_else(|| message.to_owned());
-            return Err(format!("{function} failed: {message}"));
-        }
-        // java-tron leaves a success's result out; a revert says FAILED and REVERT.
-        let ret = &answer["transaction"]["ret"][0];
-        if ret["ret"] == "FAILED" || ret["contractRet"] == "REVERT" {
-            return Err(format!("{function} reverted"));
-        }
-        let hex = answer["constant_result"][0]
-            .as_str()
-            .ok_or_else(|| format!("{function} returned nothing"))?;
-        alloy_primitives::hex::decode(hex)
-            .map_err(|_| format!("{function} returned malformed data"))
+        read_call(function, &answer)
     }
+}
+
+/// Reads what `balanceOf` returned: an amount in its first 32 bytes.
+fn read_balance(data: &[u8]) -> Result<U256, String> {
+    if data.len() < 32 {
+        return Err(format!(
+            "balanceOf returned {} bytes, not a 32-byte amount",
+            data.len()
+        ));
+    }
+    Ok(U256::from_be_slice(&data[..32]))
+}
+
+/// Reads a `/wallet/triggerconstantcontract` answer: the data `function` returned, or why there is
+/// none (it could not run, it reverted or failed, or it returned nothing).
+fn read_call(function: &str, answer: &Value) -> Result<Vec<u8>, String> {
+    if answer["result"]["result"] != true {
+        let message = answer["result"]["message"].as_str().unwrap_or_default();
+        let message = alloy_primitives::hex::decode(message)
+            .ok()
+            .and_then(|bytes| String::from_utf8(bytes).ok())
+            .unwrap_or_else(|| message.to_owned());
+        return Err(format!("{function} failed: {message}"));
+    }
+    // java-tron leaves a success's result out; a revert says FAILED and REVERT.
+    let ret = &answer["transaction"]["ret"][0];
+    if ret["ret"] == "FAILED" || ret["contractRet"] == "REVERT" {
+        return Err(format!("{function} reverted"));
+    }
+    let hex = answer["constant_result"][0]
+        .as_str()
+        .ok_or_else(|| format!("{function} returned nothing"))?;
+    alloy_primitives::hex::decode(hex).map_err(|_| format!("{function} returned malformed data"))
 }
 
 fn garbled(what: &str) -> Failure {
@@ -313,9 +323,13 @@ fn read_node_account(body: &[u8], owner: &str) -> Result<TronAccount, Failure> {
 
 #[cfg(test)]
 mod tests {
+    use std::time::Duration;
+
     use proptest::prelude::*;
 
     use super::*;
+    use crate::chains::pool::PoolPolicy;
+    use crate::chains::test_support::trongrid::{Account, BLOCK, Contract, TronGrid, address};
 
     #[test]
     fn an_account_reads_trx_and_its_token_list() {
@@ -386,6 +400,200 @@ mod tests {
                 "{wrong}"
             );
         }
+    }
+
+    fn reader(urls: &[&str]) -> TronReader {
+        let urls = urls.iter().map(|url| url.parse().unwrap()).collect();
+        let policy = PoolPolicy {
+            min_backoff: Duration::from_millis(1),
+            max_backoff: Duration::from_millis(1),
+            ..PoolPolicy::default()
+        };
+        TronReader::new(Arc::new(EndpointPool::new(urls, policy)))
+    }
+
+    fn holding(sun: u64, trc20: &[(&str, u64)]) -> TronAccount {
+        TronAccount {
+            sun: U256::from(sun),
+            trc20: trc20
+                .iter()
+                .map(|(contract, amount)| ((*contract).to_owned(), U256::from(*amount)))
+                .collect(),
+        }
+    }
+
+    #[tokio::test]
+    async fn the_block_and_accounts_come_from_trongrid_s_index() {
+        let server = TronGrid::start();
+        let (rich, empty, absent, token) = (address(1), address(2), address(3), address(9));
+        server.ledger(|ledger| {
+            ledger.accounts.insert(
+                rich.clone(),
+                Account {
+                    sun: Some(1_234_567),
+                    trc20: vec![(token.clone(), "5000".into())],
+                },
+            );
+            ledger.accounts.insert(empty.clone(), Account::default());
+        });
+        let reader = reader(&[&server.url]);
+        assert_eq!(reader.block().await, Ok(BLOCK));
+        let owners = [rich.clone(), empty.clone(), absent.clone()];
+        assert_eq!(
+            reader.accounts(&owners).await,
+            vec![
+                Ok(holding(1_234_567, &[(&token, 5_000)])),
+                Ok(holding(0, &[])),
+                Ok(holding(0, &[]))
+            ]
+        );
+        assert_eq!(reader.pool.learned(0).lists_accounts, Some(true));
+        assert_eq!(server.requests_to("/wallet/getaccount"), 0);
+    }
+
+    #[tokio::test]
+    async fn a_plain_node_is_found_out_once_and_read_through_its_own_api() {
+        let server = TronGrid::start_node();
+        let owner = address(1);
+        server.ledger(|ledger| {
+            ledger.accounts.insert(
+                owner.clone(),
+                Account {
+                    sun: Some(42),
+                    trc20: Vec::new(),
+                },
+            );
+        });
+        let reader = reader(&[&server.url]);
+        let owners = [owner.clone(), address(2)];
+        for _ in 0..2 {
+            assert_eq!(
+                reader.accounts(&owners).await,
+                vec![Ok(holding(42, &[])), Ok(holding(0, &[]))]
+            );
+        }
+        assert_eq!(reader.pool.learned(0).lists_accounts, Some(false));
+        assert_eq!(
+            server.requests_to(&format!("/v1/accounts/{owner}")),
+            1,
+            "asked once, remembered"
+        );
+        assert_eq!(server.requests_to("/wallet/getaccount"), 4);
+    }
+
+    #[tokio::test]
+    async fn an_endpoint_that_does_not_answer_is_asked_again_next_time() {
+        let reader = reader(&["http://127.0.0.1:9/"]);
+        let accounts = reader.accounts(&[address(1)]).await;
+        assert!(
+            matches!(&accounts[..], [Err(why)] if why.contains("127.0.0.1:9")),
+            "{accounts:?}"
+        );
+        assert_eq!(
+            reader.pool.learned(0).lists_accounts,
+            None,
+            "not answering says nothing of what it serves"
+        );
+    }
+
+    #[tokio::test]
+    async fn balances_and_metadata_are_read_from_contracts() {
+        let server = TronGrid::start();
+        let (owner, other, token, odd) = (address(1), address(2), address(9), address(8));
+        server.ledger(|ledger| {
+            ledger.contracts.insert(
+                token.clone(),
+                Contract {
+                    symbol: "USDT".into(),
+                    name: "Tether USD".into(),
+                    decimals: 6,
+                    balances: [(owner.clone(), U256::from(777))].into(),
+                    balance_of_reverts: false,
+                },
+            );
+            ledger.contracts.insert(
+                odd.clone(),
+                Contract {
+                    symbol: "ODD".into(),
+                    decimals: MAX_DECIMALS + 1,
+                    ..Contract::default()
+                },
+            );
+        });
+        let reader = reader(&[&server.url]);
+        let pairs = [(owner, token.clone()), (other, token.clone())];
+        assert_eq!(
+            reader.balances_of(&pairs).await,
+            vec![Ok(U256::from(777)), Ok(U256::ZERO)]
+        );
+        assert_eq!(
+            reader.token(&token).await,
+            Ok(TokenMetadata {
+                symbol: "USDT".into(),
+                name: "Tether USD".into(),
+                decimals: 6,
+                named: true,
+            })
+        );
+        assert_eq!(
+            reader.token(&odd).await,
+            Err("decimals() did not return a possible number of decimals".into())
+        );
+    }
+
+    #[test]
+    fn a_balance_is_the_first_32_bytes_returned() {
+        let word = U256::from(5).abi_encode();
+        assert_eq!(read_balance(&word), Ok(U256::from(5)));
+        assert_eq!(
+            read_balance(&[word.clone(), word].concat()),
+            Ok(U256::from(5))
+        );
+        assert_eq!(
+            read_balance(&[1; 31]),
+            Err("balanceOf returned 31 bytes, not a 32-byte amount".into())
+        );
+        assert!(read_balance(&[]).is_err());
+    }
+
+    #[test]
+    fn a_call_that_did_not_run_reverted_or_failed_returns_no_data() {
+        let ran = json!({ "result": { "result": true }, "constant_result": ["0102"], "transaction": { "ret": [{}] } });
+        assert_eq!(read_call("f()", &ran), Ok(vec![1, 2]));
+        // java-tron's message is hex unless the call asked for `visible`
+        let not_run = json!({ "result": { "code": "CONTRACT_VALIDATE_ERROR", "message": alloy_primitives::hex::encode("Smart contract is not exist.") } });
+        assert_eq!(
+            read_call("f()", &not_run),
+            Err("f() failed: Smart contract is not exist.".into())
+        );
+        let plain =
+            json!({ "result": { "code": "OTHER_ERROR", "message": "class java.lang.Error" } });
+        assert_eq!(
+            read_call("f()", &plain),
+            Err("f() failed: class java.lang.Error".into())
+        );
+        for ret in [
+            json!({ "ret": "FAILED", "contractRet": "REVERT" }),
+            json!({ "ret": "FAILED", "contractRet": "OUT_OF_TIME" }),
+            json!({ "contractRet": "REVERT" }),
+        ] {
+            let failed = json!({ "result": { "result": true }, "constant_result": ["00".repeat(32)], "transaction": { "ret": [ret] } });
+            assert_eq!(
+                read_call("f()", &failed),
+                Err("f() reverted".into()),
+                "{failed}"
+            );
+        }
+        let nothing = json!({ "result": { "result": true }, "transaction": { "ret": [{}] } });
+        assert_eq!(
+            read_call("f()", &nothing),
+            Err("f() returned nothing".into())
+        );
+        let malformed = json!({ "result": { "result": true }, "constant_result": ["0xzz"] });
+        assert_eq!(
+            read_call("f()", &malformed),
+            Err("f() returned malformed data".into())
+        );
     }
 
     proptest! {

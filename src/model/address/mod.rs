@@ -232,9 +232,22 @@ mod tests {
     }
 
     #[test]
+    fn a_base58check_address_of_another_coin_is_unrecognised() {
+        // Version 0x30: a Litecoin P2PKH address, 25 bytes like Bitcoin's and TRON's.
+        let mut payload = [7u8; 21];
+        payload[0] = 0x30;
+        let litecoin = bs58::encode(payload).with_check().into_string();
+        assert!(litecoin.starts_with('L'), "{litecoin}");
+        assert_eq!(Address::parse(&litecoin), Err(AddressError::Unrecognised));
+    }
+
+    #[test]
     fn text_too_long_for_an_address_is_refused_unread() {
         let long = "1".repeat(LONGEST_ADDRESS + 1);
         assert_eq!(Address::parse(&long), Err(AddressError::TooLong(129)));
+        // At the limit, the text is read (and is no address).
+        let longest = "1".repeat(LONGEST_ADDRESS);
+        assert_eq!(Address::parse(&longest), Err(AddressError::Unrecognised));
         assert_eq!(
             Address::parse_as(Family::Solana, &"z".repeat(100_000)),
             Err(AddressError::TooLong(100_000))
