@@ -380,7 +380,164 @@ fn read_token_accounts(
 
 #[cfg(test)]
 mod tests {
+    use std::time::Duration;
+
     use super::*;
+    use crate::chains::pool::PoolPolicy;
+    use crate::chains::test_support::solana::{SolanaServer, TEST_GENESIS, TokenAccount};
+
+    /// A deterministic, valid Solana address (any 32 bytes are one).
+    fn key(seed: u32) -> String {
+        let mut bytes = [7u8; 32];
+        bytes[..4].copy_from_slice(&seed.to_be_bytes());
+        bs58::encode(bytes).into_string()
+    }
+
+    fn reader(server: &SolanaServer, genesis: Option<&str>) -> SolanaReader {
+        let policy = PoolPolicy {
+            min_backoff: Duration::from_millis(1),
+            max_backoff: Duration::from_millis(1),
+            ..PoolPolicy::default()
+        };
+        let pool = EndpointPool::new(vec![server.url.parse().unwrap()], policy);
+        SolanaReader::new(Arc::new(pool), genesis.map(str::to_owned))
+    }
+
+    #[tokio::test]
+    async fn accounts_are_read_sliced_to_the_amount_a_hundred_a_call() {
+        let server = SolanaServer::start();
+        let (owner, mint) = (key(1), key(2));
+        server.ledger(|ledger| {
+            ledger.lamports.insert(owner.clone(), 42);
+            ledger.mints.insert(mint.clone(), 6);
+            ledger.token_accounts = vec![TokenAccount::new(
+                &key(3),
+                &owner,
+                &mint,
+                "1500000",
+                TOKEN_2022_PROGRAM,
+            )];
+        });
+        let mut keys = vec![owner.clone(), key(3), key(4)];
+        keys.extend((100..300).map(key));
+        let read = reader(&server, Some(TEST_GENESIS))
+            .read_accounts(&keys)
+            .await;
+        assert_eq!(read.len(), keys.len());
+        assert_eq!(
+            server.calls_of("getMultipleAccounts"),
+            3,
+            "203 keys, 100 a call"
+        );
+        let slot = crate::chains::test_support::solana::SLOT;
+        let (own, at) = read[0].clone().unwrap();
+        assert_eq!((own.as_ref().map(|own| own.lamports), at), (Some(42), slot));
+        assert_eq!(
+            own.unwrap().data,
+            Vec::<u8>::new(),
+            "an owner's account holds no data"
+        );
+        let (token, _) = read[1].clone().unwrap();
+        let token = token.unwrap();
+        assert_eq!(
+            (token.owner.as_str(), token.token_amount()),
+            (TOKEN_2022_PROGRAM, Ok(1_500_000))
+        );
+        assert_eq!(read[2], Ok((None, slot)), "no such account");
+        assert_eq!(read[202], Ok((None, slot)));
+    }
+
+    #[tokio::test]
+    async fn a_cluster_other_than_the_chains_is_not_believed() {
+        let server = SolanaServer::start();
+        server.ledger(|ledger| {
+            ledger.lamports.insert(key(1), 42);
+        });
+        let expected = "EtWTRABZaYq6iMfeYKouRu166VU2xqa1wcaWoxPkrZBG";
+        let read = reader(&server, Some(expected))
+            .read_accounts(&[key(1)])
+            .await;
+        assert_eq!(
+            read,
+            vec![Err(format!(
+                "no endpoint answered: {} (the endpoint serves the cluster of genesis {TEST_GENESIS}, not {expected})",
+                server.url
+            ))]
+        );
+
+        // Unknown yet, the cluster is learned from the first answer.
+        let learning = reader(&server, None);
+        assert_eq!(learning.learned_genesis(), None);
+        assert!(learning.read_accounts(&[key(1)]).await[0].is_ok());
+        assert_eq!(learning.learned_genesis().as_deref(), Some(TEST_GENESIS));
+        // Known, it is what every answer is checked against, and nothing is learned.
+        let knowing = reader(&server, Some(TEST_GENESIS));
+        assert!(knowing.read_accounts(&[key(1)]).await[0].is_ok());
+        assert_eq!(knowing.learned_genesis(), None);
+    }
+
+    #[tokio::test]
+    async fn an_owner_is_listed_under_both_programs_and_a_lie_fails_it_alone() {
+        let server = SolanaServer::start();
+        let (honest, liar, mint) = (key(1), key(2), key(3));
+        server.ledger(|ledger| {
+            ledger.mints.insert(mint.clone(), 6);
+            ledger.token_accounts = vec![
+                TokenAccount::new(&key(10), &honest, &mint, "5", TOKEN_PROGRAM),
+                TokenAccount::new(&key(11), &honest, &mint, "7", TOKEN_2022_PROGRAM),
+                TokenAccount::new(&key(12), &liar, &mint, "-1", TOKEN_PROGRAM),
+            ];
+        });
+        let listed = reader(&server, Some(TEST_GENESIS))
+            .list(&[honest.clone(), liar, key(4)])
+            .await;
+        assert_eq!(server.calls_of("getTokenAccountsByOwner"), 6);
+        let slot = crate::chains::test_support::solana::SLOT;
+        let account = |account: u32, program, amount: u64| ListedTokenAccount {
+            account: key(account),
+            mint: mint.clone(),
+            program,
+            amount: alloy_primitives::U256::from(amount),
+        };
+        assert_eq!(
+            listed,
+            vec![
+                Ok((
+                    vec![
+                        account(10, TOKEN_PROGRAM, 5),
+                        account(11, TOKEN_2022_PROGRAM, 7)
+                    ],
+                    slot
+                )),
+                Err(format!("a token account of {mint} has no readable amount")),
+                Ok((Vec::new(), slot)),
+            ]
+        );
+    }
+
+    #[tokio::test]
+    async fn decimals_come_from_mint_accounts_only() {
+        let server = SolanaServer::start();
+        let (mint, wallet) = (key(1), key(2));
+        server.ledger(|ledger| {
+            ledger.mints.insert(mint.clone(), 9);
+            ledger.lamports.insert(wallet.clone(), 1);
+        });
+        let mut asked = vec![mint, wallet, key(3)];
+        asked.extend((100..200).map(key));
+        let decimals = reader(&server, Some(TEST_GENESIS))
+            .mint_decimals(&asked)
+            .await;
+        assert_eq!(
+            server.calls_of("getMultipleAccounts"),
+            2,
+            "103 keys, 100 a call"
+        );
+        assert_eq!(decimals[0], Ok(9));
+        assert_eq!(decimals[1], Err("not a mint account".into()));
+        assert_eq!(decimals[2], Err("the mint account does not exist".into()));
+        assert_eq!(decimals.len(), 103);
+    }
 
     #[test]
     fn the_associated_token_account_is_where_the_program_derives_it() {

@@ -4,5 +4,7 @@
 
 #[path = "../../../tests/support/http.rs"]
 pub mod http;
+#[path = "../../../tests/support/solana.rs"]
+pub mod solana;
 #[path = "../../../tests/support/trongrid.rs"]
 pub mod trongrid;
