@@ -108,11 +108,7 @@ impl Anvil {
             .unwrap_or_else(|| panic!("no fixture {contract}"))
             .clone();
         data.extend_from_slice(constructor_args);
-        let hash = self.rpc(
-            "eth_sendTransaction",
-            json!([{ "from": FUNDED, "data": Bytes::from(data) }]),
-        );
-        let receipt = self.rpc("eth_getTransactionReceipt", json!([hash]));
+        let receipt = self.transact(json!({ "from": FUNDED, "data": Bytes::from(data) }));
         assert_eq!(receipt["status"], "0x1", "deploying {contract} failed");
         receipt["contractAddress"]
             .as_str()
@@ -140,10 +136,27 @@ impl Anvil {
             owner,
             amount,
         }));
-        self.rpc(
-            "eth_sendTransaction",
-            json!([{ "from": FUNDED, "to": token, "data": data }]),
-        );
+        let receipt = self.transact(json!({ "from": FUNDED, "to": token, "data": data }));
+        assert_eq!(receipt["status"], "0x1", "setting a token balance failed");
+    }
+
+    /// Sends `transaction` and returns its receipt once it is mined. Anvil mines a transaction as
+    /// it is sent, but answers with its hash before the block is in: on a busy machine the receipt
+    /// is `null` for a moment, and a read that soon would see the state before it.
+    fn transact(&self, transaction: Value) -> Value {
+        let hash = self.rpc("eth_sendTransaction", json!([transaction]));
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        loop {
+            let receipt = self.rpc("eth_getTransactionReceipt", json!([hash]));
+            if !receipt.is_null() {
+                return receipt;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "transaction {hash} not mined in 30 s"
+            );
+            std::thread::yield_now();
+        }
     }
 
     pub fn set_native_balance(&self, owner: Address, amount: U256) {
