@@ -4,6 +4,8 @@
 const COMMANDS: &[&str] = &[
     "balances",
     "portfolio",
+    "portfolio_history",
+    "balance_history",
     "wallets",
     "check_wallet",
     "add_wallet",

@@ -7,6 +7,14 @@ use std::time::{SystemTime, UNIX_EPOCH};
 /// Milliseconds since the Unix epoch: the one unit of time in the store and the engine.
 pub type UnixMillis = i64;
 
+/// The UTC date of a moment, `YYYY-MM-DD`: the day the day's values are recorded under.
+pub fn utc_day(at: UnixMillis) -> String {
+    chrono::DateTime::from_timestamp_millis(at)
+        .unwrap_or_default()
+        .format("%Y-%m-%d")
+        .to_string()
+}
+
 pub trait Clock: Send + Sync {
     fn now(&self) -> UnixMillis;
 }

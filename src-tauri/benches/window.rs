@@ -1,6 +1,8 @@
 //! The desktop app's own figures, on the real window under a virtual display: the time from launch
-//! to the stored balances painted with the network down (target ≤ 1 s), and the frame time while
-//! scrolling 12,500 lines (10,000 balances of 2,500 wallets). Run under `xvfb-run` after
+//! to the stored balances painted with the network down (target ≤ 1 s), the frame time while
+//! scrolling 12,500 lines (10,000 balances of 2,500 wallets), and the memory the app and its WebKit
+//! processes hold with those 10,000 balances shown (resident, and proportional: a page shared by
+//! several processes counted once among them). Run under `xvfb-run` after
 //! `scripts/setup`: `xvfb-run -a cargo bench -p holdings-desktop --bench window`.
 //!
 //! The launch time runs from starting tauri-driver (which starts WebKitWebDriver, then the app) to
@@ -26,6 +28,7 @@ async fn main() {
     let mut launches = Vec::new();
     let mut frames = Vec::new();
     let mut idle = Vec::new();
+    let mut memory = Vec::new();
     for run in 0..LAUNCHES {
         let dir = tempfile::tempdir().unwrap();
         // every endpoint of the seeded chain refuses connections: the network is down
@@ -63,6 +66,7 @@ async fn main() {
             // the same frames with nothing moving: what this display costs a frame anyway
             idle = frame_times(&client, 0).await;
             frames = frame_times(&client, 200).await;
+            memory = memory_of(&window);
         }
         window.close().await;
     }
@@ -72,6 +76,21 @@ async fn main() {
         launches[LAUNCHES / 2],
         launches[0],
         launches[LAUNCHES - 1]
+    );
+    let (mut rss, mut pss) = (0, 0);
+    for (pid, name, process_rss, process_pss) in &memory {
+        println!(
+            "memory at 10,000 balances: {name} (pid {pid}): resident {} MiB, proportional {} MiB",
+            mib(*process_rss),
+            mib(*process_pss)
+        );
+        rss += process_rss;
+        pss += process_pss;
+    }
+    println!(
+        "memory at 10,000 balances, the app and its WebKit processes together: resident {} MiB, proportional {} MiB",
+        mib(rss),
+        mib(pss)
     );
     for (what, mut times) in [
         ("idle, nothing moving", idle),
@@ -87,6 +106,45 @@ async fn main() {
             at(1.0)
         );
     }
+}
+
+/// The app's and its WebKit processes' memory (the driver and WebKitWebDriver are the test's, not
+/// the app's): each one's pid, name, resident and proportional set size in kB.
+fn memory_of(window: &Window) -> Vec<(u32, String, u64, u64)> {
+    let measured: Vec<_> = window
+        .processes()
+        .into_iter()
+        .filter(|(_, name)| {
+            name.starts_with("holdings")
+                || name.starts_with("WebKitWebProces")
+                || name.starts_with("WebKitNetworkPr")
+        })
+        .map(|(pid, name)| {
+            // smaps_rollup: `Rss:` and `Pss:` in kB, over the process's whole address space
+            let rollup =
+                std::fs::read_to_string(format!("/proc/{pid}/smaps_rollup")).unwrap_or_default();
+            let field = |label: &str| {
+                rollup
+                    .lines()
+                    .find_map(|line| line.strip_prefix(label))
+                    .and_then(|rest| rest.split_whitespace().next()?.parse().ok())
+                    .unwrap_or(0)
+            };
+            (pid, name, field("Rss:"), field("Pss:"))
+        })
+        .collect();
+    assert!(
+        measured
+            .iter()
+            .any(|(_, name, _, _)| name.starts_with("holdings")),
+        "the app's process was not found among the driver's: {:?}",
+        window.processes()
+    );
+    measured
+}
+
+fn mib(kb: u64) -> String {
+    format!("{:.1}", kb as f64 / 1024.0)
 }
 
 /// Each frame's duration over `SCROLL_FRAMES` frames, scrolling the balance list by `step` px each.

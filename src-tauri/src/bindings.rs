@@ -12,6 +12,8 @@ pub fn builder() -> Builder<tauri::Wry> {
         .commands(collect_commands![
             balances,
             portfolio,
+            portfolio_history,
+            balance_history,
             wallets,
             check_wallet,
             add_wallet,

@@ -2,9 +2,9 @@
 //! All are async so that none runs on the window's thread.
 
 use holdings::api::{
-    AddedWallet, AppError, BalanceRow, ChainConnectivity, ChainId, ChainSettings, ChainSweep,
-    ChainTokens, EndpointRef, ExportFormat, Holdings, Portfolio, PriceSourceSettings, SyncOutcome,
-    TtlSettings, WalletId, WalletRecord,
+    AddedWallet, AppError, BalanceHistory, BalanceRow, ChainConnectivity, ChainId, ChainSettings,
+    ChainSweep, ChainTokens, EndpointRef, ExportFormat, Holdings, Portfolio, PortfolioHistory,
+    PriceSourceSettings, SyncOutcome, TtlSettings, WalletId, WalletRecord,
 };
 use tauri::State;
 
@@ -20,6 +20,19 @@ pub async fn balances(holdings: State<'_, Holdings>) -> Answer<Vec<BalanceRow>> 
 #[specta::specta]
 pub async fn portfolio(holdings: State<'_, Holdings>) -> Answer<Portfolio> {
     holdings.portfolio().await
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn portfolio_history(holdings: State<'_, Holdings>) -> Answer<PortfolioHistory> {
+    holdings.portfolio_history().await
+}
+
+/// The values one balance has had; `key` is its row's.
+#[tauri::command]
+#[specta::specta]
+pub async fn balance_history(holdings: State<'_, Holdings>, key: String) -> Answer<BalanceHistory> {
+    holdings.balance_history(&key)
 }
 
 #[tauri::command]

@@ -19,12 +19,15 @@ use fantoccini::{Client, Locator};
 use support::DataDir;
 use support::anvil::Anvil;
 use support::defillama::DefiLlama;
+use support::esplora::{Esplora, Stats};
 use support::proxy::Proxy;
 use window::{Window, target_dir};
 
 const ALICE: &str = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8";
 const BOB: &str = "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC";
 const API_KEY: &str = "e2e-secret-7f3a91c0";
+/// BIP84's test vector account key: a watch key, shown as one balance per chain.
+const ZPUB: &str = "zpub6rFR7y4Q2AijBEqTUquhVz398htDFrtymD9xYYfG1m4wAcvPhXNfE3EfH1r1ADqtfSdVCToUG868RvUUkgDKf31mGDtKsAYz2oz2AGutZYs";
 
 /// How long the window may take to show what a step expects.
 const PATIENCE: Duration = Duration::from_secs(30);
@@ -44,6 +47,24 @@ async fn the_desktop_app_shows_stored_then_fresh_balances_and_works_offline() {
         &format!("ethereum:{}", usdc.to_string().to_lowercase()),
         "0.999712",
     );
+    prices.price("coingecko:bitcoin", "97000.5");
+    // A zpub's two used addresses on a Bitcoin chain read through Esplora's API: 0.0015 BTC
+    // received at 0/0, 0.0005 BTC of change at 1/3.
+    let esplora = Esplora::start();
+    let paid = zpub_addresses(&[
+        (holdings::model::Branch::Receive, 0, 150_000),
+        (holdings::model::Branch::Change, 3, 50_000),
+    ]);
+    for (address, sats) in &paid {
+        esplora.set(
+            address,
+            Stats {
+                funded: *sats,
+                tx_count: 1,
+                ..Stats::default()
+            },
+        );
+    }
     let data = DataDir::new();
     data.add_priced_devnet(&[&proxy.url], &prices.url);
     for args in [
@@ -53,6 +74,20 @@ async fn the_desktop_app_shows_stored_then_fresh_balances_and_works_offline() {
             "wallet", "add", ALICE, "--chain", "devnet", "--label", "Alice",
         ],
         vec!["wallet", "add", BOB, "--chain", "devnet", "--label", "Bob"],
+        vec![
+            "chain",
+            "add",
+            "e2ebtc",
+            "--family",
+            "bitcoin",
+            "--rpc",
+            &esplora.url,
+            "--native-price-id",
+            "bitcoin",
+        ],
+        vec![
+            "wallet", "add", ZPUB, "--chain", "e2ebtc", "--label", "Savings",
+        ],
         // a TRON chain of the test's own, so its key never meets a real one in the keyring
         vec![
             "chain",
@@ -71,6 +106,9 @@ async fn the_desktop_app_shows_stored_then_fresh_balances_and_works_offline() {
     set_balances(&anvil, usdc, BOB, "2", "0");
     data.holdings(&["preload"]).assert().success();
     age_stored_balances(&data, Duration::from_secs(120));
+    // The value of the three days before, as the runs of those days recorded it.
+    let recorded = ["9800.5", "11020.75", "10400"];
+    record_earlier_days(&data, &recorded);
     set_balances(&anvil, usdc, ALICE, "1.5", "2000.25");
 
     // The network is slow: the app must paint what the store holds before any answer arrives.
@@ -99,12 +137,75 @@ async fn the_desktop_app_shows_stored_then_fresh_balances_and_works_offline() {
     // each wallet and row shows its value.
     let total = data.json(&["portfolio"])["total"].clone();
     assert_eq!(
-        total, "12501.423928",
-        "1.5 + 2 ETH at $3000.5, 2000.25 USDC at $0.999712"
+        total, "12695.424928",
+        "1.5 + 2 ETH at $3000.5, 2000.25 USDC at $0.999712, 0.002 BTC at $97000.5"
     );
     app.wait_for_attribute("[data-total]", "data-total", total.as_str().unwrap())
         .await;
-    assert_eq!(app.text("[data-total]").await, "$12,501.42");
+    assert_eq!(app.text("[data-total]").await, "$12,695.42");
+
+    // 3'. The chart of the portfolio's value: the days recorded, and today's point the total now.
+    let chart = "[aria-label='Portfolio value history']";
+    let points = format!("{chart} svg circle");
+    app.until("the chart to end at today's total", || async {
+        let circles = app.client.find_all(Locator::Css(&points)).await.ok()?;
+        let last = circles.last()?.attr("data-exact").await.ok()??;
+        (circles.len() == 4 && last == total.as_str().unwrap()).then_some(())
+    })
+    .await;
+    let mut drawn = Vec::new();
+    for circle in app.client.find_all(Locator::Css(&points)).await.unwrap() {
+        drawn.push(circle.attr("data-exact").await.unwrap().unwrap());
+    }
+    assert_eq!(drawn[..3], recorded, "each day exactly as recorded");
+    let ticks = app
+        .client
+        .find_all(Locator::Css(&format!("{chart} .values text")))
+        .await
+        .unwrap();
+    assert!(ticks.len() >= 2, "a value axis");
+    for tick in ticks {
+        let text = tick.text().await.unwrap();
+        assert!(text.starts_with('$'), "a value tick in dollars: {text:?}");
+    }
+    let dates = app
+        .client
+        .find_all(Locator::Css(&format!("{chart} .dates text")))
+        .await
+        .unwrap();
+    assert!(!dates.is_empty(), "a date axis");
+    let month = dates[0].text().await.unwrap();
+    assert!(
+        [
+            "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"
+        ]
+        .iter()
+        .any(|name| month.starts_with(name)),
+        "a date tick: {month:?}"
+    );
+
+    // 3''. The zpub is one balance: its two addresses' BTC summed and folded into one row.
+    let folded = "[data-fold][data-chain='e2ebtc'][data-symbol='BTC']";
+    app.wait_for_attribute(&format!("{folded} [data-amount]"), "data-amount", "0.002")
+        .await;
+    assert_eq!(app.attribute(folded, "data-fold").await, "2");
+    assert_eq!(
+        app.client
+            .find_all(Locator::Css("[data-chain='e2ebtc'][data-symbol='BTC']"))
+            .await
+            .unwrap()
+            .len(),
+        1,
+        "folded: no row of its own per address"
+    );
+    for (address, _) in &paid {
+        assert!(!app.shows(address, "BTC").await, "{address} is folded away");
+    }
+    assert_eq!(
+        app.attribute(&format!("{folded} [data-value]"), "data-value")
+            .await,
+        "194.001"
+    );
     let alice_usdc = format!("[data-address='{ALICE}'][data-symbol='USDC'] [data-value]");
     assert_eq!(
         app.attribute(&alice_usdc, "data-value").await,
@@ -121,7 +222,11 @@ async fn the_desktop_app_shows_stored_then_fresh_balances_and_works_offline() {
         wallet_values.push(header.attr("data-wallet-value").await.unwrap().unwrap());
     }
     wallet_values.sort();
-    assert_eq!(wallet_values, ["6001", "6500.423928"], "Bob's and Alice's");
+    assert_eq!(
+        wallet_values,
+        ["194.001", "6001", "6500.423928"],
+        "Savings', Bob's and Alice's"
+    );
     app.screenshot("2-portfolio-total").await;
 
     // 3a. Wallets go by their labels; the search box narrows the rows to what it names.
@@ -183,6 +288,37 @@ async fn the_desktop_app_shows_stored_then_fresh_balances_and_works_offline() {
     // Bob's row still holds what the preload read (a wait that gives up if it turned to 22)
     app.wait_for_row(BOB, "ETH", "2", "fresh").await;
     app.screenshot("5-refresh-one-wallet").await;
+
+    // 6'. A row's history: each amount Alice's ETH has had, from the row, in a dialog.
+    app.click(&format!(
+        "button[aria-label='History of ETH at {ALICE} on devnet']"
+    ))
+    .await;
+    let balance_points = "[aria-label='Balance history of ETH'] svg circle";
+    app.until("Alice's ETH history", || async {
+        let mut amounts = Vec::new();
+        for circle in app
+            .client
+            .find_all(Locator::Css(balance_points))
+            .await
+            .ok()?
+        {
+            amounts.push(circle.attr("data-exact").await.ok()??);
+        }
+        (amounts == ["1.5", "7.25", "11"]).then_some(())
+    })
+    .await;
+    app.screenshot("5a-balance-history").await;
+    app.click("button[aria-label='Close history']").await;
+    app.until("the dialog to close", || async {
+        let open = app
+            .client
+            .find_all(Locator::Css("dialog[open]"))
+            .await
+            .ok()?;
+        open.is_empty().then_some(())
+    })
+    .await;
 
     // 7. With the node gone, a refresh shows the offline banner and the balances stay.
     drop(anvil);
@@ -288,6 +424,46 @@ fn units(amount: &str, decimals: u8) -> U256 {
     holdings::model::Amount::parse(amount, decimals)
         .unwrap()
         .raw
+}
+
+/// The zpub's addresses at (branch, index), each with the sats paid to it.
+fn zpub_addresses(paid: &[(holdings::model::Branch, u32, i64)]) -> Vec<(String, i64)> {
+    let key = holdings::model::WatchKey::parse(ZPUB).unwrap();
+    paid.iter()
+        .map(|&(branch, index, sats)| {
+            let address = key
+                .address(branch, index, holdings::model::BitcoinNetwork::Mainnet)
+                .unwrap();
+            (address.to_string(), sats)
+        })
+        .collect()
+}
+
+/// Records the portfolio's value on each of the days before today (oldest first), as the price
+/// passes of earlier runs would have.
+fn record_earlier_days(data: &DataDir, totals: &[&str]) {
+    let conn = rusqlite::Connection::open(data.database()).unwrap();
+    let today = holdings::clock::utc_day(now_millis());
+    for (back, total) in totals.iter().rev().enumerate() {
+        let at = now_millis() - 86_400_000 * (back as i64 + 1);
+        let day = holdings::clock::utc_day(at);
+        assert_ne!(day, today);
+        conn.execute(
+            "INSERT INTO portfolio_history (day, currency, total, unpriced, recorded_at) VALUES (?1, 'usd', ?2, 0, ?3)",
+            rusqlite::params![day, total, at],
+        )
+        .unwrap();
+    }
+}
+
+fn now_millis() -> i64 {
+    i64::try_from(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_millis(),
+    )
+    .unwrap()
 }
 
 /// Makes every stored reading `age` older, as if the earlier run had been that long ago.

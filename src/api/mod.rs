@@ -5,6 +5,7 @@
 mod connectivity;
 mod error;
 mod export;
+mod history;
 mod new_chain;
 mod rows;
 pub mod settings;
@@ -21,6 +22,7 @@ use serde::{Deserialize, Serialize};
 pub use connectivity::ChainConnectivity;
 pub use error::{AppError, ErrorCode};
 pub use export::ExportFormat;
+pub use history::{BalanceHistory, BalancePoint, DayValue, PortfolioHistory};
 pub use new_chain::{AddedChain, ChainSpec};
 pub use rows::BalanceRow;
 pub use settings::{ChainSettings, EndpointRef, EndpointSettings};
@@ -156,6 +158,20 @@ impl Holdings {
             &self.price_book()?,
         );
         Ok(Portfolio::new(valued, &self.wallets()?, now()))
+    }
+
+    /// The portfolio's value each day a price pass recorded it, oldest first, today's as it is now.
+    pub async fn portfolio_history(&self) -> AppResult<PortfolioHistory> {
+        let now_worth = self.portfolio().await?;
+        self.engine.with_store(|store| {
+            history::portfolio_history(store, now(), now_worth.total, now_worth.unpriced)
+        })
+    }
+
+    /// The values one balance (a row's key) has had, each with its worth at that day's price.
+    pub fn balance_history(&self, key: &str) -> AppResult<BalanceHistory> {
+        self.engine
+            .with_store(|store| history::balance_history(store, key))
     }
 
     /// Every price held, with its source and age.

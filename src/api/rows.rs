@@ -21,6 +21,9 @@ pub struct BalanceRow {
     /// The token's contract or mint; `None` for the chain's native coin.
     pub contract: Option<String>,
     pub symbol: String,
+    /// The token's name (the chain's coin's for the native one); a Solana mint no list names
+    /// carries its address here, and a symbol made from it.
+    pub name: String,
     pub decimals: u8,
     /// Base units, exact; `None` until first read (never a zero standing in for "unknown").
     pub raw: Option<String>,
@@ -71,6 +74,7 @@ impl BalanceRow {
             address: view.address.clone(),
             contract: view.contract.clone(),
             symbol: view.symbol.clone(),
+            name: view.name.clone(),
             decimals: view.decimals,
             raw: row.raw.map(|raw| raw.to_string()),
             amount: amount.map(|amount| amount.to_string()),

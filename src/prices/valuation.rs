@@ -160,6 +160,7 @@ mod tests {
             address: format!("0x{wallet}"),
             contract: (asset != 1).then(|| format!("0xtoken{asset}")),
             symbol: format!("T{asset}"),
+            name: format!("Token {asset}"),
             decimals,
             hidden: false,
             verified: true,

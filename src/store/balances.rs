@@ -75,6 +75,8 @@ pub struct BalanceView {
     /// `None` for the native coin.
     pub contract: Option<String>,
     pub symbol: String,
+    /// The token's name as its list or contract gives it (a Solana mint no list names: the mint).
+    pub name: String,
     pub decimals: u8,
     pub hidden: bool,
     /// Vouched for by a bundled list or the user; unverified tokens are never summed or valued.
@@ -236,7 +238,7 @@ impl Store {
     }
 }
 
-const VIEW_COLUMNS: &str = "c.id, c.name, ad.wallet_id, ad.address, a.contract, a.symbol, a.decimals, a.hidden, a.verified";
+const VIEW_COLUMNS: &str = "c.id, c.name, ad.wallet_id, ad.address, a.contract, a.symbol, a.decimals, a.hidden, a.verified, a.name";
 
 enum Written {
     Changed,
@@ -361,7 +363,8 @@ fn view_from_row(row: &Row<'_>) -> rusqlite::Result<BalanceView> {
         decimals: row.get(6)?,
         hidden: row.get(7)?,
         verified: row.get(8)?,
-        balance: balance_at(row, 9)?,
+        name: row.get(9)?,
+        balance: balance_at(row, 10)?,
     })
 }
 

@@ -37,7 +37,7 @@ pub use health::Health;
 pub use history::HistoryRow;
 pub use ids::{AddressId, AssetId, ChainId, WalletId};
 pub use leases::{LeasedBalance, Pick};
-pub use prices::{AssetValue, HeldAsset, NewPrice, PriceRecord, PriceSourceRecord};
+pub use prices::{AssetValue, DayTotal, HeldAsset, NewPrice, PriceRecord, PriceSourceRecord};
 pub use sync_runs::SyncRun;
 pub use token_accounts::TokenAccount;
 pub use wallets::{AddressRecord, DerivedAddress, Registration, WalletRecord};

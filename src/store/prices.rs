@@ -75,6 +75,17 @@ pub struct AssetValue {
     pub value: Money,
 }
 
+/// The portfolio's value on one day, as the day's last price pass recorded it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DayTotal {
+    /// `YYYY-MM-DD`, UTC.
+    pub day: String,
+    /// The exact decimal stored (digits and a point, as the table's CHECK holds it).
+    pub total: String,
+    /// Balances holding something that no price valued.
+    pub unpriced: u64,
+}
+
 impl Store {
     pub fn price_source(&self) -> Result<PriceSourceRecord> {
         Ok(self
@@ -238,6 +249,37 @@ impl Store {
         Ok(())
     }
 
+    /// Every day's recorded total of the portfolio in `currency`, oldest first, exactly as stored.
+    pub fn portfolio_history(&self, currency: &str) -> Result<Vec<DayTotal>> {
+        let mut statement = self.conn.prepare_cached(
+            "SELECT day, total, unpriced FROM portfolio_history WHERE currency = ?1 \
+             /* full scan: every day is read, of the one currency kept */ ORDER BY day",
+        )?;
+        let days = statement
+            .query_map([currency], |row| {
+                Ok(DayTotal {
+                    day: row.get(0)?,
+                    total: row.get(1)?,
+                    unpriced: row.get(2)?,
+                })
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(days)
+    }
+
+    /// The price in `currency` each day's values used for `asset`, oldest first.
+    pub fn day_prices(&self, asset: AssetId, currency: &str) -> Result<Vec<(String, Price)>> {
+        let mut statement = self.conn.prepare_cached(
+            "SELECT day, price FROM asset_value_history WHERE asset_id = ?1 AND currency = ?2 ORDER BY day",
+        )?;
+        let prices = statement
+            .query_map(params![asset, currency], |row| {
+                Ok((row.get(0)?, parse_column(row, 1)?))
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(prices)
+    }
+
     /// The portfolio's recorded total on `day` and its unpriced rows, if recorded.
     #[cfg(test)]
     pub fn portfolio_total_on(&self, day: &str, currency: &str) -> Result<Option<(String, u64)>> {
@@ -374,6 +416,65 @@ mod tests {
             assert_eq!(
                 store.portfolio_total_on("2026-01-03", CURRENCY).unwrap(),
                 None
+            );
+        });
+    }
+
+    #[test]
+    fn the_days_read_back_oldest_first_with_the_prices_they_used() {
+        each_store(|store| {
+            let (native, token) = registered_pair(store);
+            let valued = |asset, price: &str| AssetValue {
+                asset,
+                raw: "5".into(),
+                price: price.parse().unwrap(),
+                value: Money::value_of(U256::from(5), 0, &price.parse().unwrap()),
+            };
+            let total = |text: &str| Money::value_of(U256::from(1), 0, &text.parse().unwrap());
+            for (day, price) in [("2026-01-03", "3"), ("2026-01-01", "0.25")] {
+                store
+                    .record_values(
+                        day,
+                        CURRENCY,
+                        (&total(price), 2),
+                        &[valued(native.asset, price)],
+                        9,
+                    )
+                    .unwrap();
+            }
+            let days = store.portfolio_history(CURRENCY).unwrap();
+            assert_eq!(
+                days,
+                [
+                    DayTotal {
+                        day: "2026-01-01".into(),
+                        total: "0.25".into(),
+                        unpriced: 2
+                    },
+                    DayTotal {
+                        day: "2026-01-03".into(),
+                        total: "3".into(),
+                        unpriced: 2
+                    },
+                ]
+            );
+            assert!(store.portfolio_history("eur").unwrap().is_empty());
+            let prices: Vec<(String, String)> = store
+                .day_prices(native.asset, CURRENCY)
+                .unwrap()
+                .into_iter()
+                .map(|(day, price)| (day, price.to_string()))
+                .collect();
+            assert_eq!(
+                prices,
+                [
+                    ("2026-01-01".into(), "0.25".into()),
+                    ("2026-01-03".into(), "3".into())
+                ]
+            );
+            assert!(
+                store.day_prices(token.asset, CURRENCY).unwrap().is_empty(),
+                "never valued"
             );
         });
     }

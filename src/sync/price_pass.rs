@@ -161,10 +161,7 @@ fn record_todays_values(store: &mut Store, now: UnixMillis) -> Result<()> {
             })
         })
         .collect();
-    let day = chrono::DateTime::from_timestamp_millis(now)
-        .unwrap_or_default()
-        .format("%Y-%m-%d")
-        .to_string();
+    let day = crate::clock::utc_day(now);
     let total = valued.total.unwrap_or_default();
     store.record_values(&day, CURRENCY, (&total, valued.unpriced), &assets, now)?;
     Ok(())

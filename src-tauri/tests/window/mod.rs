@@ -65,6 +65,38 @@ impl Window {
         Self { client, driver }
     }
 
+    /// Every process the driver started, itself included, and theirs (the app, WebKitWebDriver,
+    /// WebKit's web and network processes): each one's pid and name as the kernel has them.
+    #[allow(dead_code)] // the window benchmark measures them; the end-to-end test does not
+    pub fn processes(&self) -> Vec<(u32, String)> {
+        let parents: Vec<(u32, u32, String)> = std::fs::read_dir("/proc")
+            .into_iter()
+            .flatten()
+            .flatten()
+            .filter_map(|entry| {
+                let pid: u32 = entry.file_name().to_str()?.parse().ok()?;
+                let stat = std::fs::read_to_string(entry.path().join("stat")).ok()?;
+                // `pid (name) state ppid ...`: the name may hold spaces and brackets
+                let (name, rest) = stat.split_once(" (")?.1.rsplit_once(") ")?;
+                let ppid = rest.split_whitespace().nth(1)?.parse().ok()?;
+                Some((pid, ppid, name.to_owned()))
+            })
+            .collect();
+        let mut found = vec![(self.driver.id(), "tauri-driver".to_owned())];
+        let mut at = 0;
+        while at < found.len() {
+            let parent = found[at].0;
+            found.extend(
+                parents
+                    .iter()
+                    .filter(|(_, ppid, _)| *ppid == parent)
+                    .map(|(pid, _, name)| (*pid, name.clone())),
+            );
+            at += 1;
+        }
+        found
+    }
+
     /// Closes the window, which ends the app.
     pub async fn close(self) {
         self.client

@@ -3,9 +3,11 @@ import {
   commands,
   events,
   type AppError,
+  type BalanceHistory,
   type BalanceRow,
   type ChainConnectivity,
   type Portfolio,
+  type PortfolioHistory,
   type Result,
   type SyncOutcome,
   type WalletId,
@@ -44,6 +46,10 @@ const AGE_REREAD_MS = 15_000;
 class AppState {
   rows = $state<BalanceRow[]>([]);
   portfolio = $state<Portfolio | null>(null);
+  /** The portfolio's value each day recorded. */
+  history = $state<PortfolioHistory | null>(null);
+  /** The balance whose history is open, and that history once read. */
+  historyOf = $state<{ row: BalanceRow; history: BalanceHistory | null; error: string | null } | null>(null);
   wallets = $state<WalletRecord[]>([]);
   connectivity = $state<ChainConnectivity[]>([]);
   loaded = $state(false);
@@ -114,14 +120,16 @@ class AppState {
 
   private async read(): Promise<void> {
     try {
-      const [rows, portfolio, wallets, connectivity] = await Promise.all([
+      const [rows, portfolio, history, wallets, connectivity] = await Promise.all([
         call(commands.balances()),
         call(commands.portfolio()),
+        call(commands.portfolioHistory()),
         call(commands.wallets()),
         call(commands.connectivity()),
       ]);
       this.rows = rows;
       this.portfolio = portfolio;
+      this.history = history;
       this.wallets = wallets;
       this.connectivity = connectivity;
     } catch (error) {
@@ -230,6 +238,21 @@ class AppState {
     if (outcome.prices?.failed) {
       this.toast("failed", `Prices could not be read (${outcome.prices.failed}); the last known prices stay in use.`);
     }
+  }
+
+  /** Opens one balance's history, and reads it. */
+  async openHistory(row: BalanceRow): Promise<void> {
+    this.historyOf = { row, history: null, error: null };
+    try {
+      const history = await call(commands.balanceHistory(row.key));
+      if (this.historyOf?.row.key === row.key) this.historyOf = { row, history, error: null };
+    } catch (error) {
+      if (this.historyOf?.row.key === row.key) this.historyOf = { row, history: null, error: (error as Error).message };
+    }
+  }
+
+  closeHistory(): void {
+    this.historyOf = null;
   }
 
   /** Opens a folded line to its rows, or folds it again. */

@@ -32,9 +32,9 @@ describe("search and the chain filter", () => {
   ];
   const found = [
     balanceRow({ key: "alice eth" }),
-    balanceRow({ key: "alice usdc", contract: "0xA0b86991c6218b36c1d19D4a2e9Eb0cE3606eB48", symbol: "USDC" }),
-    balanceRow({ key: "alice base usdc", chain: "base", contract: "0x833589fcd6edb6e08f4c7c32d4f71b54bda02913", symbol: "USDC" }),
-    balanceRow({ key: "btc", wallet: 2, chain: "bitcoin", address: "bc1qcr8te4kr609gcawutmrza0j4xv80jy8z306fyu", symbol: "BTC" }),
+    balanceRow({ key: "alice usdc", contract: "0xA0b86991c6218b36c1d19D4a2e9Eb0cE3606eB48", symbol: "USDC", name: "USD Coin" }),
+    balanceRow({ key: "alice base usdc", chain: "base", contract: "0x833589fcd6edb6e08f4c7c32d4f71b54bda02913", symbol: "USDC", name: "USD Coin" }),
+    balanceRow({ key: "btc", wallet: 2, chain: "bitcoin", address: "bc1qcr8te4kr609gcawutmrza0j4xv80jy8z306fyu", symbol: "BTC", name: "Bitcoin" }),
   ];
   const search = (query: string, chain = "") => keys(searched(found, wallets, query, chain));
 
@@ -45,6 +45,12 @@ describe("search and the chain filter", () => {
     expect(search("0xa0b86991")).toEqual(["alice usdc"]);
     expect(search("zpub6rFR7")).toEqual(["btc"]);
     expect(search("dogecoin")).toEqual([]);
+  });
+
+  it("finds a token by its name", () => {
+    expect(search("usd coin")).toEqual(["alice usdc", "alice base usdc"]);
+    expect(search("bitcoin")).toEqual(["btc"]);
+    expect(search("coin")).toEqual(["alice usdc", "alice base usdc", "btc"]);
   });
 
   it("needs every word, and shows every row with none", () => {

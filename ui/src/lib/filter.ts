@@ -16,7 +16,7 @@ export function visibleRows(rows: BalanceRow[], showAll: boolean): BalanceRow[] 
 
 /**
  * The rows the search box and the chain filter leave: every word of the query is found, ignoring
- * case, in the row's symbol, token contract or mint, address or chain, or its wallet's label or
+ * case, in the row's symbol, token name, contract or mint, address or chain, or its wallet's label or
  * source; `chain` ("" for any) is the one chain shown.
  */
 export function searched(rows: BalanceRow[], wallets: WalletRecord[], query: string, chain: string): BalanceRow[] {
@@ -25,7 +25,7 @@ export function searched(rows: BalanceRow[], wallets: WalletRecord[], query: str
   return rows.filter((row) => {
     if (chain !== "" && row.chain !== chain) return false;
     if (words.length === 0) return true;
-    const text = [row.symbol, row.contract ?? "", row.address, row.chain, named.get(row.wallet) ?? ""]
+    const text = [row.symbol, row.name, row.contract ?? "", row.address, row.chain, named.get(row.wallet) ?? ""]
       .join(" ")
       .toLowerCase();
     return words.every((word) => text.includes(word));

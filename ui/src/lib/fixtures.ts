@@ -9,6 +9,7 @@ export function balanceRow(change: Partial<BalanceRow> = {}): BalanceRow {
     address: "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266",
     contract: null,
     symbol: "ETH",
+    name: "Ether",
     decimals: 18,
     raw: "1500000000000000000",
     amount: "1.5",

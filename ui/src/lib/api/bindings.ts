@@ -22,6 +22,25 @@ async portfolio() : Promise<Result<Portfolio, AppError>> {
     else return { status: "error", error: e  as any };
 }
 },
+async portfolioHistory() : Promise<Result<PortfolioHistory, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("portfolio_history") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * The values one balance has had; `key` is its row's.
+ */
+async balanceHistory(key: string) : Promise<Result<BalanceHistory, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("balance_history", { key }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
 async wallets() : Promise<Result<WalletRecord[], AppError>> {
     try {
     return { status: "ok", data: await TAURI_INVOKE("wallets") };
@@ -268,6 +287,36 @@ contract: string | null; symbol: string;
  * Whole units, exact.
  */
 amount: string; price: string | null; value: string | null }
+/**
+ * The values one balance has had.
+ */
+export type BalanceHistory = { 
+/**
+ * The row's key, as [`super::BalanceRow`] has it.
+ */
+key: string; chain: string; address: string; symbol: string; name: string; 
+/**
+ * Each value read that differed from the one before, oldest first.
+ */
+points: BalancePoint[] }
+export type BalancePoint = { 
+/**
+ * When it was read (Unix milliseconds).
+ */
+at: number; 
+/**
+ * The block number or slot it was read at.
+ */
+block: number | null; 
+/**
+ * Whole units, exact.
+ */
+amount: string; 
+/**
+ * Worth at the price the day's values used (UTC), or the last day's before it: exact; `None`
+ * when no day up to then valued the asset.
+ */
+value: string | null }
 export type BalanceRow = { 
 /**
  * Unique among rows: address and asset.
@@ -276,7 +325,12 @@ key: string; wallet: WalletId; chain: string; address: string;
 /**
  * The token's contract or mint; `None` for the chain's native coin.
  */
-contract: string | null; symbol: string; decimals: number; 
+contract: string | null; symbol: string; 
+/**
+ * The token's name (the chain's coin's for the native one); a Solana mint no list names
+ * carries its address here, and a symbol made from it.
+ */
+name: string; decimals: number; 
 /**
  * Base units, exact; `None` until first read (never a zero standing in for "unknown").
  */
@@ -385,6 +439,20 @@ export type ChainValue = { chain: string; value: string | null }
  * An endpoint of the chain stopped or started answering.
  */
 export type ConnectivityChanged = { chain: string }
+export type DayValue = { 
+/**
+ * `YYYY-MM-DD`, UTC.
+ */
+day: string; 
+/**
+ * The day's total, exact; `None` when nothing held could be valued that day (never a zero
+ * standing in for "unknown").
+ */
+total: string | null; 
+/**
+ * Balances holding something that no price valued that day.
+ */
+unpriced: number }
 /**
  * An endpoint as the page names it: where it stood in the order, and how it was shown there.
  */
@@ -468,6 +536,14 @@ pricesStale: boolean;
  * Largest first.
  */
 wallets: WalletValue[]; chains: ChainValue[]; assets: AssetValue[] }
+/**
+ * The portfolio's value, one point a day a price pass recorded it.
+ */
+export type PortfolioHistory = { currency: string; 
+/**
+ * Oldest first.
+ */
+days: DayValue[] }
 /**
  * How the prices' part of a pass went.
  */

@@ -34,3 +34,33 @@ describe("a balance line", () => {
     expect(price.title).toContain("stale");
   });
 });
+
+describe("a balance line's token", () => {
+  it("shows its name beside its symbol, with a badge made here", () => {
+    const shown = line({
+      symbol: "USDC",
+      name: "USD Coin",
+      contract: "0xA0b86991c6218b36c1d19D4a2e9Eb0cE3606eB48",
+    });
+    expect(shown.querySelector(".symbol")?.textContent).toBe("USDC");
+    expect(shown.querySelector("[data-name]")?.textContent).toBe("USD Coin");
+    const badge = shown.querySelector("[data-badge]") as HTMLElement;
+    expect(badge.textContent).toBe("US");
+    expect(badge.style.background).not.toBe("");
+    expect(shown.querySelector("img")).toBeNull();
+  });
+
+  it("calls a mint no list names an unnamed token, rather than repeating its address", () => {
+    const mint = "9xQeWvG816bUx9EPjHmaT23yvVM2ZWbrrpZb9PusVFin";
+    const shown = line({ chain: "solana", symbol: "9xQe…", name: mint, contract: mint });
+    expect(shown.querySelector("[data-name]")?.textContent).toBe("unnamed token");
+  });
+
+  it("opens its history from a button named for it", () => {
+    const shown = line({});
+    const button = shown.querySelector("button.history") as HTMLButtonElement;
+    expect(button.getAttribute("aria-label")).toBe(
+      "History of ETH at 0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266 on ethereum",
+    );
+  });
+});
