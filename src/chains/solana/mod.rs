@@ -470,6 +470,21 @@ mod tests {
         assert_eq!(learning.learned_genesis(), None);
         assert!(learning.read_accounts(&[key(1)]).await[0].is_ok());
         assert_eq!(learning.learned_genesis().as_deref(), Some(TEST_GENESIS));
+        assert!(
+            learning.read_accounts(&[key(1)]).await[0].is_ok(),
+            "the same again"
+        );
+        // Learned, it holds: an endpoint answering for another cluster later is not believed.
+        server.ledger(|ledger| ledger.genesis = expected.into());
+        assert_eq!(
+            learning.read_accounts(&[key(1)]).await,
+            vec![Err(format!(
+                "no endpoint answered: {} (the endpoints serve different clusters)",
+                server.url
+            ))]
+        );
+        assert_eq!(learning.learned_genesis().as_deref(), Some(TEST_GENESIS));
+        server.ledger(|ledger| ledger.genesis.clear());
         // Known, it is what every answer is checked against, and nothing is learned.
         let knowing = reader(&server, Some(TEST_GENESIS));
         assert!(knowing.read_accounts(&[key(1)]).await[0].is_ok());
