@@ -257,34 +257,9 @@ impl SolanaReader {
             .collect();
         let outcomes = self.run(&calls).await;
         let mut decimals = Vec::with_capacity(mints.len());
-        for (chunk, outcome) in mints.chunks(ACCOUNTS_PER_CALL).zip(outcomes) {
-            let accounts: Result<Vec<Option<ParsedAccount>>, String> = match outcome {
-                Ok(raw) => {
-                    serde_json::from_str::<WithContext<Vec<Option<ParsedAccount>>>>(raw.get())
-                        .map(|answer| answer.value)
-                        .map_err(|_| "getMultipleAccounts sent a malformed answer".to_owned())
-                }
-                Err(failure) => Err(failure.to_string()),
-            };
-            match accounts {
-                Ok(accounts) if accounts.len() == chunk.len() => {
-                    decimals.extend(accounts.into_iter().map(|account| {
-                        let account = account.ok_or("the mint account does not exist")?;
-                        account.data["parsed"]["info"]["decimals"]
-                            .as_u64()
-                            .and_then(|decimals| u8::try_from(decimals).ok())
-                            .filter(|_| account.data["parsed"]["type"] == "mint")
-                            .filter(|_| {
-                                [TOKEN_PROGRAM, TOKEN_2022_PROGRAM]
-                                    .contains(&account.owner.as_str())
-                            })
-                            .ok_or_else(|| "not a mint account".to_owned())
-                    }));
-                }
-                Ok(_) => decimals.extend(std::iter::repeat_n(
-                    Err("an answer for other accounts".to_owned()),
-                    chunk.len(),
-                )),
+        for (chunk, outcome) in mints.chunks(ACCOUNTS_PER_CALL).zip(&outcomes) {
+            match read_mint_decimals(outcome, chunk.len()) {
+                Ok(read) => decimals.extend(read),
                 Err(why) => decimals.extend(std::iter::repeat_n(Err(why), chunk.len())),
             }
         }
@@ -330,6 +305,34 @@ fn read_sliced_accounts(
         })
         .collect::<Result<_, String>>()?;
     Ok((accounts, answer.context.slot))
+}
+
+/// The decimals of each mint account of a jsonParsed `getMultipleAccounts` answer; an account
+/// that does not exist, or is no mint of a token program, has none. An answer for another number
+/// of accounts fails whole.
+fn read_mint_decimals(
+    outcome: &Result<Box<serde_json::value::RawValue>, CallFailure>,
+    expected: usize,
+) -> Result<Vec<Result<u8, String>>, String> {
+    let raw = outcome.as_ref().map_err(ToString::to_string)?;
+    let answer: WithContext<Vec<Option<ParsedAccount>>> = serde_json::from_str(raw.get())
+        .map_err(|_| "getMultipleAccounts sent a malformed answer".to_owned())?;
+    if answer.value.len() != expected {
+        return Err("an answer for other accounts".to_owned());
+    }
+    Ok(answer
+        .value
+        .into_iter()
+        .map(|account| {
+            let account = account.ok_or("the mint account does not exist")?;
+            account.data["parsed"]["info"]["decimals"]
+                .as_u64()
+                .and_then(|decimals| u8::try_from(decimals).ok())
+                .filter(|_| account.data["parsed"]["type"] == "mint")
+                .filter(|_| [TOKEN_PROGRAM, TOKEN_2022_PROGRAM].contains(&account.owner.as_str()))
+                .ok_or_else(|| "not a mint account".to_owned())
+        })
+        .collect())
 }
 
 /// The token accounts of a `getTokenAccountsByOwner` answer. Any account that is not a token
@@ -528,6 +531,47 @@ mod tests {
                 Ok((Vec::new(), slot)),
             ]
         );
+    }
+
+    #[test]
+    fn mint_decimals_are_believed_only_of_a_mint_and_an_answer_for_as_many() {
+        let mint = |decimals: u64, kind: &str, owner: &str| {
+            format!(
+                r#"{{"data":{{"parsed":{{"info":{{"decimals":{decimals}}},"type":"{kind}"}}}},"owner":"{owner}"}}"#
+            )
+        };
+        let text = format!(
+            r#"{{"context":{{"slot":1}},"value":[{},{},{},{},null]}}"#,
+            mint(6, "mint", TOKEN_PROGRAM),
+            mint(9, "mint", TOKEN_2022_PROGRAM),
+            mint(6, "account", TOKEN_PROGRAM),
+            mint(256, "mint", TOKEN_PROGRAM),
+        );
+        let not_a_mint = Err("not a mint account".to_owned());
+        assert_eq!(
+            read_mint_decimals(&answer(&text), 5),
+            Ok(vec![
+                Ok(6),
+                Ok(9),
+                not_a_mint.clone(),
+                not_a_mint,
+                Err("the mint account does not exist".into())
+            ])
+        );
+        let elsewhere = format!(
+            r#"{{"context":{{"slot":1}},"value":[{}]}}"#,
+            mint(6, "mint", SYSTEM_PROGRAM)
+        );
+        assert_eq!(
+            read_mint_decimals(&answer(&elsewhere), 1),
+            Ok(vec![Err("not a mint account".into())])
+        );
+        for expected in [4, 6] {
+            assert_eq!(
+                read_mint_decimals(&answer(&text), expected),
+                Err("an answer for other accounts".into())
+            );
+        }
     }
 
     #[tokio::test]
