@@ -361,9 +361,11 @@ mod tests {
     }
 
     fn rpc_with(url: &str, policy: PoolPolicy) -> JsonRpc {
+        // A request that cannot be answered fails within seconds, not the public endpoints' 30.
         let policy = PoolPolicy {
             min_backoff: Duration::from_millis(1),
             max_backoff: Duration::from_millis(1),
+            budget: Duration::from_secs(5),
             ..policy
         };
         JsonRpc::new(Arc::new(EndpointPool::new(
@@ -676,6 +678,26 @@ mod tests {
         assert!(matches!(
             read_batch(limited.as_bytes(), &[1, 2]),
             Err(Failure::RateLimited(None))
+        ));
+        // EIP-1474's -32005 "Limit exceeded" is a rate limit by its code alone, and the words
+        // alone tell one under another code.
+        let by_code =
+            r#"{"jsonrpc":"2.0","id":null,"error":{"code":-32005,"message":"Limit exceeded"}}"#;
+        assert!(matches!(
+            read_batch(by_code.as_bytes(), &[1, 2]),
+            Err(Failure::RateLimited(None))
+        ));
+        let by_words =
+            r#"{"jsonrpc":"2.0","id":null,"error":{"code":-32000,"message":"Too Many Requests"}}"#;
+        assert!(matches!(
+            read_batch(by_words.as_bytes(), &[1, 2]),
+            Err(Failure::RateLimited(None))
+        ));
+        let other_code =
+            r#"{"jsonrpc":"2.0","id":null,"error":{"code":32005,"message":"Limit exceeded"}}"#;
+        assert!(matches!(
+            read_batch(other_code.as_bytes(), &[1, 2]),
+            Err(Failure::TooLarge(_))
         ));
         let keyless =
             r#"{"jsonrpc":"2.0","id":null,"error":{"code":-32600,"message":"invalid API key"}}"#;
