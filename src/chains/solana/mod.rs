@@ -534,6 +534,44 @@ mod tests {
     }
 
     #[test]
+    fn a_listed_account_must_be_the_owners_token_account_of_the_program_asked() {
+        let (owner, mint, account) = (key(1), key(2), key(3));
+        let listing = |program: &str, kind: &str, holder: &str| {
+            answer(&format!(
+                r#"{{"context":{{"slot":5}},"value":[{{"pubkey":"{account}","account":{{"owner":"{program}",
+                "data":{{"parsed":{{"type":"{kind}","info":{{"owner":"{holder}","mint":"{mint}","tokenAmount":{{"amount":"12"}}}}}}}}}}}}]}}"#
+            ))
+        };
+        let honest = ListedTokenAccount {
+            account: account.clone(),
+            mint: mint.clone(),
+            program: TOKEN_PROGRAM,
+            amount: alloy_primitives::U256::from(12),
+        };
+        assert_eq!(
+            read_token_accounts(
+                &listing(TOKEN_PROGRAM, "account", &owner),
+                TOKEN_PROGRAM,
+                &owner
+            ),
+            Ok((vec![honest], 5))
+        );
+        let lie =
+            Err("getTokenAccountsByOwner listed an account that is not a token account".to_owned());
+        for (program, kind, holder) in [
+            (TOKEN_2022_PROGRAM, "account", owner.as_str()),
+            (TOKEN_PROGRAM, "mint", owner.as_str()),
+            (TOKEN_PROGRAM, "account", account.as_str()),
+        ] {
+            assert_eq!(
+                read_token_accounts(&listing(program, kind, holder), TOKEN_PROGRAM, &owner),
+                lie,
+                "{program} {kind} {holder}"
+            );
+        }
+    }
+
+    #[test]
     fn mint_decimals_are_believed_only_of_a_mint_and_an_answer_for_as_many() {
         let mint = |decimals: u64, kind: &str, owner: &str| {
             format!(
