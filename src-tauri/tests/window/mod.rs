@@ -19,7 +19,20 @@ const DRIVER_START: Duration = Duration::from_secs(10);
 /// A session with the app on `data_dir`, and the tauri-driver behind it (stopped when dropped).
 pub struct Window {
     pub client: Client,
-    driver: Child,
+    driver: Driver,
+}
+
+/// tauri-driver, with WebKitWebDriver and the app in its process group: all stopped when dropped,
+/// also when opening the session fails.
+struct Driver(Child);
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let group = format!("-{}", self.0.id());
+        let _ = Command::new("kill").args(["-TERM", "--", &group]).status();
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
 }
 
 impl Window {
@@ -27,13 +40,14 @@ impl Window {
     /// WebKit and GTK say goes to `log` (thousands of lines of desktop-portal warnings, otherwise).
     pub async fn open(app: &Path, data_dir: &Path, log: &Path) -> Self {
         let port = free_port();
+        let native_port = free_port();
         let log = File::create(log).expect("create the driver's log");
         let driver = Command::new(tauri_driver())
             .args([
                 "--port",
                 &port.to_string(),
                 "--native-port",
-                &free_port().to_string(),
+                &native_port.to_string(),
             ])
             .env("HOLDINGS_DATA_DIR", data_dir)
             // a group of its own, so that WebKitWebDriver and the app stop with it
@@ -41,14 +55,19 @@ impl Window {
             .stdout(log.try_clone().expect("the driver's log"))
             .stderr(log)
             .spawn()
+            .map(Driver)
             .expect("start tauri-driver");
+        // tauri-driver passes the session on to WebKitWebDriver, which it starts: a session asked
+        // for before both listen is dropped mid-answer (hyper's IncompleteMessage).
         let deadline = Instant::now() + DRIVER_START;
-        while TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(
-                Instant::now() < deadline,
-                "tauri-driver did not listen within {DRIVER_START:?}"
-            );
-            tokio::time::sleep(Duration::from_millis(20)).await;
+        for (who, port) in [("tauri-driver", port), ("WebKitWebDriver", native_port)] {
+            while TcpStream::connect(("127.0.0.1", port)).is_err() {
+                assert!(
+                    Instant::now() < deadline,
+                    "{who} did not listen within {DRIVER_START:?}"
+                );
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
         }
         let capabilities = json!({
             "browserName": "wry",
@@ -82,7 +101,7 @@ impl Window {
                 Some((pid, ppid, name.to_owned()))
             })
             .collect();
-        let mut found = vec![(self.driver.id(), "tauri-driver".to_owned())];
+        let mut found = vec![(self.driver.0.id(), "tauri-driver".to_owned())];
         let mut at = 0;
         while at < found.len() {
             let parent = found[at].0;
@@ -104,15 +123,6 @@ impl Window {
             .close()
             .await
             .expect("the window closes");
-    }
-}
-
-impl Drop for Window {
-    fn drop(&mut self) {
-        let group = format!("-{}", self.driver.id());
-        let _ = Command::new("kill").args(["-TERM", "--", &group]).status();
-        let _ = self.driver.kill();
-        let _ = self.driver.wait();
     }
 }
 
