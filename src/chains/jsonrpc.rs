@@ -323,7 +323,10 @@ mod tests {
                     let reply = match &parsed {
                         Value::Array(calls) => {
                             seen.lock().unwrap().push(methods(calls));
-                            if limits.no_batches {
+                            if calls.is_empty() {
+                                // The JSON-RPC 2.0 spec's answer to an empty batch.
+                                refusal("Invalid Request")
+                            } else if limits.no_batches {
                                 refusal("batch requests are not supported")
                             } else if limits.max_calls.is_some_and(|max| calls.len() > max) {
                                 refusal("batch size too large")
@@ -528,6 +531,51 @@ mod tests {
         let mut requests = node.requests()[1..].to_vec();
         requests.sort_unstable();
         assert_eq!(requests, [1, 2]);
+    }
+
+    #[tokio::test]
+    async fn a_call_larger_than_the_byte_limit_goes_alone() {
+        let node = EchoNode::start(Limits::default());
+        let rpc = rpc(&node.url);
+        // Over the limit by itself: it cannot share a body, and must still be sent (not skipped,
+        // nor put back before the same limit for ever).
+        let mut calls = sized(3, 100);
+        calls[1] = sized(2, MAX_BATCH_BYTES + 1).pop().unwrap();
+        let outcomes = rpc.run_all(&calls, None, &echoes(&calls)).await;
+        assert_eq!(indices(outcomes), all_read(3));
+        assert_eq!(node.requests(), [1, 1, 1], "one wave of three bodies");
+    }
+
+    #[tokio::test]
+    async fn a_refused_body_of_exactly_the_large_size_is_refused_for_its_count() {
+        let node = EchoNode::start(Limits {
+            max_calls: Some(1),
+            ..Limits::default()
+        });
+        let rpc = rpc(&node.url);
+        let calls = sized(2, LARGE_BODY / 2);
+        assert_eq!(
+            calls.iter().map(Call::encoded_len).sum::<usize>(),
+            LARGE_BODY
+        );
+        let outcomes = rpc.run_all(&calls, None, &echoes(&calls)).await;
+        assert_eq!(indices(outcomes), all_read(2));
+        // Not larger than LARGE_BODY: its count is what was refused, and the half is learned.
+        let learned = rpc.pool().learned(0);
+        assert_eq!((learned.batch, learned.batch_bytes), (Some(1), None));
+        let mut requests = node.requests();
+        requests.sort_unstable();
+        assert_eq!(requests, [1, 1, 2]);
+    }
+
+    #[tokio::test]
+    async fn no_calls_send_no_request() {
+        // An empty batch is no valid JSON-RPC request: the spec answers it with one error.
+        let node = EchoNode::start(Limits::default());
+        let rpc = rpc(&node.url);
+        let outcomes = rpc.run_all(&[], None, &echoes(&[])).await;
+        assert!(outcomes.is_empty());
+        assert!(node.requests().is_empty(), "{:?}", node.requests());
     }
 
     #[tokio::test]

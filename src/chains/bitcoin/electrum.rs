@@ -66,10 +66,9 @@ async fn read_batch(
     hashes: &[&str],
 ) -> Result<(u64, Vec<Result<AddressReading, String>>), String> {
     let body = batch(hashes).to_string();
-    let ask = Ask {
-        methods: &[TIP, BALANCE, HISTORY],
-        ..Ask::post("", body.as_bytes())
-    };
+    // Its methods go unnamed: they would feed only the pool's limits per method, which are
+    // Solana's public RPC's alone (`pool::rates`), so naming them would change nothing.
+    let ask = Ask::post("", body.as_bytes());
     pool.send_over(Protocol::Electrum, ask, |_, answer| {
         read_answer(answer, hashes.len())
     })
@@ -217,6 +216,104 @@ mod tests {
     use proptest::prelude::*;
 
     use super::*;
+    use crate::chains::test_support::electrum::{self as server, Electrum, Fault, Script};
+    use crate::chains::test_support::pool;
+
+    /// A distinct mainnet P2PKH address for each seed.
+    fn address(seed: u8) -> String {
+        let hash = bitcoin::PubkeyHash::from_byte_array([seed; 20]);
+        bitcoin::Address::p2pkh(hash, bitcoin::Network::Bitcoin).to_string()
+    }
+
+    fn unused_at_tip() -> Result<(AddressReading, u64), String> {
+        Ok((
+            AddressReading {
+                confirmed: U256::ZERO,
+                pending: 0,
+                used: false,
+            },
+            server::TIP,
+        ))
+    }
+
+    #[tokio::test]
+    async fn addresses_are_read_fifty_a_batch_each_in_its_place() {
+        let server = Electrum::tcp();
+        // 61 addresses, one of them none: 60 asked, in batches of 50 and 10.
+        let mut addresses: Vec<String> = (0..60).map(address).collect();
+        addresses.insert(1, "not an address".to_owned());
+        server.set(
+            &addresses[0],
+            Script {
+                confirmed: 150_000,
+                unconfirmed: -20_000,
+                transactions: 2,
+            },
+        );
+        server.fail(&addresses[2], "history too large");
+        server.set(
+            &addresses[60],
+            Script {
+                confirmed: 5,
+                unconfirmed: 0,
+                transactions: 1,
+            },
+        );
+        let read = read(&pool(&server.url), &addresses).await;
+        assert_eq!(read.len(), 61);
+        assert_eq!(
+            read[0],
+            Ok((
+                AddressReading {
+                    confirmed: U256::from(150_000),
+                    pending: -20_000,
+                    used: true
+                },
+                server::TIP
+            ))
+        );
+        assert_eq!(
+            read[1],
+            Err("not an address is not a Bitcoin address".into())
+        );
+        assert_eq!(
+            read[2],
+            Err("the server did not tell the balance: history too large".into())
+        );
+        assert!(read[3..60].iter().all(|read| *read == unused_at_tip()));
+        assert_eq!(
+            read[60],
+            Ok((
+                AddressReading {
+                    confirmed: U256::from(5),
+                    pending: 0,
+                    used: true
+                },
+                server::TIP
+            )),
+            "the second batch's last"
+        );
+        assert_eq!(server.round_trips(), 3, "server.version, then two batches");
+        let calls = server.calls();
+        let count = |method: &str| calls.iter().filter(|call| *call == method).count();
+        assert_eq!((count(TIP), count(BALANCE), count(HISTORY)), (2, 60, 60));
+    }
+
+    #[tokio::test]
+    async fn a_batch_answered_wrongly_fails_each_of_its_addresses() {
+        let server = Electrum::tcp();
+        server.set_fault(Some(Fault::WrongId));
+        let addresses = [address(1), address(2)];
+        let read = read(&pool(&server.url), &addresses).await;
+        assert_eq!(read.len(), 2);
+        assert_eq!(read[0], read[1]);
+        assert!(
+            read[0]
+                .as_ref()
+                .is_err_and(|why| why.contains("an answer has an id that was not asked")),
+            "{read:?}"
+        );
+    }
 
     #[test]
     fn a_script_hash_is_the_reversed_sha256_of_the_output_script() {
@@ -365,6 +462,16 @@ mod tests {
                 "an answer has an id that was not asked",
             ),
             (
+                // The first id past the calls: not asked either.
+                json!([
+                    tip(),
+                    answer(1, json!({ "confirmed": 0, "unconfirmed": 0 })),
+                    answer(3, json!([]))
+                ])
+                .to_string(),
+                "an answer has an id that was not asked",
+            ),
+            (
                 json!([
                     tip(),
                     answer(1, json!({ "confirmed": 0, "unconfirmed": 0 })),
@@ -399,6 +506,8 @@ mod tests {
                 r#"[{"jsonrpc":"2.0","id":0,"result":{"height":1"#.to_owned(),
                 "the batch answer is malformed",
             ),
+            // One answer, not a list of them, and no error: no refusal either.
+            (tip().to_string(), "the batch answer is malformed"),
         ];
         for (body, why) in cases {
             assert_eq!(

@@ -104,6 +104,106 @@ mod tests {
     use proptest::prelude::*;
 
     use super::*;
+    use crate::chains::test_support::esplora::{Esplora, Stats, TIP};
+    use crate::chains::test_support::pool;
+
+    const SEGWIT: &str = "bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq";
+    const LEGACY: &str = "1BvBMSEYstWetqTFn5Au4m4GFg7xJaNVN2";
+    const TAPROOT: &str = "bc1p5d7rjq7g6rdk2yhzks9smlaqtedr4dekq08ge8ztwac72sfr9rusxg3297";
+
+    #[tokio::test]
+    async fn each_address_is_read_in_order_at_the_tip_s_height() {
+        let server = Esplora::start();
+        server.set(
+            SEGWIT,
+            Stats {
+                funded: 150_000,
+                spent: 50_000,
+                mempool_funded: 7,
+                tx_count: 2,
+            },
+        );
+        // Paid only in the mempool: used, with nothing confirmed.
+        server.set(
+            LEGACY,
+            Stats {
+                mempool_funded: 3,
+                ..Stats::default()
+            },
+        );
+        let addresses = [SEGWIT, LEGACY, TAPROOT].map(str::to_owned);
+        let read = read(&pool(&server.url), &addresses).await;
+        let at_tip = |confirmed: u64, pending: i128, used: bool| {
+            Ok((
+                AddressReading {
+                    confirmed: U256::from(confirmed),
+                    pending,
+                    used,
+                },
+                TIP,
+            ))
+        };
+        assert_eq!(
+            read,
+            [
+                at_tip(100_000, 7, true),
+                at_tip(0, 3, true),
+                at_tip(0, 0, false)
+            ]
+        );
+        let mut requests = server.requests();
+        requests.sort_unstable();
+        assert_eq!(
+            requests,
+            [
+                format!("/api/address/{LEGACY}"),
+                format!("/api/address/{TAPROOT}"),
+                format!("/api/address/{SEGWIT}"),
+                "/api/blocks/tip/height".to_owned(),
+            ],
+            "the tip once, each address once"
+        );
+    }
+
+    #[tokio::test]
+    async fn an_address_the_server_refuses_fails_alone() {
+        let server = Esplora::start();
+        let addresses = ["bc1qnotanaddress".to_owned(), SEGWIT.to_owned()];
+        let read = read(&pool(&server.url), &addresses).await;
+        // Its `400 Invalid Bitcoin address` is no address answer (the pool hides the URL's path).
+        let base = server.url.trim_end_matches("/api");
+        assert_eq!(
+            read[0],
+            Err(format!(
+                "no endpoint answered: {base}/… (the address answer is malformed)"
+            ))
+        );
+        assert_eq!(
+            read[1],
+            Ok((
+                AddressReading {
+                    confirmed: U256::ZERO,
+                    pending: 0,
+                    used: false
+                },
+                TIP
+            ))
+        );
+    }
+
+    #[tokio::test]
+    async fn without_the_tip_no_address_is_read() {
+        let unreachable = "http://127.0.0.1:9/api/";
+        let read = read(&pool(unreachable), &[SEGWIT.to_owned(), LEGACY.to_owned()]).await;
+        assert_eq!(read.len(), 2);
+        assert_eq!(read[0], read[1]);
+        assert!(
+            read[0]
+                .as_ref()
+                .is_err_and(|why| why.contains("127.0.0.1:9")),
+            "{read:?}"
+        );
+    }
 
     #[test]
     fn confirmed_is_funded_less_spent() {
