@@ -383,10 +383,8 @@ fn read_token_accounts(
 
 #[cfg(test)]
 mod tests {
-    use std::time::Duration;
-
     use super::*;
-    use crate::chains::pool::PoolPolicy;
+    use crate::chains::test_support::pool;
     use crate::chains::test_support::solana::{SolanaServer, TEST_GENESIS, TokenAccount};
 
     /// A deterministic, valid Solana address (any 32 bytes are one).
@@ -397,13 +395,7 @@ mod tests {
     }
 
     fn reader(server: &SolanaServer, genesis: Option<&str>) -> SolanaReader {
-        let policy = PoolPolicy {
-            min_backoff: Duration::from_millis(1),
-            max_backoff: Duration::from_millis(1),
-            ..PoolPolicy::default()
-        };
-        let pool = EndpointPool::new(vec![server.url.parse().unwrap()], policy);
-        SolanaReader::new(Arc::new(pool), genesis.map(str::to_owned))
+        SolanaReader::new(Arc::new(pool(&server.url)), genesis.map(str::to_owned))
     }
 
     #[tokio::test]
