@@ -5,6 +5,8 @@
 mod bindings;
 mod commands;
 mod events;
+#[cfg(target_os = "linux")]
+mod renderer;
 
 use std::process::ExitCode;
 use std::time::Duration;
@@ -18,6 +20,8 @@ use tauri_plugin_window_state::StateFlags;
 const SHUTDOWN_LIMIT: Duration = Duration::from_secs(5);
 
 fn main() -> ExitCode {
+    #[cfg(target_os = "linux")]
+    renderer::choose();
     let dir = match std::env::var_os(DATA_DIR_ENV) {
         Some(dir) => dir.into(),
         None => match default_data_dir() {
