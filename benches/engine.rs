@@ -1,6 +1,7 @@
 //! Criterion benchmarks of the engine's reads over 10,000 stored balances:
 //! a cached single-balance read (target p50 ≤ 2 µs) and the `balances --all` query from SQLite with a
-//! cold cache (target ≤ 20 ms). Run with `cargo bench --bench engine`.
+//! cold cache (target ≤ 20 ms), and what the window reads at launch. Run with
+//! `cargo bench --bench engine`.
 
 #[path = "support/seed.rs"]
 mod seed;
@@ -42,5 +43,22 @@ fn reads(c: &mut Criterion) {
     });
 }
 
-criterion_group!(benches, reads);
+/// What the window reads at launch and after each change, as the app hands it over (JSON).
+fn window_reads(c: &mut Criterion) {
+    let dir = tempfile::tempdir().unwrap();
+    seed::seed(dir.path());
+    let holdings = holdings::api::Holdings::open(dir.path()).unwrap();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    c.bench_function(
+        "the window's overview (10,000 balances of 2,500 wallets), as JSON",
+        |b| b.iter(|| serde_json::to_vec(&runtime.block_on(holdings.overview()).unwrap()).unwrap()),
+    );
+    c.bench_function("the window's connectivity, as JSON", |b| {
+        b.iter(|| serde_json::to_vec(&holdings.connectivity().unwrap()).unwrap())
+    });
+}
+
+criterion_group!(benches, reads, window_reads);
 criterion_main!(benches);

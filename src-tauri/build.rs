@@ -2,11 +2,8 @@
 //! window's capability (capabilities/default.json) grants exactly these and nothing else.
 
 const COMMANDS: &[&str] = &[
-    "balances",
-    "portfolio",
-    "portfolio_history",
+    "overview",
     "balance_history",
-    "wallets",
     "check_wallet",
     "add_wallet",
     "import_wallets",

@@ -10,11 +10,8 @@ use crate::events::{BalancesChanged, ConnectivityChanged, PricesChanged, SyncPro
 pub fn builder() -> Builder<tauri::Wry> {
     Builder::<tauri::Wry>::new()
         .commands(collect_commands![
-            balances,
-            portfolio,
-            portfolio_history,
+            overview,
             balance_history,
-            wallets,
             check_wallet,
             add_wallet,
             import_wallets,

@@ -2,30 +2,19 @@
 //! All are async so that none runs on the window's thread.
 
 use holdings::api::{
-    AddedWallet, AppError, BalanceHistory, BalanceRow, ChainConnectivity, ChainId, ChainSettings,
-    ChainSweep, ChainTokens, EndpointRef, ExportFormat, Holdings, Portfolio, PortfolioHistory,
-    PriceSourceSettings, SyncOutcome, TtlSettings, WalletId, WalletRecord,
+    AddedWallet, AppError, BalanceHistory, ChainConnectivity, ChainId, ChainSettings, ChainSweep,
+    ChainTokens, EndpointRef, ExportFormat, Holdings, Overview, PriceSourceSettings, SyncOutcome,
+    TtlSettings, WalletId,
 };
 use tauri::State;
 
 type Answer<T> = Result<T, AppError>;
 
+/// The balances, what they are worth, the portfolio's history and the wallets, read at once.
 #[tauri::command]
 #[specta::specta]
-pub async fn balances(holdings: State<'_, Holdings>) -> Answer<Vec<BalanceRow>> {
-    holdings.balances().await
-}
-
-#[tauri::command]
-#[specta::specta]
-pub async fn portfolio(holdings: State<'_, Holdings>) -> Answer<Portfolio> {
-    holdings.portfolio().await
-}
-
-#[tauri::command]
-#[specta::specta]
-pub async fn portfolio_history(holdings: State<'_, Holdings>) -> Answer<PortfolioHistory> {
-    holdings.portfolio_history().await
+pub async fn overview(holdings: State<'_, Holdings>) -> Answer<Overview> {
+    holdings.overview().await
 }
 
 /// The values one balance has had; `key` is its row's.
@@ -33,12 +22,6 @@ pub async fn portfolio_history(holdings: State<'_, Holdings>) -> Answer<Portfoli
 #[specta::specta]
 pub async fn balance_history(holdings: State<'_, Holdings>, key: String) -> Answer<BalanceHistory> {
     holdings.balance_history(&key)
-}
-
-#[tauri::command]
-#[specta::specta]
-pub async fn wallets(holdings: State<'_, Holdings>) -> Answer<Vec<WalletRecord>> {
-    holdings.wallets()
 }
 
 #[tauri::command]

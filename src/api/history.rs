@@ -187,6 +187,22 @@ mod tests {
         }
     }
 
+    /// Ether's price, read `now`.
+    fn price_ether(store: &mut Store, ether: BalanceKey, price: &str, now: UnixMillis) {
+        store
+            .record_prices(&[crate::store::NewPrice {
+                asset: ether.asset,
+                currency: CURRENCY,
+                price_id: "coingecko:ethereum".into(),
+                price: price.parse().unwrap(),
+                source: "defillama".into(),
+                observed_at: now,
+                fetched_at: now,
+                confidence: None,
+            }])
+            .unwrap();
+    }
+
     /// A real data dir with one wallet watched on ethereum, and the store beside the app's.
     fn watched() -> (tempfile::TempDir, Holdings, Store, BalanceKey) {
         let dir = tempfile::tempdir().unwrap();
@@ -276,18 +292,7 @@ mod tests {
                 &[],
             )
             .unwrap();
-        store
-            .record_prices(&[crate::store::NewPrice {
-                asset: ether.asset,
-                currency: CURRENCY,
-                price_id: "coingecko:ethereum".into(),
-                price: "2000.25".parse().unwrap(),
-                source: "defillama".into(),
-                observed_at: now,
-                fetched_at: now,
-                confidence: None,
-            }])
-            .unwrap();
+        price_ether(&mut store, ether, "2000.25", now);
         let days = holdings.portfolio_history().await.unwrap().days;
         assert_eq!(
             days,
@@ -301,6 +306,55 @@ mod tests {
             holdings.portfolio().await.unwrap().total.as_deref(),
             Some("3000.375"),
             "as the header has it"
+        );
+    }
+
+    #[tokio::test]
+    async fn the_overview_answers_as_the_balances_portfolio_history_and_wallets_asked_alone() {
+        let (_dir, holdings, mut store, ether) = watched();
+        let now = crate::clock::SystemClock.now();
+        store
+            .record_values(
+                "2026-03-01",
+                CURRENCY,
+                (&"7".parse().unwrap(), 0),
+                &[],
+                MARCH_1,
+            )
+            .unwrap();
+        store
+            .record_sweep(
+                "test",
+                &[read(ether, 2_000_000_000_000_000_000, 1, now)],
+                &[],
+            )
+            .unwrap();
+        price_ether(&mut store, ether, "1500.5", now);
+        let overview = holdings.overview().await.unwrap();
+        assert_eq!(overview.portfolio.total.as_deref(), Some("3001"));
+        assert_eq!(overview.portfolio, holdings.portfolio().await.unwrap());
+        assert_eq!(
+            overview.history,
+            holdings.portfolio_history().await.unwrap()
+        );
+        assert_eq!(
+            overview.history.days.last().unwrap().total.as_deref(),
+            Some("3001"),
+            "today's point is the total the overview shows"
+        );
+        assert_eq!(overview.wallets, holdings.wallets().unwrap());
+        // ages move on between reads; what each row holds and is worth does not
+        let held = |rows: &[crate::api::BalanceRow]| {
+            rows.iter()
+                .map(|row| (row.key.clone(), row.amount.clone(), row.value.clone()))
+                .collect::<Vec<_>>()
+        };
+        let alone = holdings.balances().await.unwrap();
+        assert_eq!(held(&overview.balances), held(&alone));
+        assert_eq!(
+            overview.balances[0].value.as_deref(),
+            Some("3001"),
+            "the largest value first"
         );
     }
 

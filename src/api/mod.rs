@@ -74,6 +74,18 @@ pub struct SyncOutcome {
     pub prices: Option<PriceRefresh>,
 }
 
+/// What the window shows of the balances, read at once (see [`Holdings::overview`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "camelCase")]
+pub struct Overview {
+    /// As [`Holdings::balances`] answers: the largest values first.
+    pub balances: Vec<BalanceRow>,
+    pub portfolio: Portfolio,
+    pub history: PortfolioHistory,
+    pub wallets: Vec<WalletRecord>,
+}
+
 /// A wallet just added.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
@@ -120,24 +132,51 @@ impl Holdings {
     /// Every balance the store holds, with its freshness, price and value now, the largest values
     /// first (then those without one, as stored); reads no chain.
     pub async fn balances(&self) -> AppResult<Vec<BalanceRow>> {
-        let balances = self
+        let balances = self.stored_balances().await?;
+        Ok(Self::rows_by_value(&balances, &self.price_book()?))
+    }
+
+    /// Everything the window shows of the balances, read together: each stored balance is loaded
+    /// and valued once for the rows, the portfolio and today's point of its history, where asking
+    /// for each would load and value all of them three times (the window reads this at launch and
+    /// after every change). Reads no chain.
+    pub async fn overview(&self) -> AppResult<Overview> {
+        let balances = self.stored_balances().await?;
+        let book = self.price_book()?;
+        let wallets = self.wallets()?;
+        let portfolio = Self::worth(&balances, &book, &wallets);
+        let history = self.history_to(&portfolio)?;
+        Ok(Overview {
+            balances: Self::rows_by_value(&balances, &book),
+            portfolio,
+            history,
+            wallets,
+        })
+    }
+
+    async fn stored_balances(&self) -> AppResult<Vec<Balance>> {
+        Ok(self
             .engine
             .balances(Scope::All, Read::CachedOnly)
             .await
-            .map_err(anyhow::Error::from)?;
-        let mut rows = self.rows(&balances)?;
+            .map_err(anyhow::Error::from)?)
+    }
+
+    /// The rows of `balances`, valued at the prices held, the largest values first (then those
+    /// without one, in their order).
+    fn rows_by_value(balances: &[Balance], book: &PriceBook) -> Vec<BalanceRow> {
+        let mut rows = Self::rows(balances, book);
         rows.sort_by(|(_, a), (_, b)| b.cmp(a));
-        Ok(rows.into_iter().map(|(row, _)| row).collect())
+        rows.into_iter().map(|(row, _)| row).collect()
     }
 
     /// The rows of `balances`, valued at the prices held, with their values.
-    fn rows(&self, balances: &[Balance]) -> AppResult<Vec<(BalanceRow, Option<Money>)>> {
-        let book = self.price_book()?;
+    fn rows(balances: &[Balance], book: &PriceBook) -> Vec<(BalanceRow, Option<Money>)> {
         let now = now();
-        Ok(balances
+        balances
             .iter()
-            .map(|balance| BalanceRow::new(balance, &book, now))
-            .collect())
+            .map(|balance| BalanceRow::new(balance, book, now))
+            .collect()
     }
 
     fn price_book(&self) -> AppResult<PriceBook> {
@@ -148,23 +187,28 @@ impl Holdings {
 
     /// What every balance held is worth at the prices held: the total, by wallet, chain and asset.
     pub async fn portfolio(&self) -> AppResult<Portfolio> {
-        let balances = self
-            .engine
-            .balances(Scope::All, Read::CachedOnly)
-            .await
-            .map_err(anyhow::Error::from)?;
-        let valued = valuation(
-            balances.iter().map(|balance| &*balance.view),
+        let balances = self.stored_balances().await?;
+        Ok(Self::worth(
+            &balances,
             &self.price_book()?,
-        );
-        Ok(Portfolio::new(valued, &self.wallets()?, now()))
+            &self.wallets()?,
+        ))
+    }
+
+    fn worth(balances: &[Balance], book: &PriceBook, wallets: &[WalletRecord]) -> Portfolio {
+        let valued = valuation(balances.iter().map(|balance| &*balance.view), book);
+        Portfolio::new(valued, wallets, now())
     }
 
     /// The portfolio's value each day a price pass recorded it, oldest first, today's as it is now.
     pub async fn portfolio_history(&self) -> AppResult<PortfolioHistory> {
-        let now_worth = self.portfolio().await?;
+        self.history_to(&self.portfolio().await?)
+    }
+
+    /// The days recorded, and today's point: `today`, the portfolio as it is now.
+    fn history_to(&self, today: &Portfolio) -> AppResult<PortfolioHistory> {
         self.engine.with_store(|store| {
-            history::portfolio_history(store, now(), now_worth.total, now_worth.unpriced)
+            history::portfolio_history(store, now(), today.total.clone(), today.unpriced)
         })
     }
 
@@ -639,11 +683,8 @@ impl Holdings {
             .balances(scope, read)
             .await
             .map_err(anyhow::Error::from)?;
-        Ok(self
-            .rows(&balances)?
-            .into_iter()
-            .map(|(row, _)| row)
-            .collect())
+        let rows = Self::rows(&balances, &self.price_book()?);
+        Ok(rows.into_iter().map(|(row, _)| row).collect())
     }
 
     /// Health: stale rows, errors, leases, and each chain's last sweep.

@@ -113,8 +113,8 @@ class AppState {
   }
 
   /**
-   * Reads rows, wallets and connectivity again. Calls made while a read is under way share one more
-   * read after it, so a change committed during a read is never missed.
+   * Reads the balances, their worth, the wallets and connectivity again. Calls made while a read
+   * is under way share one more read after it, so a change committed during a read is never missed.
    */
   reread(): Promise<void> {
     if (this.rereading) {
@@ -130,17 +130,13 @@ class AppState {
 
   private async read(): Promise<void> {
     try {
-      const [rows, portfolio, history, wallets, connectivity] = await Promise.all([
-        call(commands.balances()),
-        call(commands.portfolio()),
-        call(commands.portfolioHistory()),
-        call(commands.wallets()),
-        call(commands.connectivity()),
-      ]);
-      this.rows = rows;
-      this.portfolio = portfolio;
-      this.history = history;
-      this.wallets = wallets;
+      // One read of the balances for the rows, their worth and its history: each asked alone
+      // loaded and valued every balance again.
+      const [overview, connectivity] = await Promise.all([call(commands.overview()), call(commands.connectivity())]);
+      this.rows = overview.balances;
+      this.portfolio = overview.portfolio;
+      this.history = overview.history;
+      this.wallets = overview.wallets;
       this.connectivity = connectivity;
     } catch (error) {
       this.toast("failed", `Could not read the stored balances: ${(error as Error).message}`);

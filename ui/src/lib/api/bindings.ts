@@ -6,25 +6,12 @@
 
 
 export const commands = {
-async balances() : Promise<Result<BalanceRow[], AppError>> {
+/**
+ * The balances, what they are worth, the portfolio's history and the wallets, read at once.
+ */
+async overview() : Promise<Result<Overview, AppError>> {
     try {
-    return { status: "ok", data: await TAURI_INVOKE("balances") };
-} catch (e) {
-    if(e instanceof Error) throw e;
-    else return { status: "error", error: e  as any };
-}
-},
-async portfolio() : Promise<Result<Portfolio, AppError>> {
-    try {
-    return { status: "ok", data: await TAURI_INVOKE("portfolio") };
-} catch (e) {
-    if(e instanceof Error) throw e;
-    else return { status: "error", error: e  as any };
-}
-},
-async portfolioHistory() : Promise<Result<PortfolioHistory, AppError>> {
-    try {
-    return { status: "ok", data: await TAURI_INVOKE("portfolio_history") };
+    return { status: "ok", data: await TAURI_INVOKE("overview") };
 } catch (e) {
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };
@@ -36,14 +23,6 @@ async portfolioHistory() : Promise<Result<PortfolioHistory, AppError>> {
 async balanceHistory(key: string) : Promise<Result<BalanceHistory, AppError>> {
     try {
     return { status: "ok", data: await TAURI_INVOKE("balance_history", { key }) };
-} catch (e) {
-    if(e instanceof Error) throw e;
-    else return { status: "error", error: e  as any };
-}
-},
-async wallets() : Promise<Result<WalletRecord[], AppError>> {
-    try {
-    return { status: "ok", data: await TAURI_INVOKE("wallets") };
 } catch (e) {
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };
@@ -512,6 +491,14 @@ export type Freshness =
  * Never read successfully, and the last attempt failed.
  */
 "error"
+/**
+ * What the window shows of the balances, read at once (see [`Holdings::overview`]).
+ */
+export type Overview = { 
+/**
+ * As [`Holdings::balances`] answers: the largest values first.
+ */
+balances: BalanceRow[]; portfolio: Portfolio; history: PortfolioHistory; wallets: WalletRecord[] }
 /**
  * The portfolio: every balance held, valued at the prices held.
  */
