@@ -85,6 +85,23 @@ class AppState {
 
   /** Paints what the store holds, then starts syncing (the start-up preload). */
   async open(): Promise<void> {
+    // The first read need not wait for the listeners: nothing changes the store before startSync
+    // below, so no change can fall between them.
+    await Promise.all([this.listen(), this.reread()]);
+    this.loaded = true;
+    await tick();
+    // The frame that paints the stored balances, for the window benchmark and Web Inspector.
+    requestAnimationFrame(() => performance.mark(PAINTED_MARK));
+    setInterval(() => this.reread(), AGE_REREAD_MS);
+    try {
+      await call(commands.startSync());
+    } catch (error) {
+      this.toast("failed", `Syncing could not start: ${(error as Error).message}`);
+    }
+  }
+
+  /** Follows what the engine announces: changed balances, prices and connectivity, sync progress. */
+  private async listen(): Promise<void> {
     await Promise.all([
       events.balancesChanged.listen(({ payload }) => {
         // Without a chain, events were missed: progress reports too, so none is trusted to end.
@@ -99,17 +116,6 @@ class AppState {
       events.connectivityChanged.listen(() => this.rereadConnectivity()),
       events.pricesChanged.listen(() => this.reread()),
     ]);
-    await this.reread();
-    this.loaded = true;
-    await tick();
-    // The frame that paints the stored balances, for the window benchmark and Web Inspector.
-    requestAnimationFrame(() => performance.mark(PAINTED_MARK));
-    setInterval(() => this.reread(), AGE_REREAD_MS);
-    try {
-      await call(commands.startSync());
-    } catch (error) {
-      this.toast("failed", `Syncing could not start: ${(error as Error).message}`);
-    }
   }
 
   /**

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { AddressRecord, BalanceRow, WalletRecord } from "./api/bindings";
-import { lines, totals, type Layout, type Line } from "./dashboard";
+import { chainFigures, lines, totals, type Layout, type Line } from "./dashboard";
 import { balanceRow } from "./fixtures";
 
 function wallet(id: number, change: Partial<WalletRecord> = {}): WalletRecord {
@@ -21,7 +21,7 @@ describe("the dashboard's lines", () => {
     const shown = lines(layout([wallet(1), wallet(2)], rows));
     expect(shown.map((line) => line.key)).toEqual(["w1", "a", "c", "w2", "b"]);
     const first = shown[0];
-    expect(first.kind === "wallet" && first.totals).toEqual([{ chain: "ethereum", symbol: "ETH", amount: "2" }]);
+    expect(first.kind === "wallet" && totals(first.rows)).toEqual([{ chain: "ethereum", symbol: "ETH", amount: "2" }]);
   });
 
   it("sum each asset exactly, apart per chain and contract, leaving out unread and zero sums", () => {
@@ -62,7 +62,7 @@ describe("values first", () => {
     expect(shown.map((line) => line.key)).toEqual(["w1", "dear", "cheap", "more", "unpriced"]);
     const [header] = only(shown, "wallet");
     expect(header.value).toBe("100022.01");
-    expect(header.chains).toEqual([
+    expect(chainFigures(header.rows)).toEqual([
       { chain: "base", value: "100000.01", unpriced: 0 },
       { chain: "ethereum", value: "22", unpriced: 0 },
       { chain: "solana", value: null, unpriced: 1 },

@@ -27,10 +27,12 @@ export type Line =
       kind: "wallet";
       key: string;
       wallet: WalletRecord;
-      rows: number;
+      /**
+       * The wallet's rows shown, largest value first. Its header sums them per chain and asset
+       * itself (`chainFigures`, `totals`): only the few headers on screen, not all of them.
+       */
+      rows: BalanceRow[];
       value: string | null;
-      chains: ChainFigure[];
-      totals: Total[];
     }
   | { kind: "balance"; key: string; row: BalanceRow; owner: string | null; nested: boolean }
   | { kind: "asset"; key: string; sum: Sum; open: boolean }
@@ -66,10 +68,8 @@ function walletLines({ wallets, rows, walletValue, open, showAll }: Layout): Lin
       kind: "wallet",
       key: `w${wallet.id}`,
       wallet,
-      rows: own.length,
+      rows: own,
       value: walletValue(wallet.id),
-      chains: chainFigures(own),
-      totals: totals(own),
     });
     if (!isWatchKey(wallet)) {
       for (const row of own) out.push(balance(row, null, false));
