@@ -225,7 +225,7 @@ mod tests {
      {
         let (_dir, holdings, mut store, ether) = watched();
         assert!(
-            holdings.portfolio_history().await.unwrap().days.is_empty(),
+            holdings.overview().await.unwrap().history.days.is_empty(),
             "nothing held, nothing recorded: no point at all"
         );
         let total = |text: &str| text.parse::<Money>().unwrap();
@@ -251,7 +251,7 @@ mod tests {
                 MARCH_1 + 2 * DAY,
             )
             .unwrap();
-        let history = holdings.portfolio_history().await.unwrap();
+        let history = holdings.overview().await.unwrap().history;
         assert_eq!(history.currency, "usd");
         assert_eq!(
             history.days,
@@ -293,7 +293,7 @@ mod tests {
             )
             .unwrap();
         price_ether(&mut store, ether, "2000.25", now);
-        let days = holdings.portfolio_history().await.unwrap().days;
+        let days = holdings.overview().await.unwrap().history.days;
         assert_eq!(
             days,
             [DayValue {
@@ -310,7 +310,8 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn the_overview_answers_as_the_balances_portfolio_history_and_wallets_asked_alone() {
+    async fn the_overview_answers_as_the_balances_portfolio_and_wallets_asked_alone_with_the_history_to_today()
+     {
         let (_dir, holdings, mut store, ether) = watched();
         let now = crate::clock::SystemClock.now();
         store
@@ -334,13 +335,20 @@ mod tests {
         assert_eq!(overview.portfolio.total.as_deref(), Some("3001"));
         assert_eq!(overview.portfolio, holdings.portfolio().await.unwrap());
         assert_eq!(
-            overview.history,
-            holdings.portfolio_history().await.unwrap()
-        );
-        assert_eq!(
-            overview.history.days.last().unwrap().total.as_deref(),
-            Some("3001"),
-            "today's point is the total the overview shows"
+            overview.history.days,
+            [
+                DayValue {
+                    day: "2026-03-01".into(),
+                    total: Some("7".into()),
+                    unpriced: 0
+                },
+                DayValue {
+                    day: utc_day(now),
+                    total: Some("3001".into()),
+                    unpriced: 0
+                },
+            ],
+            "the day recorded, then today's point: the total the overview shows"
         );
         assert_eq!(overview.wallets, holdings.wallets().unwrap());
         // ages move on between reads; what each row holds and is worth does not

@@ -200,12 +200,8 @@ impl Holdings {
         Portfolio::new(valued, wallets, now())
     }
 
-    /// The portfolio's value each day a price pass recorded it, oldest first, today's as it is now.
-    pub async fn portfolio_history(&self) -> AppResult<PortfolioHistory> {
-        self.history_to(&self.portfolio().await?)
-    }
-
-    /// The days recorded, and today's point: `today`, the portfolio as it is now.
+    /// The portfolio's value each day a price pass recorded it, oldest first, and today's point:
+    /// `today`, the portfolio as it is now.
     fn history_to(&self, today: &Portfolio) -> AppResult<PortfolioHistory> {
         self.engine.with_store(|store| {
             history::portfolio_history(store, now(), today.total.clone(), today.unpriced)
