@@ -56,7 +56,10 @@ async fn main() {
             tokio::time::sleep(Duration::from_millis(5)).await;
         }
         let painted = painted_mark(&client).await;
-        let launch = app_age(&window) - painted.ago;
+        // two clocks (the page's wall clock, the kernel's since boot) that agree over a second
+        let launch = app_age(&window)
+            .checked_sub(painted.ago)
+            .expect("the stored balances were painted after the app started");
         launches.push(launch);
         page_launches.push(painted.since_page);
         println!(
