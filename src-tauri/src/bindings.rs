@@ -41,6 +41,8 @@ pub fn builder() -> Builder<tauri::Wry> {
             ConnectivityChanged,
             PricesChanged
         ])
+        // the rows the page makes of the overview's columns
+        .typ::<holdings::api::BalanceRow>()
 }
 
 #[cfg(test)]

@@ -3,18 +3,30 @@
 
 use holdings::api::{
     AddedWallet, AppError, BalanceHistory, ChainConnectivity, ChainId, ChainSettings, ChainSweep,
-    ChainTokens, EndpointRef, ExportFormat, Holdings, Overview, PriceSourceSettings, SyncOutcome,
+    ChainTokens, EndpointRef, ExportFormat, Holdings, PriceSourceSettings, SyncOutcome,
     TtlSettings, WalletId,
 };
 use tauri::State;
 
+use crate::first_read::FirstOverview;
+use crate::wire::OverviewWire;
+
 type Answer<T> = Result<T, AppError>;
 
-/// The balances, what they are worth, the portfolio's history and the wallets, read at once.
+/// The balances, what they are worth, the portfolio's history and the wallets, read at once (the
+/// first time, read while the window started); the balances in columns, as [`OverviewWire`] says
+/// why.
 #[tauri::command]
 #[specta::specta]
-pub async fn overview(holdings: State<'_, Holdings>) -> Answer<Overview> {
-    holdings.overview().await
+pub async fn overview(
+    holdings: State<'_, Holdings>,
+    first: State<'_, FirstOverview>,
+) -> Answer<OverviewWire> {
+    let overview = match first.take().await {
+        Some(early) => early,
+        None => holdings.overview().await,
+    };
+    overview.map(OverviewWire::from)
 }
 
 /// The values one balance has had; `key` is its row's.

@@ -5,8 +5,10 @@
 mod bindings;
 mod commands;
 mod events;
+mod first_read;
 #[cfg(target_os = "linux")]
 mod renderer;
+mod wire;
 
 use std::process::ExitCode;
 use std::time::Duration;
@@ -15,6 +17,8 @@ use holdings::api::Holdings;
 use holdings::data_dir::{DATA_DIR_ENV, default_data_dir};
 use tauri::{Manager, RunEvent};
 use tauri_plugin_window_state::StateFlags;
+
+use crate::first_read::FirstOverview;
 
 /// How long closing waits for the engine to finish its writes.
 const SHUTDOWN_LIMIT: Duration = Duration::from_secs(5);
@@ -54,6 +58,11 @@ fn main() -> ExitCode {
         .invoke_handler(commands.invoke_handler())
         .manage(holdings)
         .setup(move |app| {
+            // the window's web view has just begun to start: its first read need not wait for it
+            let handle = app.handle().clone();
+            app.manage(FirstOverview::start(async move {
+                handle.state::<Holdings>().overview().await
+            }));
             commands.mount_events(app);
             events::forward(app.handle().clone(), events);
             Ok(())

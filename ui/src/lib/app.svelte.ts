@@ -16,6 +16,7 @@ import {
 } from "./api/bindings";
 import type { View } from "./dashboard";
 import { PreloadProgress } from "./progress";
+import { balanceRows } from "./wire";
 
 /** A command's error, with the code the UI branches on and the words it shows. */
 export class CommandError extends Error {
@@ -139,7 +140,7 @@ class AppState {
       // One read of the balances for the rows, their worth and its history: each asked alone
       // loaded and valued every balance again.
       const [overview, connectivity] = await Promise.all([call(commands.overview()), call(commands.connectivity())]);
-      this.rows = overview.balances;
+      this.rows = balanceRows(overview.balances);
       this.portfolio = overview.portfolio;
       this.history = overview.history;
       this.wallets = overview.wallets;

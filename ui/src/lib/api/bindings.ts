@@ -7,9 +7,11 @@
 
 export const commands = {
 /**
- * The balances, what they are worth, the portfolio's history and the wallets, read at once.
+ * The balances, what they are worth, the portfolio's history and the wallets, read at once (the
+ * first time, read while the window started); the balances in columns, as [`OverviewWire`] says
+ * why.
  */
-async overview() : Promise<Result<Overview, AppError>> {
+async overview() : Promise<Result<OverviewWire, AppError>> {
     try {
     return { status: "ok", data: await TAURI_INVOKE("overview") };
 } catch (e) {
@@ -255,6 +257,11 @@ used: boolean; added_at: number;
 chains: string[] }
 export type AppError = { code: ErrorCode; message: string }
 /**
+ * What every row of one asset shares, its price among them (a price is an asset's, as of one
+ * read of the book).
+ */
+export type AssetFacts = { chain: string; contract: string | null; symbol: string; name: string; decimals: number; verified: boolean; price: string | null; priceUpdatedAt: number | null; priceStale: boolean }
+/**
  * One asset over every address holding it.
  */
 export type AssetValue = { chain: string; 
@@ -266,6 +273,12 @@ contract: string | null; symbol: string;
  * Whole units, exact.
  */
 amount: string; price: string | null; value: string | null }
+/**
+ * The rows of [`Overview::balances`], in their order: row `i` is entry `i` of every column, and
+ * a row's `address`, `asset` and `error` index `addresses`, `assets` and `errors`. Its amount is
+ * not sent: the page writes it from `raw` and the asset's decimals.
+ */
+export type BalanceColumns = { assets: AssetFacts[]; addresses: string[]; errors: string[]; key: string[]; wallet: WalletId[]; address: number[]; asset: number[]; raw: (string | null)[]; pending: (string | null)[]; zero: boolean[]; dust: boolean[]; hidden: boolean[]; small: boolean[]; block: (number | null)[]; readAt: (number | null)[]; ageSeconds: (number | null)[]; freshness: Freshness[]; error: (number | null)[]; value: (string | null)[] }
 /**
  * The values one balance has had.
  */
@@ -491,14 +504,7 @@ export type Freshness =
  * Never read successfully, and the last attempt failed.
  */
 "error"
-/**
- * What the window shows of the balances, read at once (see [`Holdings::overview`]).
- */
-export type Overview = { 
-/**
- * As [`Holdings::balances`] answers: the largest values first.
- */
-balances: BalanceRow[]; portfolio: Portfolio; history: PortfolioHistory; wallets: WalletRecord[] }
+export type OverviewWire = { balances: BalanceColumns; portfolio: Portfolio; history: PortfolioHistory; wallets: WalletRecord[] }
 /**
  * The portfolio: every balance held, valued at the prices held.
  */
