@@ -59,7 +59,7 @@ pub struct BalanceColumns {
 
 /// What every row of one asset shares, its price among them (a price is an asset's, as of one
 /// read of the book).
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, specta::Type)]
+#[derive(Debug, PartialEq, Eq, Hash, Serialize, specta::Type)]
 #[serde(rename_all = "camelCase")]
 pub struct AssetFacts {
     pub chain: String,
